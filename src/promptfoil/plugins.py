@@ -1,0 +1,10 @@
+"""Imports every built-in component so that the registries are complete.
+
+Each module registers itself on import and loads its model only when first used.
+"""
+
+from __future__ import annotations
+
+from .infill import lm as _lm_infiller  # noqa: F401
+from .scorers import bleu as _bleu, semantic as _semantic  # noqa: F401
+from .targets import llamacpp as _llamacpp  # noqa: F401

@@ -1,0 +1,1 @@
+"""Report stage: terminal (rich) and JSON renderings of an :class:`Explanation`."""

@@ -1,0 +1,71 @@
+"""Terminal rendering: the edited words in matching colours in both prompts, as in the paper."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from ..types import Edit, Explanation
+
+PALETTE = ("bold magenta", "bold cyan", "bold yellow", "bold green", "bold red", "bold blue")
+
+
+def contrast_spans(edits: tuple[Edit, ...]) -> list[tuple[int, int]]:
+    """Where each edit's new text lies in the contrast prompt (edits sorted by position)."""
+    shift = 0
+    spans = []
+    for e in sorted(edits, key=lambda e: e.start):
+        spans.append((e.start + shift, e.start + shift + len(e.new)))
+        shift += len(e.new) - len(e.old)
+    return spans
+
+
+def coloured_prompts(ex: Explanation) -> tuple[Text, Text]:
+    """The original and contrast prompts with edit ``i`` in colour ``i`` in both."""
+    edits = tuple(sorted(ex.edits, key=lambda e: e.start))
+    original = Text(ex.prompt)
+    contrast = Text(ex.contrast_prompt or "")
+    for i, (e, (s, t)) in enumerate(zip(edits, contrast_spans(edits))):
+        style = PALETTE[i % len(PALETTE)]
+        original.stylize(style + " underline", e.start, e.end)
+        contrast.stylize(style + " underline", s, t)
+    return original, contrast
+
+
+def render(ex: Explanation, console: Console | None = None) -> None:
+    """Print an explanation: prompts, responses, verdict, calls."""
+    console = console or Console()
+    original, contrast = coloured_prompts(ex)
+    verdict = (
+        Text("contrast found", style="bold green")
+        if ex.found
+        else Text("no contrast reached the threshold; best candidate shown", style="bold red")
+    )
+    console.print(Panel(original, title="prompt", title_align="left"))
+    console.print(Panel(Text(ex.response), title="response", title_align="left", border_style="dim"))
+    if ex.contrast_prompt is None:
+        console.print(Panel(Text(ex.stop_reason or "no candidate was scored"), title="no contrast", border_style="red"))
+    else:
+        console.print(Panel(contrast, title="contrast prompt", title_align="left", border_style="green" if ex.found else "red"))
+        console.print(Panel(Text(ex.contrast_response or ""), title="contrast response", title_align="left", border_style="dim"))
+    table = Table.grid(padding=(0, 2))
+    op = {"increase": ">=", "decrease": "<=", "absolute": "|score| >="}[ex.direction]
+    score = "n/a" if ex.score is None else f"{ex.score:.3f}"
+    table.add_row("result", verdict)
+    table.add_row("score", f"{score}  ({ex.scorer}; found when {op} {ex.threshold:g})")
+    table.add_row(
+        "edits",
+        f"{len(ex.edits)}  (edit distance {ex.edit_distance:.2f})" if ex.edit_distance is not None else "0",
+    )
+    c = ex.calls
+    budget = "unlimited" if ex.budget is None else str(ex.budget)
+    table.add_row(
+        "calls",
+        f"target {c.target}/{budget} + original {c.original}, cache hits {c.cache_hits}, "
+        f"infiller {c.infiller}, scorer {c.scorer}",
+    )
+    table.add_row("search", f"{ex.algorithm}, split_k={ex.split_k}, seed={ex.seed}, {ex.seconds:.1f}s"
+                  + (f" — {ex.stop_reason}" if ex.stop_reason and not ex.found else ""))
+    console.print(Group(table))

@@ -1,0 +1,80 @@
+"""Persistent SQLite response cache keyed by target identity, generation settings and prompt."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import PromptfoilError
+
+
+def default_cache_path() -> Path:
+    """``$PROMPTFOIL_CACHE_DIR`` or ``~/.cache/promptfoil``, file ``responses.sqlite``."""
+    root = os.environ.get("PROMPTFOIL_CACHE_DIR") or Path.home() / ".cache" / "promptfoil"
+    return Path(root) / "responses.sqlite"
+
+
+def cache_key(identity: str, settings: dict[str, Any], prompt: str) -> str:
+    blob = json.dumps([identity, settings, prompt], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class ResponseCache:
+    """Answers already paid for. A hit is free: it never counts against a budget.
+
+    Writes are committed at once, so an interrupted run keeps everything it was answered.
+    """
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path else default_cache_path()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, target TEXT, "
+                "settings TEXT, prompt TEXT, response TEXT, created REAL)"
+            )
+            self._db.commit()
+        except (OSError, sqlite3.Error) as exc:
+            raise PromptfoilError(f"cannot open the response cache {self.path}: {exc}") from None
+        self._lock = threading.Lock()
+
+    def get_many(self, identity: str, settings: dict[str, Any], prompts: Sequence[str]) -> list[str | None]:
+        keys = [cache_key(identity, settings, p) for p in prompts]
+        found: dict[str, str] = {}
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                chunk = keys[i : i + 500]
+                rows = self._db.execute(
+                    f"SELECT key, response FROM responses WHERE key IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+                found.update(rows)
+        return [found.get(k) for k in keys]
+
+    def put_many(
+        self, identity: str, settings: dict[str, Any], pairs: Sequence[tuple[str, str]]
+    ) -> None:
+        now = time.time()
+        rows = [
+            (cache_key(identity, settings, p), identity, json.dumps(settings, sort_keys=True), p, r, now)
+            for p, r in pairs
+        ]
+        with self._lock:
+            self._db.executemany("INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?)", rows)
+            self._db.commit()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

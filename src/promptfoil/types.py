@@ -1,0 +1,124 @@
+"""Frozen result types shared by every pipeline stage.
+
+Nothing here imports a model; these are plain values that travel between
+segment -> infill -> query -> score -> search -> explanation -> report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Direction = Literal["increase", "decrease", "absolute"]
+DIRECTIONS: tuple[str, ...] = ("increase", "decrease", "absolute")
+
+#: Who paid for a candidate's response: a budgeted target query, the response cache,
+#: or nobody because the candidate was dropped before querying.
+PaidBy = Literal["budget", "cache", "none"]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of the prompt, ``prompt[start:end] == text``.
+
+    Editable segments are units of ``split_k`` words (with whatever lies between them);
+    the rest (whitespace, punctuation, protected spans) is carried verbatim.
+    """
+
+    start: int
+    end: int
+    text: str
+    editable: bool
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One replaced unit: ``old`` at ``[start, end)`` of the *original* prompt became ``new``."""
+
+    unit: int
+    start: int
+    end: int
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A perturbed prompt: original units replaced by new text, keyed by unit index."""
+
+    replacements: tuple[tuple[int, str], ...]
+    text: str
+
+    @property
+    def units(self) -> frozenset[int]:
+        return frozenset(u for u, _ in self.replacements)
+
+    @property
+    def n_edits(self) -> int:
+        return len(self.replacements)
+
+
+@dataclass(frozen=True)
+class TraceEntry:
+    """Everything the search did with one candidate, in the order it happened."""
+
+    step: int
+    stage: str
+    prompt: str
+    edits: tuple[Edit, ...]
+    status: str  # "scored", "duplicate", "over-budget"
+    paid_by: PaidBy
+    response: str | None = None
+    score: float | None = None
+    parent: int | None = None  # index of the trace entry it was derived from
+
+
+@dataclass(frozen=True)
+class Calls:
+    """Model calls of one explanation, per kind.
+
+    ``target`` counts budgeted queries of perturbed prompts; ``original`` the query of the
+    input prompt (0 when it came from the cache); ``cache_hits`` responses served free.
+    """
+
+    target: int = 0
+    original: int = 0
+    infiller: int = 0
+    scorer: int = 0
+    cache_hits: int = 0
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The result of one explanation: found or not, the contrast, and how it was reached."""
+
+    found: bool
+    prompt: str
+    response: str
+    contrast_prompt: str | None
+    contrast_response: str | None
+    score: float | None
+    threshold: float
+    direction: Direction
+    edits: tuple[Edit, ...]
+    edit_distance: float | None
+    calls: Calls
+    budget: int | None
+    algorithm: str
+    split_k: int
+    seed: int
+    seconds: float
+    trace: tuple[TraceEntry, ...] = field(repr=False)
+    target: str = ""
+    infiller: str = ""
+    scorer: str = ""
+    stop_reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict; the schema is ``promptfoil/schema/explanation.json``."""
+        d = asdict(self)
+        d["edits"] = [asdict(e) for e in self.edits]
+        d["trace"] = [
+            {**asdict(t), "edits": [asdict(e) for e in t.edits]} for t in self.trace
+        ]
+        return d

@@ -1,0 +1,58 @@
+"""Deterministic stand-ins for plumbing tests of the search logic.
+
+They make no claim about what a model does: they exist so that budgets, dedup, determinism
+and edit bookkeeping can be checked exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from promptfoil import InfillRequest, ScoreItem
+from promptfoil.segment import words
+
+
+class RecordingFunction:
+    """A batch function ``list[str] -> list[str]`` that remembers every prompt it got."""
+
+    def __init__(self) -> None:
+        self.prompts: list[str] = []
+        self.calls = 0
+
+    def __call__(self, prompts: list[str]) -> list[str]:
+        self.calls += 1
+        self.prompts.extend(prompts)
+        return [" ".join(sorted(set(w.lower() for w in words(p)))) for p in prompts]
+
+
+class SuffixInfiller:
+    """Fills ``old`` with ``old + 'x0'``, ``old + 'x1'``, ...: distinct and never a no-op."""
+
+    name = "suffix"
+
+    def __init__(self) -> None:
+        self.requests: list[InfillRequest] = []
+
+    def infill(self, requests: Sequence[InfillRequest]) -> list[list[str]]:
+        self.requests.extend(requests)
+        return [[f"{r.old.replace(' ', '_')}x{i}" for i in range(r.n)] for r in requests]
+
+
+class LostWordsScorer:
+    """Share of the original response's words missing from the new response."""
+
+    name = "lost-words"
+    direction = "increase"
+    bounds = (0.0, 1.0)
+    default_threshold = 0.3
+
+    def __init__(self) -> None:
+        self.items = 0
+
+    def score(self, items: Sequence[ScoreItem]) -> list[float]:
+        self.items += len(items)
+        out = []
+        for it in items:
+            a, b = set(it.y0.split()), set(it.yc.split())
+            out.append(len(a - b) / max(1, len(a)))
+        return out

@@ -1,0 +1,167 @@
+"""Search logic on deterministic stand-ins: budgets, dedup, determinism, edits, directions."""
+
+from __future__ import annotations
+
+import pytest
+from standins import LostWordsScorer, RecordingFunction, SuffixInfiller
+
+from promptfoil import Explainer, FunctionTarget, ResponseCache
+from promptfoil.search.cell_budget import num_seeds, q_of
+
+PROMPT = "Why are rich people able to avoid financial ruin when markets crash so hard?"
+
+
+def make(fn=None, *, algorithm="cell-budget", budget=40, threshold=0.3, **kw):
+    fn = fn or RecordingFunction()
+    ex = Explainer(
+        target=kw.pop("target", fn), infiller=SuffixInfiller(), scorer=LostWordsScorer(),
+        algorithm=algorithm, budget=budget, threshold=threshold, cache=kw.pop("cache", False), **kw,
+    )
+    return ex, fn
+
+
+def apply_edits(prompt, edits):
+    out, pos = [], 0
+    for e in sorted(edits, key=lambda e: e.start):
+        assert prompt[e.start : e.end] == e.old
+        out.append(prompt[pos : e.start])
+        out.append(e.new)
+        pos = e.end
+    out.append(prompt[pos:])
+    return "".join(out)
+
+
+@pytest.mark.parametrize("algorithm", ["cell", "cell-budget"])
+def test_budget_is_never_exceeded_for_budgets_1_to_200(algorithm):
+    for budget in range(1, 201):
+        ex, fn = make(algorithm=algorithm, budget=budget, threshold=1.0)
+        result = ex.explain(PROMPT)
+        perturbed = [p for p in fn.prompts if p != PROMPT]
+        assert len(perturbed) == result.calls.target <= budget, budget
+        assert result.calls.original == 1
+        assert len(fn.prompts) == len(set(fn.prompts)), f"a prompt was queried twice (budget {budget})"
+
+
+@pytest.mark.parametrize("algorithm", ["cell", "cell-budget"])
+def test_budgets_of_one_two_three_work(algorithm):
+    for budget in (1, 2, 3):
+        ex, fn = make(algorithm=algorithm, budget=budget, threshold=0.05)
+        result = ex.explain(PROMPT)
+        assert result.calls.target == budget or result.found
+        assert result.contrast_prompt is not None
+        assert result.found  # one edit removes 1 of 15 words: 0.067 >= 0.05
+
+
+@pytest.mark.parametrize("algorithm", ["cell", "cell-budget"])
+def test_no_prompt_is_queried_twice(algorithm):
+    ex, fn = make(algorithm=algorithm, budget=150, threshold=0.5)
+    ex.explain(PROMPT)
+    assert len(fn.prompts) == len(set(fn.prompts))
+    assert len(fn.prompts) > 20
+
+
+@pytest.mark.parametrize("algorithm", ["cell", "cell-budget"])
+def test_same_seed_same_result(algorithm):
+    def run(seed):
+        d = make(algorithm=algorithm, budget=60, threshold=0.25, seed=seed)[0].explain(PROMPT).to_dict()
+        d.pop("seconds")
+        return d
+
+    assert run(3) == run(3)
+    if algorithm == "cell-budget":
+        assert any(run(s)["trace"] != run(3)["trace"] for s in (4, 5, 6))
+
+
+@pytest.mark.parametrize("algorithm", ["cell", "cell-budget"])
+def test_edits_are_the_actual_difference(algorithm):
+    ex, _ = make(algorithm=algorithm, budget=100, threshold=0.25)
+    result = ex.explain(PROMPT)
+    assert result.found and result.score >= 0.25
+    assert len(result.edits) >= 4  # 4 of 15 words must go
+    assert apply_edits(PROMPT, result.edits) == result.contrast_prompt
+    for entry in result.trace:
+        assert apply_edits(PROMPT, entry.edits) == entry.prompt
+        assert all(e.old != e.new for e in entry.edits)
+
+
+def test_cell_edits_one_more_unit_per_round():
+    ex, _ = make(algorithm="cell", budget=None, threshold=0.2)
+    result = ex.explain(PROMPT)
+    rounds = sorted({t.stage for t in result.trace})
+    assert result.found and len(result.edits) == 3  # 3/15 = 0.2
+    assert len(rounds) == 3
+    for t in result.trace:
+        assert len(t.edits) == int(t.stage.rsplit("-", 1)[1])
+
+
+def test_not_found_still_reports_best_candidate():
+    ex, _ = make(algorithm="cell-budget", budget=10, threshold=1.0)
+    result = ex.explain(PROMPT)
+    assert not result.found
+    assert result.contrast_prompt is not None and result.score is not None
+    best = max(t.score for t in result.trace if t.score is not None)
+    assert result.score == best
+    assert result.stop_reason == "budget exhausted"
+
+
+def test_decrease_direction_uses_lower_scores():
+    class Negative(LostWordsScorer):
+        direction = "decrease"
+        bounds = (-1.0, 0.0)
+
+        def score(self, items):
+            return [-s for s in super().score(items)]
+
+    ex = Explainer(target=RecordingFunction(), infiller=SuffixInfiller(), scorer=Negative(),
+                   budget=50, threshold=-0.2, cache=False)
+    result = ex.explain(PROMPT)
+    assert result.found and result.score <= -0.2 and result.direction == "decrease"
+
+
+def test_protected_span_is_never_edited():
+    start = PROMPT.index("rich")
+    end = PROMPT.index("ruin") + 4
+    ex, fn = make(budget=120, threshold=1.0)
+    result = ex.explain(PROMPT, protected=[(start, end)])
+    protected = PROMPT[start:end]
+    assert all(protected in p for p in fn.prompts)
+    assert all(not (e.start < end and start < e.end) for t in result.trace for e in t.edits)
+
+
+def test_cache_hit_is_free_and_unnamed_functions_are_not_cached_on_disk(tmp_path):
+    cache = ResponseCache(tmp_path / "r.sqlite")
+    fn = RecordingFunction()
+    named = FunctionTarget(fn, name="echo-v1")
+    first = make(target=named, cache=cache, budget=30, threshold=0.2)[0].explain(PROMPT)
+    asked = len(fn.prompts)
+    assert first.found and len(cache) == asked == first.calls.target + 1
+    second = make(target=named, cache=cache, budget=30, threshold=0.2)[0].explain(PROMPT)
+    assert second.calls.target == 0 and second.calls.original == 0
+    assert second.calls.cache_hits == asked
+    assert len(fn.prompts) == asked  # nothing asked again
+    a, b = first.to_dict(), second.to_dict()
+    assert a["contrast_prompt"] == b["contrast_prompt"] and a["edits"] == b["edits"]
+
+    # Not found: the warm cache answers the first 30 for free and the budget pays for 30 new.
+    third = make(target=named, cache=cache, budget=30, threshold=1.0)[0].explain(PROMPT)
+    assert third.calls.target == 30 and third.calls.cache_hits >= 1
+    assert len(fn.prompts) == len(set(fn.prompts))
+
+    other = RecordingFunction()
+    before = len(cache)
+    make(other, cache=cache, budget=5, threshold=1.0)[0].explain(PROMPT)
+    assert len(cache) == before  # the unnamed function wrote nothing
+    assert len(other.prompts) == 6  # and got no answers from the named one
+
+
+def test_num_seeds_and_q_follow_appendix_a():
+    assert q_of(1) == 1 and q_of(2) == 2
+    assert q_of(100) == 21
+    assert [num_seeds(t, 21) for t in (1, 2, 3, 4)] == [4, 8, 8, 16]
+
+
+def test_infiller_and_scorer_calls_are_counted():
+    ex, _ = make(budget=20, threshold=1.0)
+    result = ex.explain(PROMPT)
+    assert result.calls.scorer == ex.scorer.items == result.calls.target
+    assert result.calls.infiller == len(ex.infiller.requests) > 0
