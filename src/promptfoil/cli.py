@@ -49,6 +49,18 @@ def _protect(value: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(f"expected START:END character offsets, got {value!r}") from None
 
 
+def _option(value: str) -> tuple[str, object]:
+    """KEY=VALUE; the value is read as JSON when it parses (numbers, true/false), else a string."""
+    key, sep, raw = value.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {value!r}")
+    try:
+        parsed: object = json.loads(raw)
+    except ValueError:
+        parsed = raw
+    return key.replace("-", "_"), parsed
+
+
 def _budget(value: str) -> int | None:
     if value.lower() in ("none", "unlimited"):
         return None
@@ -85,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--infiller-model", help="model for the infiller")
     g.add_argument("--scorer", default=DEFAULT_SCORER, choices=scorers.names(), help="how a new response differs from the original (default: %(default)s)")
     g.add_argument("--scorer-model", help="model for the scorer")
+    g.add_argument("--target-option", type=_option, action="append", default=[], metavar="KEY=VALUE", help="extra setting for the target factory (repeatable), e.g. temperature=0.7")
+    g.add_argument("--infiller-option", type=_option, action="append", default=[], metavar="KEY=VALUE", help="extra setting for the infiller (repeatable)")
+    g.add_argument("--scorer-option", type=_option, action="append", default=[], metavar="KEY=VALUE", help="extra setting for the scorer (repeatable)")
     s = ex.add_argument_group("search")
     s.add_argument("--algorithm", default=DEFAULT_ALGORITHM, choices=searches.names(), help="search algorithm (default: %(default)s)")
     s.add_argument("--budget", type=_budget, default=DEFAULT_BUDGET, help="most target queries of perturbed prompts; cache hits are free; 'none' = unlimited for cell (default: %(default)s)")
@@ -138,6 +153,9 @@ def _cmd_explain(args: argparse.Namespace, console: Console, err: Console) -> in
         infiller_model=args.infiller_model,
         scorer_model=args.scorer_model,
         max_tokens=args.max_tokens,
+        target_options=dict(args.target_option),
+        infiller_options=dict(args.infiller_option),
+        scorer_options=dict(args.scorer_option),
     )
     show = err.is_terminal and not args.json
     if show:

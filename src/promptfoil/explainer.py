@@ -33,10 +33,21 @@ MAX_PROMPT_CHARS = 200_000
 
 
 def _model_kw(model: str | None, extra: dict[str, Any] | None) -> dict[str, Any]:
+    """Keyword arguments for a registry factory: its options plus ``model`` when given."""
     kw = dict(extra or {})
     if model:
         kw["model"] = model
     return kw
+
+
+def _create(registry: Any, name: str, kwargs: dict[str, Any]) -> Any:
+    try:
+        return registry.create(name, **kwargs)
+    except TypeError as exc:
+        if "unexpected keyword argument" in str(exc):
+            bad = str(exc).split("argument")[-1].strip(" '")
+            raise ConfigError(f"{registry.kind} '{name}' has no option '{bad}'") from None
+        raise
 
 
 def resolve_target(
@@ -45,7 +56,7 @@ def resolve_target(
     options: dict[str, Any] | None = None,
 ) -> Target:
     if isinstance(target, str):
-        return targets.create(target, **_model_kw(model, options))
+        return _create(targets, target, _model_kw(model, options))
     if isinstance(target, Target):
         return target
     if callable(target):
@@ -55,7 +66,7 @@ def resolve_target(
 
 def resolve_infiller(infiller: str | Infiller, model: str | None = None, options: dict[str, Any] | None = None) -> Infiller:
     if isinstance(infiller, str):
-        return infillers.create(infiller, **_model_kw(model, options))
+        return _create(infillers, infiller, _model_kw(model, options))
     if isinstance(infiller, Infiller):
         return infiller
     raise ConfigError(f"infiller must be a name or an Infiller, got {type(infiller).__name__}")
@@ -63,7 +74,7 @@ def resolve_infiller(infiller: str | Infiller, model: str | None = None, options
 
 def resolve_scorer(scorer: str | Scorer, model: str | None = None, options: dict[str, Any] | None = None) -> Scorer:
     if isinstance(scorer, str):
-        return scorers.create(scorer, **_model_kw(model, options))
+        return _create(scorers, scorer, _model_kw(model, options))
     if isinstance(scorer, Scorer):
         return scorer
     raise ConfigError(f"scorer must be a name or a Scorer, got {type(scorer).__name__}")
@@ -100,6 +111,9 @@ class Explainer:
         max_tokens: int | None = None,
         alpha: float = 0.5,
         max_iters: int = 100,
+        target_options: dict[str, Any] | None = None,
+        infiller_options: dict[str, Any] | None = None,
+        scorer_options: dict[str, Any] | None = None,
     ) -> None:
         if algorithm not in searches:
             searches.create(algorithm)  # raises with the valid names
@@ -109,14 +123,16 @@ class Explainer:
             raise ConfigError(f"split_k must be a whole number of at least 1 (got {split_k!r})")
         if not 0.0 <= alpha <= 1.0:
             raise ConfigError(f"alpha must lie in [0, 1] (got {alpha})")
-        self.scorer = resolve_scorer(scorer, scorer_model)
+        self.scorer = resolve_scorer(scorer, scorer_model, scorer_options)
         self.direction: Direction = direction or self.scorer.direction
         self.threshold = self.scorer.default_threshold if threshold is None else float(threshold)
         self.goal = Goal(self.direction, self.threshold)
         Goal.check_threshold(self.threshold, self.direction, self.scorer.bounds, self.scorer.name)
-        t_opts = {"max_tokens": max_tokens} if (max_tokens is not None and isinstance(target, str)) else None
+        t_opts = dict(target_options or {})
+        if max_tokens is not None:
+            t_opts.setdefault("max_tokens", max_tokens)
         self.target = resolve_target(target, target_model, t_opts)
-        self.infiller = resolve_infiller(infiller, infiller_model)
+        self.infiller = resolve_infiller(infiller, infiller_model, infiller_options)
         self.algorithm = algorithm
         self.search = searches.create(algorithm, alpha=alpha, max_iters=max_iters)
         self.budget = budget if budget is not None or algorithm == "cell" else DEFAULT_BUDGET
