@@ -1,0 +1,104 @@
+"""End to end on the real embedded models: SmolLM2 GGUF target + LM infiller, MiniLM scorer."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from importlib.resources import files
+
+import pytest
+from conftest import requires_models
+
+import promptfoil
+from promptfoil.datasets import shipped_prompts
+
+pytestmark = [pytest.mark.slow, requires_models]
+
+jsonschema = pytest.importorskip("jsonschema")
+SCHEMA = json.loads(files("promptfoil").joinpath("schema/explanation.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def explainer():
+    return promptfoil.Explainer(budget=6, max_tokens=48, cache=False)
+
+
+def check(result_dict, budget):
+    jsonschema.validate(result_dict, SCHEMA)
+    assert result_dict["calls"]["target"] <= budget
+    assert result_dict["response"].strip()
+    prompt = result_dict["prompt"]
+    for e in result_dict["edits"]:
+        assert prompt[e["start"] : e["end"]] == e["old"] and e["old"] != e["new"]
+
+
+def test_api_explains_shipped_prompts(explainer):
+    for item in shipped_prompts()[:2]:
+        ex = explainer.explain(item["prompt"])
+        d = ex.to_dict()
+        check(d, 6)
+        assert ex.contrast_prompt and ex.contrast_prompt != ex.prompt
+        assert ex.contrast_response and ex.score is not None
+        assert ex.found == (ex.score >= ex.threshold)
+        assert any(t["status"] == "scored" for t in d["trace"])
+
+
+def test_lm_infiller_gives_real_distinct_words(explainer):
+    from promptfoil import InfillRequest
+
+    text = "Is it wrong to lie to your friend about her boyfriend?"
+    s = text.index("lie")
+    fills = explainer.infiller.infill([InfillRequest(text, s, s + 3, 5), InfillRequest(text, s, s + 6, 4)])
+    one, two = fills
+    assert len(one) >= 3 and len(two) >= 2
+    assert all(re.fullmatch(r"[A-Za-z'\-]+", f) and f.lower() != "lie" for f in one)
+    assert len(set(one)) == len(one)
+    assert any(len(f.split()) == 2 for f in two)  # a 2-word unit gets 2-word fills
+
+
+def test_same_call_gives_the_same_explanation():
+    def run():
+        d = promptfoil.explain("Should I tell my boss that a coworker is stealing?", budget=4,
+                               max_tokens=32, seed=7, cache=False).to_dict()
+        d.pop("seconds")
+        return d
+
+    assert run() == run()
+
+
+def test_cached_rerun_costs_no_target_calls(tmp_path):
+    cache = promptfoil.ResponseCache(tmp_path / "c.sqlite")
+    kw = dict(budget=4, max_tokens=32, cache=cache, threshold=2.0)
+    first = promptfoil.explain("Is it rude to leave a party without saying goodbye?", **kw)
+    second = promptfoil.explain("Is it rude to leave a party without saying goodbye?", **kw)
+    assert first.calls.target == 4 and first.calls.original == 1
+    assert second.calls.original == 0 and second.calls.cache_hits >= 5
+    assert [t.prompt for t in second.trace[:4]] == [t.prompt for t in first.trace[:4]]
+    assert all(t.paid_by == "cache" for t in second.trace[:4])
+
+
+def _cli(*args):
+    env = dict(os.environ, COLUMNS="100")
+    return subprocess.run([sys.executable, "-m", "promptfoil.cli", *args], capture_output=True,
+                          text=True, env=env, timeout=600)
+
+
+def test_cli_json_validates_against_the_schema():
+    p = _cli("explain", "Why do people feel guilty when they say no?", "--algorithm", "cell",
+             "--budget", "4", "--max-tokens", "32", "--json", "--no-cache")
+    assert p.returncode == 0, p.stderr
+    d = json.loads(p.stdout)
+    check(d, 4)
+    assert d["algorithm"] == "cell" and d["budget"] == 4
+
+
+def test_cli_terminal_output_shows_both_prompts_and_calls():
+    p = _cli("explain", "Is it okay to skip a family dinner to study?", "--budget", "3",
+             "--max-tokens", "32", "--no-cache")
+    assert p.returncode == 0, p.stderr
+    out = p.stdout
+    for needle in ("prompt", "response", "contrast prompt", "contrast response", "calls", "target 3/3"):
+        assert needle in out
