@@ -6,7 +6,7 @@ WHEELS ?= $(HOME)/.cache/promptfoil/wheels
 LLAMA  := llama-cpp-python==0.3.36
 STAMP  := $(VENV)/.promptfoil-setup
 
-.PHONY: setup demo test test-fast clean
+.PHONY: setup demo test test-fast clean browser
 
 setup: $(STAMP)
 
@@ -29,10 +29,16 @@ $(STAMP): pyproject.toml Makefile
 demo: $(STAMP)
 	$(BIN)/promptfoil demo -n 3
 
-test: $(STAMP)
+# Headless Chromium for the HTML report's test (Debian's package; needs root, as in CI).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing chromium for the HTML report test..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) browser
 	$(BIN)/python -m pytest -q -m "not slow"
 
 clean:

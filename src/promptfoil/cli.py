@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.text import Text
 
-from . import plugins  # noqa: F401  (fills the registries)
+from . import cli_jobs, plugins  # noqa: F401  (plugins fills the registries)
+from .cli_endpoint import add_endpoint_arguments, endpoint_options
 from .errors import PromptfoilError
 from .explainer import (
     DEFAULT_ALGORITHM,
@@ -70,6 +71,63 @@ def _budget(value: str) -> int | None:
         raise argparse.ArgumentTypeError(f"budget must be a whole number or 'none', got {value!r}") from None
 
 
+def add_explainer_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """Component, search and cache options shared by `explain`, `run`, `compare`, `experiment`.
+
+    Returns the search group so a command can add its own search options to it.
+    """
+    g = p.add_argument_group("components (see `promptfoil list`)")
+    g.add_argument("--target", default=DEFAULT_TARGET, choices=targets.names(), help="the LLM to explain (default: %(default)s)")
+    g.add_argument("--target-model", help="model file or name for the target (e.g. a .gguf path for 'gguf')")
+    g.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS, help="response length of the target (default: %(default)s)")
+    g.add_argument("--infiller", default=DEFAULT_INFILLER, choices=infillers.names(), help="proposes replacements for masked words (default: %(default)s)")
+    g.add_argument("--infiller-model", help="model for the infiller")
+    g.add_argument("--scorer", default=DEFAULT_SCORER, choices=scorers.names(), help="how a new response differs from the original (default: %(default)s)")
+    g.add_argument("--scorer-model", help="model for the scorer")
+    g.add_argument("--target-option", type=_option, action="append", default=[], metavar="KEY=VALUE", help="extra setting for the target factory (repeatable), e.g. temperature=0.7")
+    g.add_argument("--infiller-option", type=_option, action="append", default=[], metavar="KEY=VALUE", help="extra setting for the infiller (repeatable)")
+    g.add_argument("--scorer-option", type=_option, action="append", default=[], metavar="KEY=VALUE", help="extra setting for the scorer (repeatable)")
+    add_endpoint_arguments(p)
+    s = p.add_argument_group("search")
+    s.add_argument("--algorithm", default=DEFAULT_ALGORITHM, choices=searches.names(), help="search algorithm (default: %(default)s)")
+    s.add_argument("--budget", type=_budget, default=DEFAULT_BUDGET, help="most target queries of perturbed prompts; cache hits are free; 'none' = unlimited for cell (default: %(default)s)")
+    s.add_argument("--split-k", type=int, default=DEFAULT_SPLIT_K, help="words per editable unit (default: %(default)s)")
+    s.add_argument("--threshold", type=float, help="score a contrast must reach (default: the scorer's measured default)")
+    s.add_argument("--direction", choices=DIRECTIONS, help="which way is contrastive (default: the scorer's)")
+    s.add_argument("--seed", type=int, default=0, help="drives every random choice (default: %(default)s)")
+    c = p.add_argument_group("cache")
+    c.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
+    c.add_argument("--cache", metavar="PATH", help="response cache file (default: $PROMPTFOIL_CACHE_DIR or ~/.cache/promptfoil)")
+    return s
+
+
+def explainer_from_args(args: argparse.Namespace, **override: object) -> Explainer:
+    """The :class:`Explainer` the shared options describe; ``override`` replaces some of them."""
+    cache: str | bool = False if args.no_cache else (args.cache or True)
+    ep_target, ep_infiller, ep_scorer = endpoint_options(args)
+    opts: dict[str, object] = dict(
+        target=args.target,
+        infiller=args.infiller,
+        scorer=args.scorer,
+        algorithm=args.algorithm,
+        budget=args.budget,
+        split_k=args.split_k,
+        threshold=args.threshold,
+        direction=args.direction,
+        seed=args.seed,
+        cache=cache,
+        target_model=args.target_model,
+        infiller_model=args.infiller_model,
+        scorer_model=args.scorer_model,
+        max_tokens=args.max_tokens,
+        target_options={**ep_target, **dict(args.target_option)},
+        infiller_options={**ep_infiller, **dict(args.infiller_option)},
+        scorer_options={**ep_scorer, **dict(args.scorer_option)},
+    )
+    opts.update(override)
+    return Explainer(**opts)  # type: ignore[arg-type]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="promptfoil",
@@ -89,30 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ex.add_argument("prompt", help="the prompt to explain (use '-' to read it from standard input)")
-    g = ex.add_argument_group("components (see `promptfoil list`)")
-    g.add_argument("--target", default=DEFAULT_TARGET, choices=targets.names(), help="the LLM to explain (default: %(default)s)")
-    g.add_argument("--target-model", help="model file or name for the target (e.g. a .gguf path for 'gguf')")
-    g.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS, help="response length of the target (default: %(default)s)")
-    g.add_argument("--infiller", default=DEFAULT_INFILLER, choices=infillers.names(), help="proposes replacements for masked words (default: %(default)s)")
-    g.add_argument("--infiller-model", help="model for the infiller")
-    g.add_argument("--scorer", default=DEFAULT_SCORER, choices=scorers.names(), help="how a new response differs from the original (default: %(default)s)")
-    g.add_argument("--scorer-model", help="model for the scorer")
-    g.add_argument("--target-option", type=_option, action="append", default=[], metavar="KEY=VALUE", help="extra setting for the target factory (repeatable), e.g. temperature=0.7")
-    g.add_argument("--infiller-option", type=_option, action="append", default=[], metavar="KEY=VALUE", help="extra setting for the infiller (repeatable)")
-    g.add_argument("--scorer-option", type=_option, action="append", default=[], metavar="KEY=VALUE", help="extra setting for the scorer (repeatable)")
-    s = ex.add_argument_group("search")
-    s.add_argument("--algorithm", default=DEFAULT_ALGORITHM, choices=searches.names(), help="search algorithm (default: %(default)s)")
-    s.add_argument("--budget", type=_budget, default=DEFAULT_BUDGET, help="most target queries of perturbed prompts; cache hits are free; 'none' = unlimited for cell (default: %(default)s)")
-    s.add_argument("--split-k", type=int, default=DEFAULT_SPLIT_K, help="words per editable unit (default: %(default)s)")
-    s.add_argument("--threshold", type=float, help="score a contrast must reach (default: the scorer's measured default)")
-    s.add_argument("--direction", choices=DIRECTIONS, help="which way is contrastive (default: the scorer's)")
-    s.add_argument("--seed", type=int, default=0, help="drives every random choice (default: %(default)s)")
+    s = add_explainer_options(ex)
     s.add_argument("--protect", type=_protect, action="append", default=[], metavar="START:END", help="character span never edited (repeatable)")
     o = ex.add_argument_group("output")
     o.add_argument("--json", action="store_true", help="print the result as one JSON object")
     o.add_argument("--no-trace", action="store_true", help="leave the search trace out of --json output")
-    o.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
-    o.add_argument("--cache", metavar="PATH", help="response cache file (default: $PROMPTFOIL_CACHE_DIR or ~/.cache/promptfoil)")
 
     sub.add_parser("list", help="list targets, infillers, scorers and algorithms")
 
@@ -124,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("-n", type=int, default=3, help="how many shipped prompts (default: %(default)s)")
     demo.add_argument("--budget", type=_budget, default=DEFAULT_BUDGET, help="budget per explanation (default: %(default)s)")
+    cli_jobs.add_parsers(sub, add_explainer_options)
     return parser
 
 
@@ -137,26 +177,7 @@ def _cmd_list(console: Console) -> int:
 
 def _cmd_explain(args: argparse.Namespace, console: Console, err: Console) -> int:
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
-    cache: str | bool = False if args.no_cache else (args.cache or True)
-    explainer = Explainer(
-        target=args.target,
-        infiller=args.infiller,
-        scorer=args.scorer,
-        algorithm=args.algorithm,
-        budget=args.budget,
-        split_k=args.split_k,
-        threshold=args.threshold,
-        direction=args.direction,
-        seed=args.seed,
-        cache=cache,
-        target_model=args.target_model,
-        infiller_model=args.infiller_model,
-        scorer_model=args.scorer_model,
-        max_tokens=args.max_tokens,
-        target_options=dict(args.target_option),
-        infiller_options=dict(args.infiller_option),
-        scorer_options=dict(args.scorer_option),
-    )
+    explainer = explainer_from_args(args)
     show = err.is_terminal and not args.json
     if show:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -208,6 +229,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_demo(args, console, err)
         if args.command == "list":
             return _cmd_list(console)
+        if args.command in cli_jobs.COMMANDS:
+            cmd = cli_jobs.COMMANDS[args.command]
+            if args.command in cli_jobs.NEEDS_EXPLAINER:
+                return cmd(args, console, err, explainer_from_args)
+            return cmd(args, console, err)
         parser.print_help()
         return 0
     except PromptfoilError as exc:

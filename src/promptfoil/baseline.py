@@ -1,0 +1,107 @@
+"""The paper's baseline contrast (§5.1) and the preference comparison of Tables 1 and 3.
+
+The baseline asks the target itself for a less preferable answer, with the template the
+paper reports (kept verbatim because the experiment is defined by it). ``compare`` then scores
+original vs contrast responses and baseline vs contrast responses with any scorer: with the
+preference scorer, positive numbers mean the first response is preferred to CELL's contrast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .errors import ConfigError, PromptfoilError
+from .metrics import Stat
+from .scorers.base import ScoreItem, Scorer
+from .search.budget import Querier
+from .targets.base import Target
+from .targets.cache import ResponseCache
+
+#: {response} and {prompt} are the target's first response and the input prompt (paper §5.1).
+BASELINE_TEMPLATE = (
+    "Answer the following prompt in one sentence, less than 20 words, and to the point: "
+    "Give a less preferable response than {response} to the prompt: {prompt}"
+)
+
+
+def baseline_prompt(prompt: str, response: str, template: str = BASELINE_TEMPLATE) -> str:
+    """The prompt that asks for a less preferable response (only the template is parsed)."""
+    try:
+        return template.format(response=response, prompt=prompt)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(f"baseline template must use only {{response}} and {{prompt}} ({exc})") from None
+
+
+def baseline_responses(
+    target: Target,
+    prompts: Sequence[str],
+    responses: Sequence[str],
+    cache: ResponseCache | None = None,
+    template: str = BASELINE_TEMPLATE,
+) -> list[str]:
+    """The target's less preferable answer for each (prompt, its response); cached like any query."""
+    asks = [baseline_prompt(p, r, template) for p, r in zip(prompts, responses)]
+    querier = Querier(target, cache, None)
+    out: list[str] = []
+    chunk = max(1, int(getattr(target, "batch_size", 1)))
+    for i in range(0, len(asks), chunk):
+        out += [q.response or "" for q in querier.query(asks[i : i + chunk])]
+    return out
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Mean scores of the original and the baseline response against CELL's contrast response."""
+
+    scorer: str
+    original_vs_contrast: Stat
+    baseline_vs_contrast: Stat | None
+    items: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ComparedItem:
+    id: str
+    original_vs_contrast: float
+    baseline_vs_contrast: float | None
+    baseline_response: str | None
+
+
+def compare(
+    records: Sequence[dict[str, Any]],
+    scorer: Scorer,
+    target: Target | None = None,
+    cache: ResponseCache | None = None,
+) -> tuple[Comparison, list[ComparedItem]]:
+    """Score ``(x0, y0)`` vs ``(xc, yc)`` and, given a target, ``(x0, baseline)`` vs ``(xc, yc)``.
+
+    Only found contrasts are compared: a best candidate below the threshold is no explanation.
+    """
+    rows = [r for r in records if "error" not in r and r.get("found") and r.get("contrast_response") is not None]
+    if not rows:
+        raise PromptfoilError("no found contrasts to compare in these results")
+    first = scorer.score([ScoreItem(r["prompt"], r["response"], r["contrast_prompt"], r["contrast_response"]) for r in rows])
+    base: list[str] | None = None
+    second: list[float] | None = None
+    if target is not None:
+        base = baseline_responses(target, [r["prompt"] for r in rows], [r["response"] for r in rows], cache)
+        second = scorer.score(
+            [ScoreItem(r["prompt"], b, r["contrast_prompt"], r["contrast_response"]) for r, b in zip(rows, base)]
+        )
+    items = [
+        ComparedItem(
+            str(r.get("id", i)), float(first[i]),
+            None if second is None else float(second[i]),
+            None if base is None else base[i],
+        )
+        for i, r in enumerate(rows)
+    ]
+    summary = Comparison(
+        getattr(scorer, "name", "scorer"), Stat.of(first), None if second is None else Stat.of(second), len(rows)
+    )
+    return summary, items

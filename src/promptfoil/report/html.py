@@ -1,0 +1,140 @@
+"""A self-contained HTML report of a results file: no network fetches, every string escaped.
+
+Per explanation: prompt and contrast prompt side by side with edit ``i`` in colour ``i`` in
+both (the colours of the terminal output), the two responses with their word differences
+marked, score, threshold and calls. On top: the metrics of the whole file.
+
+Safety: jinja2 autoescaping is on for every value, nothing is marked safe, and a Content
+Security Policy forbids scripts and any fetch, so model or prompt text can never run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import PromptfoilError
+from ..metrics import Embedder, compute
+from ..models import require
+from ..types import Edit
+from .terminal import PALETTE, contrast_spans
+
+N_COLOURS = len(PALETTE)
+_TOKEN = re.compile(r"\s+|[^\s]+")
+
+
+def _pieces(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[str, str]]:
+    """``text`` cut into (piece, css class) with span ``i`` in class ``e{i mod palette}``."""
+    out: list[tuple[str, str]] = []
+    pos = 0
+    for i, (s, e) in enumerate(spans):
+        if s < pos or e > len(text):
+            continue  # inconsistent edit offsets: show the text plain rather than garbled
+        if s > pos:
+            out.append((text[pos:s], ""))
+        out.append((text[s:e], f"e{i % N_COLOURS}"))
+        pos = e
+    if pos < len(text):
+        out.append((text[pos:], ""))
+    return out
+
+
+def prompt_pieces(prompt: str, contrast: str | None, edits: Sequence[Edit]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Original and contrast prompt with matching colour classes on each edit."""
+    ordered = tuple(sorted(edits, key=lambda e: e.start))
+    original = _pieces(prompt, [(e.start, e.end) for e in ordered])
+    if contrast is None:
+        return original, []
+    return original, _pieces(contrast, contrast_spans(ordered))
+
+
+def response_diff(a: str, b: str) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
+    """Word-level difference: pieces of ``a`` (True = removed) and of ``b`` (True = added)."""
+    ta, tb = _TOKEN.findall(a), _TOKEN.findall(b)
+    sm = difflib.SequenceMatcher(a=ta, b=tb, autojunk=False)
+    pa: list[tuple[str, bool]] = []
+    pb: list[tuple[str, bool]] = []
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        same = op == "equal"
+        if i2 > i1:
+            pa.append(("".join(ta[i1:i2]), not same))
+        if j2 > j1:
+            pb.append(("".join(tb[j1:j2]), not same))
+    return pa, pb
+
+
+def _edits(rec: dict[str, Any]) -> list[Edit]:
+    out = []
+    for e in rec.get("edits") or []:
+        try:
+            out.append(Edit(int(e["unit"]), int(e["start"]), int(e["end"]), str(e["old"]), str(e["new"])))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return out
+
+
+def _fmt(x: Any, digits: int = 3) -> str:
+    return "n/a" if x is None else f"{float(x):.{digits}f}"
+
+
+def item_view(rec: dict[str, Any]) -> dict[str, Any]:
+    """Everything the template shows of one record, as plain strings (escaped by the template)."""
+    base = {"id": str(rec.get("id", "")), "prompt": str(rec.get("prompt", "")), "error": rec.get("error")}
+    if rec.get("error"):
+        base["error"] = str(rec["error"])
+        return base
+    prompt = str(rec.get("prompt", ""))
+    contrast = rec.get("contrast_prompt")
+    op = {"increase": "≥", "decrease": "≤", "absolute": "|score| ≥"}.get(str(rec.get("direction")), "≥")
+    pp, cp = prompt_pieces(prompt, None if contrast is None else str(contrast), _edits(rec))
+    ra, rb = response_diff(str(rec.get("response", "")), str(rec.get("contrast_response") or ""))
+    c = rec.get("calls") or {}
+    budget = "unlimited" if rec.get("budget") is None else str(rec.get("budget"))
+    return {
+        **base,
+        "found": bool(rec.get("found")),
+        "prompt_pieces": pp,
+        "contrast_pieces": cp,
+        "response_pieces": ra,
+        "contrast_response_pieces": rb if rec.get("contrast_response") is not None else [],
+        "score": _fmt(rec.get("score")),
+        "scorer": str(rec.get("scorer", "")),
+        "rule": f"{op} {rec.get('threshold')}",
+        "n_edits": len(rec.get("edits") or []),
+        "edit_distance": _fmt(rec.get("edit_distance"), 2),
+        "calls": (
+            f"target {c.get('target', 0)}/{budget} + original {c.get('original', 0)}, cache hits "
+            f"{c.get('cache_hits', 0)}, infiller {c.get('infiller', 0)}, scorer {c.get('scorer', 0)}"
+        ),
+        "search": f"{rec.get('algorithm', '')}, split_k={rec.get('split_k', '')}, {_fmt(rec.get('seconds'), 1)} s",
+    }
+
+
+def render_html(records: Sequence[dict[str, Any]], title: str = "promptfoil report", source: str = "",
+                embed: Embedder | None = None) -> str:
+    """The report as one HTML string."""
+    jinja2 = require("jinja2", "The HTML report", "jinja2", "report")
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("promptfoil", "report/templates"),
+        autoescape=True,  # every value, whatever the template's file name
+        undefined=jinja2.StrictUndefined,
+    )
+    metrics = compute(records, embed)
+    return env.get_template("report.html").render(
+        title=title, source=source, metrics=metrics, metrics_rows=metrics.rows(),
+        items=[item_view(r) for r in records],
+    )
+
+
+def write_html(records: Sequence[dict[str, Any]], path: str | Path, **kw: Any) -> Path:
+    """Write the report to ``path`` (UTF-8) and return it."""
+    p = Path(path)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(render_html(records, **kw), encoding="utf-8")
+    except OSError as exc:
+        raise PromptfoilError(f"cannot write {p}: {exc}") from None
+    return p

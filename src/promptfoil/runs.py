@@ -1,0 +1,290 @@
+"""Dataset runs: prompts in (JSONL or CSV), one explanation per line out, resumable.
+
+Every result is appended, flushed and fsynced as soon as it is finished, so killing the
+process at any moment (even SIGKILL) loses at most the item in flight. Re-running the same
+command skips the ids already in the results file; the response cache means the target is
+not asked again for anything it already answered.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from .errors import MissingDependency, PromptfoilError
+from .types import Explanation
+
+#: Keys of ``Explanation.to_dict()`` (and ``id``/``error``); carried fields that clash get ``input_``.
+RESERVED = frozenset(
+    {"id", "error", "found", "prompt", "response", "contrast_prompt", "contrast_response", "score",
+     "threshold", "direction", "edits", "edit_distance", "calls", "budget", "algorithm", "split_k",
+     "seed", "seconds", "trace", "target", "infiller", "scorer", "stop_reason"}
+)
+MAX_BAD_LINES_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class RunItem:
+    """One prompt to explain; ``fields`` are the input's other columns, carried to the result."""
+
+    id: str
+    prompt: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    protected: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What one invocation of :func:`run` did."""
+
+    total: int
+    skipped: int
+    done: int
+    failed: int
+    seconds: float
+    repaired_tail: bool = False
+
+
+class ExplainerLike(Protocol):
+    def explain(self, prompt: str, protected: Iterable[tuple[int, int]] = ...) -> Explanation: ...
+
+
+def _item(row: dict[str, Any], where: str, index: int) -> RunItem:
+    prompt = row.get("prompt")
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise PromptfoilError(f"{where}: no 'prompt' text")
+    raw_id = row.get("id")
+    item_id = str(index) if raw_id is None or str(raw_id).strip() == "" else str(raw_id)
+    protected: tuple[tuple[int, int], ...] = ()
+    if "protected" in row and isinstance(row["protected"], list):
+        try:
+            protected = tuple((int(s), int(e)) for s, e in row["protected"])
+        except (TypeError, ValueError):
+            raise PromptfoilError(f"{where}: 'protected' must be a list of [start, end] pairs") from None
+    fields = {k: v for k, v in row.items() if k not in ("id", "prompt", "protected")}
+    return RunItem(item_id, prompt, fields, protected)
+
+
+def _check(items: list[RunItem], bad: list[str], path: Path) -> list[RunItem]:
+    seen: dict[str, int] = {}
+    for n, it in enumerate(items):
+        if it.id in seen:
+            bad.append(f"{path}: id {it.id!r} appears twice (items {seen[it.id] + 1} and {n + 1})")
+        seen.setdefault(it.id, n)
+    if bad:
+        more = f" (and {len(bad) - MAX_BAD_LINES_SHOWN} more)" if len(bad) > MAX_BAD_LINES_SHOWN else ""
+        raise PromptfoilError("malformed input: " + "; ".join(bad[:MAX_BAD_LINES_SHOWN]) + more)
+    if not items:
+        raise PromptfoilError(f"{path}: no prompts found")
+    return items
+
+
+def read_jsonl_items(path: Path) -> list[RunItem]:
+    """Objects with a ``prompt`` field and optional ``id``; blank lines are ignored."""
+    items: list[RunItem] = []
+    bad: list[str] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PromptfoilError(f"cannot read {path}: {exc}") from None
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            bad.append(f"{path} line {n}: not valid JSON ({exc.msg})")
+            continue
+        if not isinstance(row, dict):
+            bad.append(f"{path} line {n}: expected a JSON object, got {type(row).__name__}")
+            continue
+        try:
+            items.append(_item(row, f"{path} line {n}", len(items) + 1))
+        except PromptfoilError as exc:
+            bad.append(str(exc))
+    return _check(items, bad, path)
+
+
+def read_csv_items(path: Path) -> list[RunItem]:
+    """A CSV with a header row holding a ``prompt`` column (``id`` optional)."""
+    items: list[RunItem] = []
+    bad: list[str] = []
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames or "prompt" not in reader.fieldnames:
+                raise PromptfoilError(
+                    f"{path}: the CSV header needs a 'prompt' column (found: {', '.join(reader.fieldnames or []) or 'none'})"
+                )
+            for row in reader:
+                if None in row or any(v is None for v in row.values()):
+                    bad.append(f"{path} line {reader.line_num}: wrong number of columns")
+                    continue
+                try:
+                    items.append(_item(dict(row), f"{path} line {reader.line_num}", len(items) + 1))
+                except PromptfoilError as exc:
+                    bad.append(str(exc))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise PromptfoilError(f"cannot read {path}: {exc}") from None
+    return _check(items, bad, path)
+
+
+def read_items(path: str | Path) -> list[RunItem]:
+    """Prompts from a ``.jsonl``/``.json`` or ``.csv`` file (by extension; JSONL otherwise)."""
+    p = Path(path)
+    if not p.is_file():
+        raise PromptfoilError(f"prompts file not found: {p}")
+    return read_csv_items(p) if p.suffix.lower() in (".csv", ".tsv") else read_jsonl_items(p)
+
+
+def iter_results(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, record) for each complete line; a torn final line is skipped.
+
+    A malformed line anywhere but the end is an error naming its line number.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise PromptfoilError(f"results file not found: {p}")
+    try:
+        data = p.read_bytes().decode("utf-8", errors="replace")
+    except OSError as exc:
+        raise PromptfoilError(f"cannot read {p}: {exc}") from None
+    lines = data.split("\n")
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            if n == len(lines):  # no newline after it: the write was cut off by a kill
+                return
+            raise PromptfoilError(f"{p} line {n}: not valid JSON") from None
+        if not isinstance(rec, dict):
+            raise PromptfoilError(f"{p} line {n}: expected a JSON object")
+        yield n, rec
+
+
+def read_results(path: str | Path) -> list[dict[str, Any]]:
+    """The records of a results file, the last one per id (a retried failure replaces the error)."""
+    by_id: dict[str, dict[str, Any]] = {}
+    for n, rec in iter_results(path):
+        by_id.pop(str(rec.get("id", f"line-{n}")), None)
+        by_id[str(rec.get("id", f"line-{n}"))] = rec
+    return list(by_id.values())
+
+
+def repair_tail(path: Path) -> bool:
+    """Cut a torn last line (a write killed midway) so appends start on a fresh line.
+
+    Returns True when something was cut. A complete last record missing only its newline
+    gets the newline.
+    """
+    if not path.is_file() or path.stat().st_size == 0:
+        return False
+    with path.open("rb+") as fh:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        fh.seek(max(0, size - 1))
+        if fh.read(1) == b"\n":
+            return False
+        fh.seek(0)
+        data = fh.read()
+        cut = data.rfind(b"\n") + 1
+        tail = data[cut:]
+        try:
+            json.loads(tail.decode("utf-8"))
+            fh.seek(0, os.SEEK_END)
+            fh.write(b"\n")
+            return False
+        except ValueError:
+            fh.truncate(cut)
+            return True
+        finally:
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+def finished_ids(path: Path, retry_failed: bool = False) -> set[str]:
+    """Ids already in the results file (failures too, unless ``retry_failed``)."""
+    if not path.is_file():
+        return set()
+    return {
+        str(rec["id"]) for _, rec in iter_results(path)
+        if "id" in rec and not (retry_failed and "error" in rec)
+    }
+
+
+def result_record(item: RunItem, ex: Explanation | None, error: str | None = None, trace: bool = True) -> dict[str, Any]:
+    """The results line of one item: explanation (or error), its id and carried fields."""
+    rec: dict[str, Any] = {"id": item.id}
+    if ex is not None:
+        d = ex.to_dict()
+        if not trace:
+            d.pop("trace", None)
+        rec.update(d)
+    else:
+        rec.update({"prompt": item.prompt, "error": error})
+    for k, v in item.fields.items():
+        rec[f"input_{k}" if k in RESERVED else k] = v
+    return rec
+
+
+def append_record(fh: Any, rec: dict[str, Any]) -> None:
+    """One line, written at once, flushed and fsynced: durable before the next item starts."""
+    fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    fh.flush()
+    os.fsync(fh.fileno())
+
+
+def run(
+    items: Sequence[RunItem],
+    explainer: ExplainerLike,
+    out: str | Path,
+    *,
+    retry_failed: bool = False,
+    trace: bool = True,
+    on_start: Callable[[int, int], None] | None = None,
+    on_item: Callable[[RunItem, dict[str, Any]], None] | None = None,
+) -> RunSummary:
+    """Explain every item not yet in ``out``, appending each result as it finishes.
+
+    A failing item is recorded with its ``error`` and the run goes on; a missing package
+    stops the run (every item would fail the same way). ``on_start(todo, skipped)`` is
+    called once, ``on_item`` after each item is written.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    repaired = repair_tail(out)
+    done = finished_ids(out, retry_failed)
+    todo = [it for it in items if it.id not in done]
+    skipped = len(items) - len(todo)
+    if on_start:
+        on_start(len(todo), skipped)
+    t0 = time.perf_counter()
+    n_done = n_failed = 0
+    with out.open("a", encoding="utf-8") as fh:
+        for it in todo:
+            try:
+                ex = explainer.explain(it.prompt, protected=it.protected)
+                rec = result_record(it, ex, trace=trace)
+                n_done += 1
+            except MissingDependency:
+                raise
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except PromptfoilError as exc:
+                rec = result_record(it, None, str(exc))
+                n_failed += 1
+            except Exception as exc:  # a user's target or model failing on one item
+                rec = result_record(it, None, f"{type(exc).__name__}: {exc}")
+                n_failed += 1
+            append_record(fh, rec)
+            if on_item:
+                on_item(it, rec)
+    return RunSummary(len(items), skipped, n_done, n_failed, round(time.perf_counter() - t0, 3), repaired)
