@@ -8,3 +8,6 @@ from __future__ import annotations
 from .infill import lm as _lm_infiller  # noqa: F401
 from .scorers import bleu as _bleu, semantic as _semantic  # noqa: F401
 from .targets import llamacpp as _llamacpp  # noqa: F401
+from .infill import bart as _bart, mlm as _mlm, t5 as _t5  # noqa: F401
+from .scorers import contradiction as _contradiction, preference as _preference  # noqa: F401
+from .targets import hf as _hf_target  # noqa: F401

@@ -1,0 +1,177 @@
+"""Any Hugging Face causal or seq2seq model as the target, generating in padded batches.
+
+Prompts go through the tokenizer's chat template when it has one (special tokens written in
+the prompt text stay plain text: a prompt cannot forge a turn), else as plain text. Causal
+models are padded on the left so every row's answer starts at the same position. Greedy by
+default; ``temperature > 0`` samples, seeded per batch. Responses share the SQLite cache
+(identity: the hub name, or a local folder's path and weights hash).
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+from .. import hf
+from ..errors import ConfigError, PromptfoilError
+from .base import BaseTarget, targets
+
+
+class HFTarget(BaseTarget):
+    """``transformers`` generation for the model named by ``model`` (hub name or folder)."""
+
+    def __init__(
+        self,
+        model: str,
+        max_tokens: int = 64,
+        temperature: float = 0.0,
+        top_p: float = 1.0,
+        seed: int | None = 0,
+        system: str | None = None,
+        chat: bool | None = None,
+        device: str | None = None,
+        dtype: str = "auto",
+        batch_size: int = 8,
+        name: str = "hf",
+    ) -> None:
+        if not model:
+            raise ConfigError("target 'hf' needs a model: --target-model NAME|PATH")
+        if not isinstance(max_tokens, int) or max_tokens < 1:
+            raise ConfigError(f"max_tokens must be at least 1 (got {max_tokens!r})")
+        if not isinstance(temperature, (int, float)) or temperature < 0:
+            raise ConfigError(f"temperature must be 0 (greedy) or more (got {temperature!r})")
+        if not (isinstance(top_p, (int, float)) and 0 < top_p <= 1):
+            raise ConfigError(f"top_p must lie in (0, 1] (got {top_p!r})")
+        self.model = str(model)
+        self.max_tokens = max_tokens
+        self.temperature = float(temperature)
+        self.top_p = float(top_p)
+        self.seed = seed
+        self.system = system
+        self.chat_option = chat
+        self.device_option = device
+        self.dtype = hf.check_dtype(dtype)
+        self.batch_size = hf.check_positive("batch_size", batch_size)
+        self.name = name
+        self._kind: str | None = None
+        self._device: str | None = None
+        self._identity: str | None = None
+        self._warned = False
+
+    # -- identity and settings: the cache key -------------------------------------------
+    @property
+    def identity(self) -> str | None:
+        if self._identity is None:
+            self._identity = hf.model_identity(self.model)
+        return self._identity
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        sampled = self.temperature > 0
+        return {
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "top_p": self.top_p if sampled else None,
+            "seed": self.seed if sampled else None,
+            "system": self.system,
+            "chat": self.chat_option,
+            "dtype": self.dtype,
+        }
+
+    @property
+    def cacheable(self) -> bool:
+        return self.temperature == 0 or self.seed is not None
+
+    # -- loading ------------------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        """``seq2seq`` for encoder-decoder models, else ``causal``."""
+        if self._kind is None:
+            cfg = hf.config_of(self.model)
+            self._kind = "seq2seq" if getattr(cfg, "is_encoder_decoder", False) else "causal"
+        return self._kind
+
+    def _load(self) -> tuple[Any, Any]:
+        if self._device is None:
+            self._device = hf.pick_device(self.device_option)
+        side = "left" if self.kind == "causal" else "right"
+        tok = hf.load_tokenizer(self.model, side)
+        net = hf.load_model(self.model, self.kind, self._device, self.dtype)
+        if tok.pad_token_id is None:
+            if tok.eos_token is None:
+                raise PromptfoilError(f"model '{self.model}' has neither a pad nor an eos token to pad batches with")
+            tok.pad_token = tok.eos_token
+        return tok, net
+
+    def uses_chat_template(self, tok: Any) -> bool:
+        has = bool(getattr(tok, "chat_template", None))
+        if self.chat_option and not has:
+            raise ConfigError(f"chat=true, but the tokenizer of '{self.model}' has no chat template")
+        return has if self.chat_option is None else bool(self.chat_option)
+
+    def encode(self, prompt: str) -> list[int]:
+        """Token ids of one prompt as the model will see it."""
+        tok, _ = self._load()
+        if self.uses_chat_template(tok):
+            messages = ([{"role": "system", "content": self.system}] if self.system else []) + [
+                {"role": "user", "content": prompt}
+            ]
+            kwargs: dict[str, Any] = {}
+            if "sanitize_control_tokens" in inspect.signature(tok.apply_chat_template).parameters:
+                kwargs["sanitize_control_tokens"] = True
+            elif not self._warned:
+                self._warned = True
+                warnings.warn(
+                    "this transformers version cannot keep special tokens typed in a prompt "
+                    "from acting as control tokens; upgrade transformers",
+                    stacklevel=2,
+                )
+            enc = tok.apply_chat_template(
+                messages, add_generation_prompt=True, tokenize=True, return_dict=True, **kwargs
+            )
+            return list(enc["input_ids"])
+        text = f"{self.system}\n\n{prompt}" if self.system else prompt
+        return list(tok(text, split_special_tokens=True)["input_ids"])
+
+    # -- generation ---------------------------------------------------------------------
+    def _batch(self, prompts: Sequence[str]) -> list[str]:
+        torch = hf.torch_mod("The hf target")
+        tok, net = self._load()
+        ids = [self.encode(p) for p in prompts]
+        limit = hf.input_limit(tok, net, fallback=1 << 20)
+        causal = self.kind == "causal"
+        for p_ids in ids:
+            need = len(p_ids) + (self.max_tokens if causal else 0)
+            if need > limit:
+                raise PromptfoilError(
+                    f"prompt of {len(p_ids)} tokens does not fit the context of '{self.model}' "
+                    f"({limit} tokens) with max_tokens={self.max_tokens}"
+                )
+        enc = tok.pad({"input_ids": ids}, padding=True, return_tensors="pt")
+        enc = {key: val.to(self._device) for key, val in enc.items()}
+        kwargs: dict[str, Any] = {"max_new_tokens": self.max_tokens, "pad_token_id": tok.pad_token_id}
+        if self.temperature > 0:
+            kwargs.update(do_sample=True, temperature=self.temperature, top_p=self.top_p)
+            if self.seed is not None:
+                torch.manual_seed(self.seed)
+        else:
+            kwargs.update(do_sample=False, num_beams=1, temperature=None, top_p=None, top_k=None)
+        with torch.no_grad():
+            out = net.generate(**enc, **kwargs)
+        if causal:
+            out = out[:, enc["input_ids"].shape[1] :]
+        texts = tok.batch_decode(out, skip_special_tokens=True)
+        return [t.strip() for t in texts]
+
+    def generate(self, prompts: Sequence[str]) -> list[str]:
+        out: list[str] = []
+        for part in hf.chunks(list(prompts), self.batch_size):
+            out.extend(self._batch(part))
+        return out
+
+
+@targets.register("hf", "any Hugging Face causal or seq2seq model (--target-model NAME|PATH), batched")
+def _make_hf(model: str | None = None, max_tokens: int = 64, **kwargs: Any) -> HFTarget:
+    return HFTarget(model or "", max_tokens=max_tokens, **kwargs)
