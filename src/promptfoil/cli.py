@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -152,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     o = ex.add_argument_group("output")
     o.add_argument("--json", action="store_true", help="print the result as one JSON object")
     o.add_argument("--no-trace", action="store_true", help="leave the search trace out of --json output")
+    o.add_argument("--svg", metavar="PATH", help="also save the terminal rendering as an SVG picture")
 
     sub.add_parser("list", help="list targets, infillers, scorers and algorithms")
 
@@ -198,6 +200,10 @@ def _cmd_explain(args: argparse.Namespace, console: Console, err: Console) -> in
     else:
         from .report.terminal import render
 
+        if args.svg:
+            rec = Console(record=True, width=100, file=open(os.devnull, "w"))  # noqa: SIM115
+            render(result, rec)
+            rec.save_svg(args.svg, title="promptfoil explain")
         render(result, console)
     return 0
 
