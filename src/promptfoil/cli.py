@@ -170,10 +170,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_list(console: Console) -> int:
+    from rich.table import Table
+
     for title, reg in (("targets", targets), ("infillers", infillers), ("scorers", scorers), ("algorithms", searches)):
-        console.print(f"[bold]{title}[/bold]")
+        table = Table(title=title, title_justify="left", show_header=False, box=None, pad_edge=False)
+        table.add_column(style="cyan", no_wrap=True)
+        table.add_column()
         for e in reg.entries():
-            console.print(f"  [cyan]{e.name:<14}[/cyan] {e.summary}")
+            table.add_row(e.name, e.summary)
+        console.print(table)
     return 0
 
 
