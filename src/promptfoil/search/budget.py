@@ -41,7 +41,16 @@ class Querier:
 
     @property
     def exhausted(self) -> bool:
-        return self.budget is not None and self.paid >= self.budget
+        """Call budget spent, or the target says its own budget (e.g. tokens) is spent."""
+        over = self.budget is not None and self.paid >= self.budget
+        return over or bool(getattr(self.target, "exhausted", False))
+
+    def _keep(self, answered: dict[str, str]) -> None:
+        """Keep answers a failing batch did receive, so they are never asked again."""
+        if answered:
+            self._memo.update(answered)
+            if self.cache is not None:
+                self.cache.put_many(self.target.identity or "", self.target.settings, list(answered.items()))
 
     def _lookup(self, prompts: Sequence[str]) -> list[str | None]:
         found: list[str | None] = [self._memo.get(p) for p in prompts]
@@ -55,7 +64,8 @@ class Querier:
     def _ask(self, prompts: list[str]) -> list[str]:
         try:
             answers = self.target.generate(prompts)
-        except PromptfoilError:
+        except PromptfoilError as exc:
+            self._keep({p: a for p, a in getattr(exc, "answered", {}).items() if p in prompts})
             raise
         except Exception as exc:  # a user's function or a backend failing: say which
             raise PromptfoilError(f"target '{self.target.name}' failed: {type(exc).__name__}: {exc}") from exc
@@ -90,9 +100,21 @@ class Querier:
                 to_ask.append(i)
             else:
                 results[i] = QueryResult(None, "none")
+        if to_ask and getattr(self.target, "exhausted", False):
+            for i in to_ask:
+                results[i] = QueryResult(None, "none")
+            to_ask = []
         if to_ask:
-            answers = self._ask([prompts[i] for i in to_ask])
-            self.paid += len(to_ask)
+            try:
+                answers = self._ask([prompts[i] for i in to_ask])
+            except PromptfoilError as exc:
+                if not getattr(exc, "out_of_budget", False):
+                    raise
+                # The target's own budget ran out mid-batch: keep what was answered and
+                # stop as at the end of the call budget.
+                got = getattr(exc, "answered", {})
+                answers = [got.get(prompts[i]) for i in to_ask]  # type: ignore[misc]
+            self.paid += sum(a is not None for a in answers)
             for i, a in zip(to_ask, answers):
-                results[i] = QueryResult(a, "budget")
+                results[i] = QueryResult(a, "budget" if a is not None else "none")
         return [r for r in results if r is not None]

@@ -1,0 +1,220 @@
+"""Scorer ``maxims``: an LLM judge labels responses against conversational sub-maxims
+(quantity, quality, relevance, manner, benevolence, transparency).
+
+Each sub-maxim has a rubric (requirement, what "yes" and "no" mean, one example of each),
+stored as data in ``promptfoil/data/maxims/*.json``. The judge answers in JSON
+(``{"label": "yes"|"no", "explanation": ...}``); it is asked ``n`` times (seeded samples)
+and the share of "yes" is how well the response meets the sub-maxim. The score is the drop
+in that share from the original response to the candidate's, averaged over the chosen
+sub-maxims: positive when the new response is worse on them (direction "increase"; use
+"decrease" to look for improvements). Small judges break JSON, so answers are parsed
+leniently, unreadable ones are asked again up to ``retries`` times, and what still fails is
+recorded in ``failures`` instead of stopping the search.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from ..chat import ChatBackend, ChatRequest
+from ..errors import ConfigError
+from ..types import Direction
+from .base import ScoreItem, scorers
+from .judge import endpoint_backend, read_yes_no
+
+MAXIMS = ("quantity", "quality", "relevance", "manner", "benevolence", "transparency")
+
+
+@dataclass(frozen=True)
+class Rubric:
+    maxim: str
+    name: str
+    requirement: str
+    yes: str
+    no: str
+    examples: tuple[tuple[str, str, str], ...]  # (label, context, response)
+
+
+@lru_cache(maxsize=1)
+def rubrics() -> dict[str, Rubric]:
+    """Every sub-maxim rubric shipped in the package, by sub-maxim name."""
+    out: dict[str, Rubric] = {}
+    folder = resources.files("promptfoil") / "data" / "maxims"
+    for maxim in MAXIMS:
+        data = json.loads((folder / f"{maxim}.json").read_text(encoding="utf-8"))
+        for sub in data["submaxims"]:
+            ex = tuple(
+                (label, e["context"], e["response"]) for label in ("yes", "no") for e in sub["examples"][label]
+            )
+            out[sub["name"]] = Rubric(maxim, sub["name"], sub["requirement"], sub["yes"], sub["no"], ex)
+    return out
+
+
+def select(names: str | Sequence[str]) -> list[Rubric]:
+    """Sub-maxims by name; a maxim name stands for all of its sub-maxims; "all" for every one."""
+    table = rubrics()
+    wanted = [n.strip() for n in (names.split(",") if isinstance(names, str) else names) if n.strip()]
+    chosen: list[Rubric] = []
+    for n in wanted:
+        if n == "all":
+            picked = list(table.values())
+        elif n in MAXIMS:
+            picked = [r for r in table.values() if r.maxim == n]
+        elif n in table:
+            picked = [table[n]]
+        else:
+            raise ConfigError(
+                f"unknown sub-maxim {n!r}; choose from: all, {', '.join(MAXIMS)}, {', '.join(table)}"
+            )
+        chosen += [r for r in picked if r not in chosen]
+    if not chosen:
+        raise ConfigError("maxims scorer needs at least one sub-maxim")
+    return chosen
+
+
+def rubric_prompt(r: Rubric, context: str, response: str) -> str:
+    """The judge's instructions: requirement, labels, examples, the turn, the answer format."""
+    lines = [
+        f"Judge one assistant response against this requirement: {r.requirement}",
+        "",
+        "Labels:",
+        f"yes: {r.yes}",
+        f"no: {r.no}",
+        "",
+        "Examples:",
+    ]
+    for label, ctx, resp in r.examples:
+        lines += [f"Context: {ctx}", f"Response: {resp}", f"Label: {label}", ""]
+    lines += [
+        "Now label this response, given its context.",
+        f"Context: user: {context}",
+        f"Response: assistant: {response}",
+        "",
+        'Answer with JSON only: {"label": "yes" or "no", "explanation": "one short sentence"}',
+    ]
+    return "\n".join(lines)
+
+
+_BLOCK = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
+_OBJ = re.compile(r"\{.*?\}", re.S)
+_LABEL = re.compile(r"""["']?label["']?\s*[:=]\s*["']?\s*(yes|no)\b""", re.I)
+
+
+def parse_label(text: str) -> bool | None:
+    """True for "yes", False for "no", None when nothing readable; tolerant of broken JSON."""
+    candidates = _BLOCK.findall(text) + _OBJ.findall(text)
+    for blob in candidates:
+        for attempt in (blob, re.sub(r",\s*}", "}", blob.replace("'", '"'))):
+            try:
+                obj = json.loads(attempt)
+            except ValueError:
+                continue
+            if isinstance(obj, dict):
+                label = str(obj.get("label", obj.get("Label", ""))).strip().lower()
+                if label in ("yes", "no"):
+                    return label == "yes"
+    m = _LABEL.search(text)
+    if m:
+        return m.group(1).lower() == "yes"
+    return read_yes_no(text.strip()) if len(text.strip()) < 40 else None
+
+
+@dataclass(frozen=True)
+class MaximFailure:
+    """A (context, response) the judge gave no readable label for on one sub-maxim."""
+
+    submaxim: str
+    response: str
+    answers: tuple[str, ...]
+
+
+class MaximsScorer:
+    """Drop in sub-maxim adherence from (x0, y0) to (xc, yc), judged by a chat model."""
+
+    direction: Direction = "increase"
+    bounds = (-1.0, 1.0)
+    default_threshold = 0.5
+
+    def __init__(
+        self, backend: ChatBackend, submaxims: str | Sequence[str] = "helpfulness", n: int = 3,
+        retries: int = 2, temperature: float = 0.7, max_tokens: int = 80,
+    ) -> None:
+        if n < 1 or retries < 0:
+            raise ConfigError(f"maxims needs n >= 1 and retries >= 0 (got n={n}, retries={retries})")
+        self.backend = backend
+        self.rubrics = select(submaxims)
+        self.n = n
+        self.retries = retries
+        self.temperature = temperature
+        self.max_tokens = max_tokens
+        self.name = "maxims"
+        self.failures: list[MaximFailure] = []
+        self._memo: dict[tuple[str, str, str], float | None] = {}
+
+    def _adherence(self, turns: Sequence[tuple[str, str]]) -> None:
+        """Fill the memo for every (context, response) x sub-maxim not judged yet."""
+        todo = [(r, x, y) for x, y in dict.fromkeys(turns) for r in self.rubrics if (r.name, x, y) not in self._memo]
+        if not todo:
+            return
+        labels: dict[int, list[bool]] = {i: [] for i in range(len(todo))}
+        answers: dict[int, list[str]] = {i: [] for i in range(len(todo))}
+        asks = [(i, k) for i in range(len(todo)) for k in range(self.n)]
+        for attempt in range(self.retries + 1):
+            if not asks:
+                break
+            reqs = [
+                ChatRequest.of(
+                    [{"role": "user", "content": rubric_prompt(*todo[i])}],
+                    max_tokens=self.max_tokens, temperature=self.temperature if self.n > 1 or attempt else 0.0,
+                    seed=k + 1000 * attempt,
+                )
+                for i, k in asks
+            ]
+            again = []
+            for (i, k), rep in zip(asks, self.backend.chat(reqs)):
+                answers[i].append(rep.text)
+                label = parse_label(rep.text)
+                if label is None:
+                    again.append((i, k))
+                else:
+                    labels[i].append(label)
+            asks = again
+        for i, (r, x, y) in enumerate(todo):
+            got = labels[i]
+            self._memo[(r.name, x, y)] = sum(got) / len(got) if got else None
+        if len(self._memo) > 8192:  # an Explainer reuses its scorer across many prompts
+            self._memo = dict(list(self._memo.items())[-4096:])
+            if not got:
+                self.failures.append(MaximFailure(r.name, y, tuple(answers[i])))
+
+    def score(self, items: Sequence[ScoreItem]) -> list[float]:
+        if not items:
+            return []
+        self._adherence([(it.x0, it.y0) for it in items] + [(it.xc, it.yc) for it in items])
+        out = []
+        for it in items:
+            drops = []
+            for r in self.rubrics:
+                a0, ac = self._memo[(r.name, it.x0, it.y0)], self._memo[(r.name, it.xc, it.yc)]
+                if a0 is not None and ac is not None:
+                    drops.append(a0 - ac)
+            out.append(round(sum(drops) / len(drops), 6) if drops else 0.0)
+        return out
+
+
+@scorers.register("maxims", "LLM judge on conversational sub-maxims (rubrics + few-shot, JSON, n asks): drop from y0 to yc")
+def _make_maxims(
+    model: str | None = None, base_url: str | None = None, api_key_env: str | None = None,
+    max_concurrency: int = 4, timeout: float = 60.0, rpm: float | None = None, **kwargs: Any,
+) -> MaximsScorer:
+    unknown = sorted(set(kwargs) - {"submaxims", "n", "retries", "temperature", "max_tokens"})
+    if unknown:
+        raise ConfigError(f"scorer 'maxims' has no option {unknown[0]!r}")
+    backend = endpoint_backend(model, base_url, api_key_env, max_concurrency, timeout, rpm)
+    return MaximsScorer(backend, **kwargs)

@@ -1,0 +1,166 @@
+"""The `openai` target against a fake OpenAI-compatible server on loopback (fault injection).
+
+The server (tests/openai_fakes.py) is a plumbing fake: it answers "echo: <prompt>" and
+injects faults chosen by markers in the prompt. What is tested is the real client code:
+retries, Retry-After, timeouts, error messages, concurrency, budgets, key hygiene.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import pytest
+
+pytest.importorskip("openai")
+
+from openai_fakes import FakeOpenAIServer, closed_port
+from standins import LostWordsScorer, SuffixInfiller
+
+from promptfoil import Explainer
+from promptfoil.cli import main
+from promptfoil.errors import ConfigError, PromptfoilError
+from promptfoil.http import EndpointError, RateLimiter
+from promptfoil.search.budget import Querier
+from promptfoil.targets.cache import ResponseCache
+from promptfoil.targets.openai_compat import OpenAITarget
+
+
+@pytest.fixture()
+def server():
+    with FakeOpenAIServer(hang=2.0) as srv:
+        yield srv
+
+
+def target(srv: FakeOpenAIServer, **kw) -> OpenAITarget:
+    kw.setdefault("retries", 2)
+    kw.setdefault("timeout", 5.0)
+    return OpenAITarget(base_url=srv.base_url, **kw)
+
+
+def test_429_honours_retry_after_then_succeeds(server):
+    t = target(server)
+    t0 = time.perf_counter()
+    assert t.generate(["slow [429]"]) == ["echo: slow [429]"]
+    assert time.perf_counter() - t0 >= 0.9  # Retry-After: 1 was waited, not the short backoff
+    assert server.hits["slow [429]"] == 2
+
+
+def test_500_then_success(server):
+    assert target(server).generate(["x [500]"]) == ["echo: x [500]"]
+    assert server.hits["x [500]"] == 2
+
+
+def test_hung_request_times_out_and_is_retried(server):
+    t = target(server, timeout=0.5)
+    assert t.generate(["wait [hang]"]) == ["echo: wait [hang]"]
+    assert server.hits["wait [hang]"] == 2
+
+
+def test_malformed_json_is_retried_then_reported_naming_the_endpoint(server):
+    t = target(server)
+    assert t.generate(["j [badjson]"]) == ["echo: j [badjson]"]
+    with pytest.raises(EndpointError, match=server.base_url.replace(".", r"\.")):
+        t.generate(["j [badjson-always]"])
+    assert server.hits["j [badjson-always]"] == 3  # first try + 2 retries, then a clear error
+
+
+def test_refused_connection_is_one_line_error_in_the_cli(capsys):
+    url = f"http://127.0.0.1:{closed_port()}/v1"
+    code = main(["explain", "Is it fine to skip a wedding?", "--target", "openai", "--base-url", url,
+                 "--target-model", "m", "--scorer", "bleu", "--no-cache", "--json",
+                 "--target-option", "retries=1"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert url in err and "connection failed" in err
+    assert "Traceback" not in err
+
+
+def test_permanent_failure_keeps_answers_of_the_batch(server, tmp_path):
+    """One prompt fails for good: the others' answers are cached and never asked again."""
+    cache = ResponseCache(tmp_path / "c.sqlite")
+    t = target(server, retries=1, max_concurrency=3)
+    q = Querier(t, cache, budget=10)
+    with pytest.raises(PromptfoilError, match="HTTP 500"):
+        q.query(["a", "b [500-always]", "c"])
+    assert server.hits["a"] == 1 and server.hits["c"] == 1
+    q2 = Querier(target(server, retries=1), cache, budget=10)
+    results = q2.query(["a", "c", "d"])
+    assert [r.response for r in results] == ["echo: a", "echo: c", "echo: d"]
+    assert [r.paid_by for r in results] == ["cache", "cache", "budget"]
+    assert server.hits["a"] == 1 and server.hits["c"] == 1 and q2.paid == 1
+
+
+def test_requests_run_concurrently_up_to_the_limit():
+    with FakeOpenAIServer(delay=0.4) as srv:
+        t = OpenAITarget(base_url=srv.base_url, max_concurrency=4)
+        assert t.batch_size == 4
+        prompts = [f"p{i}" for i in range(8)]
+        assert t.generate(prompts) == [f"echo: {p}" for p in prompts]
+        assert srv.max_in_flight == 4
+        t1 = OpenAITarget(base_url=srv.base_url, max_concurrency=1)
+        srv.max_in_flight = 0
+        t1.generate(["q1", "q2", "q3"])
+        assert srv.max_in_flight == 1
+
+
+def test_rate_limit_spaces_request_starts():
+    limiter = RateLimiter(rpm=600)  # one start per 0.1 s
+    t0 = time.perf_counter()
+    for _ in range(4):
+        limiter.wait()
+    assert time.perf_counter() - t0 >= 0.29
+    with pytest.raises(ConfigError):
+        RateLimiter(rpm=0)
+
+
+def test_token_budget_stops_the_search_like_the_call_budget(server):
+    """Each fake answer costs ~5 tokens; a budget of 12 allows a few requests, then none."""
+    t = target(server, token_budget=12, max_concurrency=1)
+    q = Querier(t, None, budget=None)
+    results = q.query([f"w{i} two three" for i in range(6)])
+    answered = [r for r in results if r.response is not None]
+    assert 1 <= len(answered) < 6
+    assert all(r.paid_by == "none" for r in results[len(answered):])
+    assert q.exhausted and q.paid == len(answered)
+    sent = sum(server.hits.values())
+    assert q.query(["more"])[0].response is None
+    assert sum(server.hits.values()) == sent  # nothing sent once the budget is spent
+
+
+def test_completions_api_and_settings(server):
+    t = target(server, completions=True, top_p=0.5)
+    assert t.generate(["plain"]) == ["echo: plain"]
+    assert t.settings["api"] == "completions" and t.settings["top_p"] == 0.5
+    assert t.identity == f"openai:{server.base_url}:fake-model"  # the server's only model
+    with pytest.raises(ConfigError, match="no option 'colour'"):
+        OpenAITarget(base_url=server.base_url, colour=1)
+
+
+def test_bad_options_are_config_errors():
+    with pytest.raises(ConfigError):
+        OpenAITarget(base_url="ftp://nowhere")
+    with pytest.raises(ConfigError):
+        OpenAITarget(base_url="http://127.0.0.1:1/v1", max_concurrency=0)
+    with pytest.raises(ConfigError, match="NAME of an environment variable"):
+        OpenAITarget(base_url="http://127.0.0.1:1/v1", api_key_env="sk-abc def")
+
+
+def test_api_key_never_in_results_cache_or_logs(server, tmp_path, monkeypatch, caplog):
+    secret = "sk-test-SECRET-0123456789"
+    monkeypatch.setenv("MY_KEY", secret)
+    caplog.set_level(logging.DEBUG)
+    cache_file = tmp_path / "cache.sqlite"
+    t = OpenAITarget(base_url=server.base_url, api_key_env="MY_KEY", retries=1)
+    ex = Explainer(target=t, infiller=SuffixInfiller(), scorer=LostWordsScorer(), budget=4,
+                   cache=str(cache_file))
+    result = ex.explain("Should I [500] call my old friend today?")
+    with pytest.raises(EndpointError) as info:
+        t.generate(["bad [401-echo]"])
+    assert any(secret in h.get("authorization", "") for h in server.headers_seen)  # it was used
+    assert secret not in str(info.value)
+    assert secret not in json.dumps(result.to_dict())
+    assert secret.encode() not in cache_file.read_bytes()
+    assert secret not in caplog.text
+    assert secret not in repr(t.endpoint) and secret not in t.identity
