@@ -34,6 +34,7 @@ def server():
 
 
 def target(srv: FakeOpenAIServer, **kw) -> OpenAITarget:
+    kw.setdefault("model", "fake-model")
     kw.setdefault("retries", 2)
     kw.setdefault("timeout", 5.0)
     return OpenAITarget(base_url=srv.base_url, **kw)
@@ -94,12 +95,12 @@ def test_permanent_failure_keeps_answers_of_the_batch(server, tmp_path):
 
 def test_requests_run_concurrently_up_to_the_limit():
     with FakeOpenAIServer(delay=0.4) as srv:
-        t = OpenAITarget(base_url=srv.base_url, max_concurrency=4)
+        t = OpenAITarget(model="m", base_url=srv.base_url, max_concurrency=4)
         assert t.batch_size == 4
         prompts = [f"p{i}" for i in range(8)]
         assert t.generate(prompts) == [f"echo: {p}" for p in prompts]
         assert srv.max_in_flight == 4
-        t1 = OpenAITarget(base_url=srv.base_url, max_concurrency=1)
+        t1 = OpenAITarget(model="m", base_url=srv.base_url, max_concurrency=1)
         srv.max_in_flight = 0
         t1.generate(["q1", "q2", "q3"])
         assert srv.max_in_flight == 1
@@ -130,21 +131,23 @@ def test_token_budget_stops_the_search_like_the_call_budget(server):
 
 
 def test_completions_api_and_settings(server):
-    t = target(server, completions=True, top_p=0.5)
+    t = target(server, completions=True, top_p=0.5, model="auto")
     assert t.generate(["plain"]) == ["echo: plain"]
     assert t.settings["api"] == "completions" and t.settings["top_p"] == 0.5
     assert t.identity == f"openai:{server.base_url}:fake-model"  # the server's only model
     with pytest.raises(ConfigError, match="no option 'colour'"):
-        OpenAITarget(base_url=server.base_url, colour=1)
+        OpenAITarget(model="m", base_url=server.base_url, colour=1)
+    with pytest.raises(ConfigError, match="--target-model"):
+        OpenAITarget(base_url=server.base_url)
 
 
 def test_bad_options_are_config_errors():
     with pytest.raises(ConfigError):
-        OpenAITarget(base_url="ftp://nowhere")
+        OpenAITarget(model="m", base_url="ftp://nowhere")
     with pytest.raises(ConfigError):
-        OpenAITarget(base_url="http://127.0.0.1:1/v1", max_concurrency=0)
+        OpenAITarget(model="m", base_url="http://127.0.0.1:1/v1", max_concurrency=0)
     with pytest.raises(ConfigError, match="NAME of an environment variable"):
-        OpenAITarget(base_url="http://127.0.0.1:1/v1", api_key_env="sk-abc def")
+        OpenAITarget(model="m", base_url="http://127.0.0.1:1/v1", api_key_env="sk-abc def")
 
 
 def test_api_key_never_in_results_cache_or_logs(server, tmp_path, monkeypatch, caplog):
@@ -152,7 +155,7 @@ def test_api_key_never_in_results_cache_or_logs(server, tmp_path, monkeypatch, c
     monkeypatch.setenv("MY_KEY", secret)
     caplog.set_level(logging.DEBUG)
     cache_file = tmp_path / "cache.sqlite"
-    t = OpenAITarget(base_url=server.base_url, api_key_env="MY_KEY", retries=1)
+    t = OpenAITarget(model="m", base_url=server.base_url, api_key_env="MY_KEY", retries=1)
     ex = Explainer(target=t, infiller=SuffixInfiller(), scorer=LostWordsScorer(), budget=4,
                    cache=str(cache_file))
     result = ex.explain("Should I [500] call my old friend today?")

@@ -196,5 +196,6 @@ def chat_backend(
     For an endpoint, ``model`` is the served model name (default: the server's only model).
     """
     if base_url:
-        return EndpointChat(resolve_endpoint(base_url, api_key_env), model, max_concurrency, timeout, rpm=rpm)
+        served = None if model in (None, "", "auto") else model
+        return EndpointChat(resolve_endpoint(base_url, api_key_env), served, max_concurrency, timeout, rpm=rpm)
     return LocalChat(model)

@@ -188,14 +188,17 @@ class MaximsScorer:
         for i, (r, x, y) in enumerate(todo):
             got = labels[i]
             self._memo[(r.name, x, y)] = sum(got) / len(got) if got else None
-        if len(self._memo) > 8192:  # an Explainer reuses its scorer across many prompts
-            self._memo = dict(list(self._memo.items())[-4096:])
             if not got:
                 self.failures.append(MaximFailure(r.name, y, tuple(answers[i])))
+
+    def _trim(self) -> None:
+        if len(self._memo) > 8192:  # an Explainer reuses its scorer across many prompts
+            self._memo = dict(list(self._memo.items())[-4096:])
 
     def score(self, items: Sequence[ScoreItem]) -> list[float]:
         if not items:
             return []
+        self._trim()
         self._adherence([(it.x0, it.y0) for it in items] + [(it.xc, it.yc) for it in items])
         out = []
         for it in items:

@@ -68,9 +68,14 @@ class OpenAITarget(BaseTarget):
             raise ConfigError(f"timeout must be positive (got {timeout})")
         if extra is not None and not isinstance(extra, dict):
             raise ConfigError("extra must be a JSON object of settings for the server")
+        if not model or not isinstance(model, str):
+            raise ConfigError(
+                "target 'openai' needs the served model's name: --target-model NAME "
+                "(or --target-model auto to use the server's only model)"
+            )
         self.endpoint = resolve_endpoint(base_url, api_key_env)
         self.name = "openai"
-        self._model = model
+        self._model = None if model == "auto" else model
         self.max_tokens = max_tokens
         self.temperature = float(temperature)
         self.seed = seed
@@ -97,7 +102,7 @@ class OpenAITarget(BaseTarget):
 
     @property
     def model(self) -> str:
-        """The model name; when none was given, the server's only model (asked once)."""
+        """The model name; for "auto", the server's only model (asked once, on first use)."""
         if self._model is None:
             self._model = only_model(self.client, self.endpoint, self.policy, self.limiter)
         return self._model
