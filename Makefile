@@ -6,7 +6,7 @@ WHEELS ?= $(HOME)/.cache/promptfoil/wheels
 LLAMA  := llama-cpp-python==0.3.36
 STAMP  := $(VENV)/.promptfoil-setup
 
-.PHONY: setup demo test test-fast clean browser
+.PHONY: setup demo test test-fast clean browser bench-infill
 
 setup: $(STAMP)
 
@@ -40,6 +40,10 @@ test: $(STAMP) browser
 
 test-fast: $(STAMP) browser
 	$(BIN)/python -m pytest -q -m "not slow"
+
+# HF infillers, batched vs one-by-one, on tiny offline models (ratio printed).
+bench-infill: $(STAMP)
+	$(BIN)/python benchmarks/infill_batching.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .hypothesis

@@ -54,6 +54,27 @@ def test_options_are_checked_before_loading():
     assert model_identity("org/name") == "hf:org/name"
 
 
+def test_missing_transformers_names_the_extra(monkeypatch):
+    """transformers made unimportable: every hf component says which extra to install."""
+    import sys
+
+    from promptfoil.errors import MissingDependency
+    from promptfoil.infill.base import InfillRequest
+    from promptfoil.infill.t5 import T5Infiller
+    from promptfoil.scorers.base import ScoreItem
+    from promptfoil.scorers.contradiction import ContradictionScorer
+
+    monkeypatch.setitem(sys.modules, "transformers", None)
+    calls = [
+        lambda: HFTarget("some/uncached-model").generate(["hi"]),
+        lambda: T5Infiller("some/uncached-model").infill([InfillRequest("a b", 0, 1)]),
+        lambda: ContradictionScorer("some/uncached-model").score([ScoreItem("a", "b", "c", "d")]),
+    ]
+    for call in calls:
+        with pytest.raises(MissingDependency, match=r"promptfoil\[hf\]"):
+            call()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["chat", "plain", "t5"])
 def test_padded_batches_equal_one_by_one(models, kind):
