@@ -72,8 +72,11 @@ class BartInfiller(HFInfillerBase):
         )
         self._seed()
         with torch.no_grad():
+            # no_repeat_ngram_size=0: checkpoints such as bart-large forbid repeated trigrams,
+            # which would stop BART from copying a context that repeats itself.
             out = net.generate(
-                **enc, max_new_tokens=new_tokens, pad_token_id=tok.pad_token_id, **self._generate_kwargs(k)
+                **enc, max_new_tokens=new_tokens, pad_token_id=tok.pad_token_id,
+                no_repeat_ngram_size=0, **self._generate_kwargs(k),
             )
         texts = tok.batch_decode(out, skip_special_tokens=True, clean_up_tokenization_spaces=False)
         result = []
