@@ -167,3 +167,34 @@ def test_api_key_never_in_results_cache_or_logs(server, tmp_path, monkeypatch, c
     assert secret.encode() not in cache_file.read_bytes()
     assert secret not in caplog.text
     assert secret not in repr(t.endpoint) and secret not in t.identity
+
+
+def test_urls_lose_credentials_and_retry_after_dates_are_read():
+    from email.utils import formatdate
+    from types import SimpleNamespace
+
+    from promptfoil.http import redact_url, retry_after
+
+    assert redact_url("http://user:pw@host:8000/v1/") == "http://host:8000/v1"
+    later = SimpleNamespace(response=SimpleNamespace(headers={"retry-after": formatdate(time.time() + 30, usegmt=True)}))
+    assert 25 <= (retry_after(later) or 0) <= 31
+    assert retry_after(SimpleNamespace(response=SimpleNamespace(headers={"retry-after-ms": "250"}))) == 0.25
+    assert retry_after(SimpleNamespace(response=None)) is None
+
+
+def test_cli_endpoint_flags_reach_target_infiller_and_judge():
+    from promptfoil.cli import build_parser
+    from promptfoil.cli_endpoint import endpoint_options
+
+    args = build_parser().parse_args([
+        "explain", "x", "--target", "openai", "--base-url", "http://127.0.0.1:9/v1", "--target-model", "m",
+        "--max-concurrency", "3", "--rpm", "60", "--token-budget", "500", "--completions",
+        "--api-key-env", "MY_KEY", "--infiller", "llm", "--scorer", "maxims",
+    ])
+    t, i, s = endpoint_options(args)
+    assert t == {"base_url": "http://127.0.0.1:9/v1", "api_key_env": "MY_KEY", "max_concurrency": 3,
+                 "rpm": 60.0, "token_budget": 500, "completions": True}
+    assert i == s == {"base_url": "http://127.0.0.1:9/v1", "api_key_env": "MY_KEY", "max_concurrency": 3,
+                      "rpm": 60.0, "model": "m"}
+    local = build_parser().parse_args(["explain", "x", "--infiller", "llm", "--scorer", "bleu"])
+    assert endpoint_options(local) == ({}, {}, {})  # no endpoint: the llm infiller stays local
