@@ -102,3 +102,26 @@ def test_report_in_headless_chromium(tmp_path):
     img = imread(str(shot))
     assert img.shape[0] > 200 and img.shape[1] > 200
     assert img.std() > 0.01  # something was drawn, not a blank page
+
+
+def test_terminal_output_marks_the_same_edits_and_response_words(tmp_path):
+    """The rich rendering of `explain`: edit colours match the HTML's, differing words marked."""
+    from rich.console import Console
+
+    from promptfoil.report.terminal import PALETTE, coloured_prompts, render
+
+    ex = Explainer(target=FunctionTarget(echo, name="echo"), infiller=SuffixInfiller(),
+                   scorer=LostWordsScorer(), threshold=0.05, budget=6, fills_per_mask=2).explain(
+        "Should I tell my boss that a coworker is stealing?")
+    assert ex.found
+    original, contrast = coloured_prompts(ex)
+    styles_a = [str(s.style) for s in original.spans]
+    styles_b = [str(s.style) for s in contrast.spans]
+    assert styles_a == styles_b and styles_a[0].startswith(PALETTE[0])
+    console = Console(record=True, width=100, file=open(os.devnull, "w"), force_terminal=True)  # noqa: SIM115
+    render(ex, console)
+    text = console.export_text(clear=False)
+    assert ex.contrast_prompt in text.replace("\n", " ") or ex.edits[0].new in text
+    html = console.export_html(inline_styles=True)
+    assert "line-through" in html  # the removed words of the response are struck through
+    assert len(PALETTE) == 6  # the HTML report has six matching colour classes e0..e5

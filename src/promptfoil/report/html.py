@@ -10,8 +10,6 @@ Security Policy forbids scripts and any fetch, so model or prompt text can never
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,10 +18,12 @@ from ..errors import PromptfoilError
 from ..metrics import Embedder, compute
 from ..models import require
 from ..types import Edit
+from .diff import response_diff
 from .terminal import PALETTE, contrast_spans
 
+__all__ = ["prompt_pieces", "render_html", "response_diff", "write_html"]
+
 N_COLOURS = len(PALETTE)
-_TOKEN = re.compile(r"\s+|[^\s]+")
 
 
 def _pieces(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[str, str]]:
@@ -49,21 +49,6 @@ def prompt_pieces(prompt: str, contrast: str | None, edits: Sequence[Edit]) -> t
     if contrast is None:
         return original, []
     return original, _pieces(contrast, contrast_spans(ordered))
-
-
-def response_diff(a: str, b: str) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
-    """Word-level difference: pieces of ``a`` (True = removed) and of ``b`` (True = added)."""
-    ta, tb = _TOKEN.findall(a), _TOKEN.findall(b)
-    sm = difflib.SequenceMatcher(a=ta, b=tb, autojunk=False)
-    pa: list[tuple[str, bool]] = []
-    pb: list[tuple[str, bool]] = []
-    for op, i1, i2, j1, j2 in sm.get_opcodes():
-        same = op == "equal"
-        if i2 > i1:
-            pa.append(("".join(ta[i1:i2]), not same))
-        if j2 > j1:
-            pb.append(("".join(tb[j1:j2]), not same))
-    return pa, pb
 
 
 def _edits(rec: dict[str, Any]) -> list[Edit]:

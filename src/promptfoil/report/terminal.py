@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..types import Edit, Explanation
+from .diff import response_diff
 
 PALETTE = ("bold magenta", "bold cyan", "bold yellow", "bold green", "bold red", "bold blue")
 
@@ -34,6 +35,11 @@ def coloured_prompts(ex: Explanation) -> tuple[Text, Text]:
     return original, contrast
 
 
+def _marked(pieces: list[tuple[str, bool]], style: str) -> Text:
+    """Response text with the words that differ from the other response in ``style``."""
+    return Text.assemble(*((t, style) if changed else t for t, changed in pieces))
+
+
 def render(ex: Explanation, console: Console | None = None) -> None:
     """Print an explanation: prompts, responses, verdict, calls."""
     console = console or Console()
@@ -44,12 +50,16 @@ def render(ex: Explanation, console: Console | None = None) -> None:
         else Text("no contrast reached the threshold; best candidate shown", style="bold red")
     )
     console.print(Panel(original, title="prompt", title_align="left"))
-    console.print(Panel(Text(ex.response), title="response", title_align="left", border_style="dim"))
+    if ex.contrast_response is None:
+        removed, added = [(ex.response, False)], []
+    else:
+        removed, added = response_diff(ex.response, ex.contrast_response)
+    console.print(Panel(_marked(removed, "strike red"), title="response", title_align="left", border_style="dim"))
     if ex.contrast_prompt is None:
         console.print(Panel(Text(ex.stop_reason or "no candidate was scored"), title="no contrast", border_style="red"))
     else:
         console.print(Panel(contrast, title="contrast prompt", title_align="left", border_style="green" if ex.found else "red"))
-        console.print(Panel(Text(ex.contrast_response or ""), title="contrast response", title_align="left", border_style="dim"))
+        console.print(Panel(_marked(added, "bold green"), title="contrast response", title_align="left", border_style="dim"))
     table = Table.grid(padding=(0, 2))
     op = {"increase": ">=", "decrease": "<=", "absolute": "|score| >="}[ex.direction]
     score = "n/a" if ex.score is None else f"{ex.score:.3f}"
