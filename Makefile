@@ -6,7 +6,7 @@ WHEELS ?= $(HOME)/.cache/promptfoil/wheels
 LLAMA  := llama-cpp-python==0.3.36
 STAMP  := $(VENV)/.promptfoil-setup
 
-.PHONY: setup demo test test-fast clean browser bench-infill
+.PHONY: setup demo test test-fast clean browser bench-infill bench
 
 setup: $(STAMP)
 
@@ -44,6 +44,11 @@ test-fast: $(STAMP) browser
 # HF infillers, batched vs one-by-one, on tiny offline models (ratio printed).
 bench-infill: $(STAMP)
 	$(BIN)/python benchmarks/infill_batching.py
+
+# promptfoil vs ICX360 0.1.0 on the same models (creates .venv-icx once; about 20 minutes on
+# 2 idle cores). BENCH_ARGS="--full" for budgets 20 50 100 on every shipped prompt.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/vs_icx360.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .hypothesis

