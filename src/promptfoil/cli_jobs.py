@@ -250,7 +250,7 @@ def cmd_compare(args: argparse.Namespace, console: Console, err: Console, make: 
     t.add_row("original vs contrast", summary.original_vs_contrast.fmt(), str(summary.original_vs_contrast.n))
     if summary.baseline_vs_contrast is not None:
         t.add_row("baseline vs contrast", summary.baseline_vs_contrast.fmt(), str(summary.baseline_vs_contrast.n))
-    t.caption = "positive: the first response scores above the contrast response"
+    t.caption = "g(x0, first response, xc, contrast response); with preference, positive = first response preferred"
     console.print(t)
     return 0
 
