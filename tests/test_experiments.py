@@ -75,7 +75,7 @@ def test_xsum_reader_takes_summary_files_and_jsonl(tmp_path):
 
 def test_baseline_template_is_filled_without_interpreting_the_inputs():
     text = baseline_prompt("What is {x}?", "It is {0} and {prompt}.")
-    assert "less preferable response than It is {0} and {prompt}. to the prompt: What is {x}?" in text
+    assert "worse than this one: It is {0} and {prompt}.\nThe question it answered: What is {x}?" in text
     assert BASELINE_TEMPLATE.count("{") == 2
 
 

@@ -20,9 +20,11 @@ from .targets.base import Target
 from .targets.cache import ResponseCache
 
 #: {response} and {prompt} are the target's first response and the input prompt (paper §5.1).
+# Our own wording of the paper's baseline request (one sentence, under 20 words, an answer
+# less preferable than the model's own); pass ``template=`` to use another.
 BASELINE_TEMPLATE = (
-    "Answer the following prompt in one sentence, less than 20 words, and to the point: "
-    "Give a less preferable response than {response} to the prompt: {prompt}"
+    "In one short sentence of fewer than 20 words, reply with an answer that is worse than "
+    "this one: {response}\nThe question it answered: {prompt}"
 )
 
 

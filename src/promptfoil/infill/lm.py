@@ -57,11 +57,13 @@ class LMInfiller:
         self,
         model_path: str | None = None,
         top_k: int = 40,
+        pool: int = 20,
         proposals: int = 8,
         n_ctx: int = 512,
     ) -> None:
         self.model_path = str(model_path or smollm2_gguf())
         self.top_k = top_k
+        self.pool = pool
         self.proposals = proposals
         self.n_ctx = n_ctx
         self.name = "lm"
@@ -157,6 +159,8 @@ class LMInfiller:
             if stripped[-1:].isalnum() and not piece.startswith(" "):
                 continue  # glued to the previous word: would change it, not fill the mask
             pool.append((piece, int(tid)))
+            if len(pool) >= self.pool:
+                break
         # Cheap look-ahead: log p(piece | left) + log p(first right token | left, piece),
         # one single-token decode per piece thanks to the cached left context.
         right_ids = self.lm.tokenize(right.encode("utf-8"), add_bos=False, special=False)[:1]
