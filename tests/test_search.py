@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from standins import LostWordsScorer, RecordingFunction, SuffixInfiller
 
-from promptfoil import Explainer, FunctionTarget, ResponseCache
+from promptfoil import ConfigError, Explainer, FunctionTarget, ResponseCache
 from promptfoil.search.cell_budget import num_seeds, q_of
 
 PROMPT = "Why are rich people able to avoid financial ruin when markets crash so hard?"
@@ -165,3 +165,28 @@ def test_infiller_and_scorer_calls_are_counted():
     result = ex.explain(PROMPT)
     assert result.calls.scorer == ex.scorer.items == result.calls.target
     assert result.calls.infiller == len(ex.infiller.requests) > 0
+
+
+class WordOrder:
+    """Stand-in query order: the candidate that edits "ruin" first."""
+
+    name = "edited-words"
+
+    def rank(self, x0, prompts):
+        return [2.0 if "ruinx0" in p else 1.0 for p in prompts]
+
+
+def test_query_order_changes_which_candidates_are_asked_first_not_the_budget():
+    plain = make(algorithm="cell", budget=None, threshold=0.05)[0].explain(PROMPT)
+    ordered_ex = Explainer(target=RecordingFunction(), infiller=SuffixInfiller(), scorer=LostWordsScorer(),
+                           algorithm="cell", budget=None, threshold=0.05, cache=False, order=WordOrder())
+    ordered = ordered_ex.explain(PROMPT)
+    assert plain.found and ordered.found
+    assert plain.edits[0].old == "Why"  # unit order: the first unit is asked first
+    assert ordered.edits[0].old == "ruin"  # the order put the candidate editing "ruin" first
+    assert ordered.calls.target == plain.calls.target == 1
+
+
+def test_unknown_order_is_a_clear_error():
+    with pytest.raises(ConfigError, match="unknown query order"):
+        make(order="random-ish")

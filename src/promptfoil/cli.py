@@ -31,6 +31,7 @@ from .explainer import (
 from .infill.base import infillers
 from .scorers.base import scorers
 from .search import searches
+from .search.priority import PRIORITIZERS
 from .targets.base import targets
 from .types import DIRECTIONS
 
@@ -96,6 +97,7 @@ def add_explainer_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup
     s.add_argument("--threshold", type=float, help="score a contrast must reach (default: the scorer's measured default)")
     s.add_argument("--direction", choices=DIRECTIONS, help="which way is contrastive (default: the scorer's)")
     s.add_argument("--seed", type=int, default=0, help="drives every random choice (default: %(default)s)")
+    s.add_argument("--order", choices=PRIORITIZERS, default="none", help="which candidates of a batch to query first: 'prompt-shift' asks first those whose prompt moved furthest in meaning (MiniLM), which saves calls (default: %(default)s)")
     c = p.add_argument_group("cache")
     c.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
     c.add_argument("--cache", metavar="PATH", help="response cache file (default: $PROMPTFOIL_CACHE_DIR or ~/.cache/promptfoil)")
@@ -124,6 +126,7 @@ def explainer_from_args(args: argparse.Namespace, **override: object) -> Explain
         target_options={**ep_target, **dict(args.target_option)},
         infiller_options={**ep_infiller, **dict(args.infiller_option)},
         scorer_options={**ep_scorer, **dict(args.scorer_option)},
+        order=args.order,
     )
     opts.update(override)
     return Explainer(**opts)  # type: ignore[arg-type]

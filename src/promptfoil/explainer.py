@@ -15,6 +15,7 @@ from .scorers.base import Scorer, scorers
 from .search import SearchContext, searches
 from .search.budget import Querier
 from .search.goal import Goal
+from .search.priority import Prioritizer, make_prioritizer
 from .search.space import PromptSpace
 from .segment import count_words, segment, words
 from .targets.base import Target, targets
@@ -114,6 +115,7 @@ class Explainer:
         target_options: dict[str, Any] | None = None,
         infiller_options: dict[str, Any] | None = None,
         scorer_options: dict[str, Any] | None = None,
+        order: str | Prioritizer | None = "none",
     ) -> None:
         if algorithm not in searches:
             searches.create(algorithm)  # raises with the valid names
@@ -139,6 +141,7 @@ class Explainer:
         self.split_k = split_k
         self.seed = seed
         self.fills_per_mask = fills_per_mask
+        self.prioritizer = make_prioritizer(order)
         if cache is True:
             self.cache: ResponseCache | None = ResponseCache()
         elif isinstance(cache, (str,)):
@@ -186,6 +189,7 @@ class Explainer:
             space, prompt, y0, self.infiller, querier, self.scorer, self.goal, self.seed,
             fills_per_mask=self.fills_per_mask, chunk=int(getattr(self.target, "batch_size", 1)),
             progress=progress,
+            prioritizer=self.prioritizer,
         )
         result = self.search(ctx, budget=self.budget)
         best = result.best

@@ -15,6 +15,7 @@ from ..scorers.base import Scorer, ScoreItem
 from ..types import Candidate, TraceEntry
 from .budget import Querier
 from .goal import Goal
+from .priority import Prioritizer
 from .space import PromptSpace
 
 
@@ -73,6 +74,7 @@ class SearchContext:
         fills_per_mask: int = 6,
         chunk: int = 1,
         progress: Callable[[int], None] | None = None,
+        prioritizer: Prioritizer | None = None,
     ) -> None:
         self.space = space
         self.x0, self.y0 = x0, y0
@@ -84,6 +86,7 @@ class SearchContext:
         self.fills_per_mask = fills_per_mask
         self.chunk = max(1, chunk)
         self.progress = progress
+        self.prioritizer = prioritizer
         self.trace: list[TraceEntry] = []
         self.counters = Counters()
         self.root = Node(space.candidate({}), tuple(range(space.n_units)))
@@ -135,6 +138,10 @@ class SearchContext:
         self.step += 1
         done: list[Node] = []
         pending = [n for n in nodes if not n.scored]
+        if self.prioritizer is not None and len(pending) > self.chunk:
+            keys = self.prioritizer.rank(self.x0, [n.candidate.text for n in pending])
+            order = sorted(range(len(pending)), key=lambda i: -keys[i])  # stable on ties
+            pending = [pending[i] for i in order]
         i = 0
         while i < len(pending):
             part = pending[i : i + self.chunk]
