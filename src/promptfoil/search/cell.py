@@ -13,7 +13,7 @@ Deviations from the pseudocode, each on purpose:
   already known from the round that chose it.
 * A round stops at the first candidate that reaches δ instead of scoring all of them; it
   has the same number of edits as the round's argmax, so Problem (1) is served equally,
-  with fewer calls.
+  with fewer calls. Units are infilled a batch at a time, so that stop also saves infills.
 * The optional budget is exact: query ``B + 1`` is never made.
 """
 
@@ -29,12 +29,22 @@ def cell(ctx: SearchContext) -> SearchResult:
             return ctx.finish("budget exhausted")
         if not current.free:
             break
-        children = ctx.fill([FillRequest(current, u, 1) for u in current.free])
-        if not children:
+        # Units are infilled a group at a time and queried at once, so a hit early in the
+        # round saves the infilling of the rest (with a query order, the whole round is
+        # infilled first so that it can be ranked).
+        group = len(current.free) if ctx.prioritizer is not None else ctx.chunk
+        scored = []
+        proposed = 0
+        for i in range(0, len(current.free), group):
+            children = ctx.fill([FillRequest(current, u, 1) for u in current.free[i : i + group]])
+            proposed += len(children)
+            scored += ctx.evaluate(children, stage=f"cell:round-{rnd}")
+            if ctx.winner() is not None:
+                return ctx.finish("")
+            if ctx.querier.exhausted:
+                break
+        if not proposed:
             return ctx.finish("the infiller has no new fill for any unit")
-        scored = ctx.evaluate(children, stage=f"cell:round-{rnd}")
-        if ctx.winner() is not None:
-            return ctx.finish("")
         best = ctx.best(scored)
         if best is None:
             return ctx.finish("budget exhausted")

@@ -12,6 +12,9 @@ Deviations from the pseudocode, each on purpose:
 * Seeds are not re-queried in later inner rounds (the pseudocode's ``X_p ∪ X_C`` would ask
   the LLM for the same prompt twice); no prompt is ever queried twice.
 * The budget is exact: the search stops mid-batch rather than make query ``B + 1``.
+* Within an inner round the seeds are queried before the samples around them are infilled,
+  and a batch stops at the first candidate that reaches δ: the same candidates in a cheaper
+  order.
 * When several candidates reach δ, the one with the fewest edits wins (Problem (1)
   minimises edits), then the highest score.
 * The outer loop ends when the budget is spent, ``max_iters`` is reached, or no new
@@ -70,9 +73,14 @@ def cell_budget(ctx: SearchContext, budget: int, alpha: float = 0.5, max_iters: 
                 for u in picks:
                     counts[u] = counts.get(u, 0) + 1
                 samples.extend(FillRequest(s, u, c) for u, c in counts.items())
-            batch = [s for s in seeds if not s.scored] + ctx.fill(samples)
-            scored = ctx.evaluate(batch, stage=f"budget:t{t}-j{j}")
+            # The seeds are asked before their samples are infilled: a seed that reaches δ
+            # saves the infilling of every sample.
+            scored = ctx.evaluate([s for s in seeds if not s.scored], stage=f"budget:t{t}-j{j}")
             explored.extend(scored)
+            if ctx.winner() is None and not ctx.querier.exhausted:
+                around = ctx.evaluate(ctx.fill(samples), stage=f"budget:t{t}-j{j}")
+                explored.extend(around)
+                scored += around
             if ctx.winner() is not None:
                 return ctx.finish("")
             if ctx.querier.exhausted:
