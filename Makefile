@@ -45,7 +45,7 @@ test-fast: $(STAMP) browser
 bench-infill: $(STAMP)
 	$(BIN)/python benchmarks/infill_batching.py
 
-# promptfoil vs ICX360 0.1.0 on the same models (creates .venv-icx once; about 20 minutes on
+# promptfoil vs ICX360 0.1.0 on the same models (creates .venv-icx once; 10 minutes on
 # 2 idle cores). BENCH_ARGS="--full" for budgets 20 50 100 on every shipped prompt.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/vs_icx360.py $(BENCH_ARGS)

@@ -7,7 +7,7 @@ objects; only the search and its engineering differ. On each prompt the two tool
 after the other, the order alternating from case to case. Every target call is counted on one
 wrapper, whichever tool makes it, including ICX360's uncounted first call.
 
-    make bench                                   # the default grid (about 20 minutes on 2 cores)
+    make bench                                   # the default grid (10 minutes on 2 idle cores)
     python benchmarks/vs_icx360.py --full        # budgets 20, 50, 100
     python benchmarks/vs_icx360.py --prompts my.jsonl -n 3 --budgets 20 --split-k 1
 
