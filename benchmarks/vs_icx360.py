@@ -243,6 +243,20 @@ def machine() -> dict[str, Any]:
             "cores": os.cpu_count(), "load_avg": os.getloadavg()}
 
 
+def git_commit() -> str:
+    """The promptfoil commit measured (``+dirty`` when the working tree differs)."""
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=icx360_env.ROOT, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "src"],
+                               capture_output=True, text=True, cwd=icx360_env.ROOT).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
 def versions() -> dict[str, str]:
     from importlib.metadata import version
 
@@ -263,7 +277,8 @@ def render(meta: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         f"infiller {meta['models']['infiller']}, scorer {meta['models']['scorer']}. "
         f"δ = {meta['threshold']} (flip: score ≥ δ against the original), seed {meta['seed']}, "
         f"{meta['n_prompts']} prompts ({meta['prompts']}), ICX360 info={meta['icx_info']}.",
-        f"Versions: {', '.join(f'{k} {x}' for k, x in v.items())}. Command: `{meta['command']}`; "
+        f"Versions: {', '.join(f'{k} {x}' for k, x in v.items())}, promptfoil commit "
+        f"{meta.get('commit', 'unknown')}. Command: `{meta['command']}`; "
         f"{meta['total_minutes']:.1f} minutes.",
         "",
         "Each cell reads promptfoil / ICX360. Target calls count every call to the target, the "
@@ -351,7 +366,7 @@ def main(argv: list[str]) -> None:
         "machine": load_start, "versions": versions(), "threshold": args.threshold, "seed": args.seed,
         "n_prompts": len(prompts), "prompts": str(args.prompts or "shipped MIC-style set"),
         "icx_info": args.icx_info, "max_tokens": args.max_tokens,
-        "command": "python benchmarks/vs_icx360.py " + " ".join(argv),
+        "command": "python benchmarks/vs_icx360.py " + " ".join(argv), "commit": git_commit(),
         "models": {
             "target": f"{bench.llm.path.name} via llama.cpp, greedy, max_tokens={args.max_tokens}",
             "infiller": "lm (the same GGUF proposes fills, ranked by sentence likelihood)",
