@@ -190,3 +190,36 @@ def test_query_order_changes_which_candidates_are_asked_first_not_the_budget():
 def test_unknown_order_is_a_clear_error():
     with pytest.raises(ConfigError, match="unknown query order"):
         make(order="random-ish")
+
+
+def test_sampled_generation_without_seed_is_never_cached(tmp_path):
+    """A target that samples without a seed gives a different answer each time: no cache."""
+    from promptfoil.search.budget import Querier
+
+    class Sampled(FunctionTarget):
+        @property
+        def cacheable(self):
+            return False
+
+    cache = ResponseCache(tmp_path / "s.sqlite")
+    fn = RecordingFunction()
+    q = Querier(Sampled(fn, name="sampler"), cache, budget=5)
+    q.query(["a b", "c d"])
+    assert len(cache) == 0
+    q2 = Querier(Sampled(fn, name="sampler"), cache, budget=5)
+    assert [r.paid_by for r in q2.query(["a b"])] == ["budget"]
+
+
+def test_llamacpp_target_is_cacheable_only_when_deterministic():
+    pytest.importorskip("llama_cpp")
+    from promptfoil.errors import PromptfoilError
+    from promptfoil.targets.llamacpp import LlamaCppTarget
+
+    try:
+        greedy = LlamaCppTarget()
+    except PromptfoilError:
+        pytest.skip("embedded model not installed")
+    assert greedy.cacheable
+    assert LlamaCppTarget(temperature=0.7, seed=3).cacheable
+    assert not LlamaCppTarget(temperature=0.7, seed=None).cacheable
+    assert LlamaCppTarget(max_tokens=32).settings != greedy.settings  # part of the cache key
