@@ -19,7 +19,7 @@ from pathlib import Path
 import promptfoil
 from promptfoil.datasets import shipped_prompts
 
-THRESHOLDS = (0.3, 0.4, 0.5, 0.6)
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
 def run(name: str, config: dict, prompts: list[str], budget: int, log: Path) -> list[dict]:

@@ -20,7 +20,7 @@ class SemanticScorer:
 
     direction: Direction = "increase"
     bounds = (0.0, 2.0)
-    default_threshold = 0.5
+    default_threshold = 0.6
 
     def __init__(self, model: str | None = None) -> None:
         self.model_path = str(model or minilm_dir())
