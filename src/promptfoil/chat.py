@@ -199,3 +199,27 @@ def chat_backend(
         served = None if model in (None, "", "auto") else model
         return EndpointChat(resolve_endpoint(base_url, api_key_env), served, max_concurrency, timeout, rpm=rpm)
     return LocalChat(model)
+
+
+BACKEND_OPTIONS = ("model", "base_url", "api_key_env", "max_concurrency", "timeout", "rpm")
+
+
+def backend_and_options(
+    component: str, options: dict[str, Any], allowed: set[str]
+) -> tuple[ChatBackend, dict[str, Any]]:
+    """Split a factory's options into its chat backend and the component's own settings.
+
+    A factory built on this sets ``uses_chat_backend = True`` so the CLI knows it takes the
+    endpoint flags.
+
+    ``component`` names it in the error for an option it does not have (e.g. "scorer 'maxims'").
+    """
+    unknown = sorted(set(options) - set(BACKEND_OPTIONS) - allowed)
+    if unknown:
+        raise ConfigError(f"{component} has no option {unknown[0]!r}")
+    b = {k: options[k] for k in BACKEND_OPTIONS if k in options}
+    backend = chat_backend(
+        b.get("model"), b.get("base_url"), b.get("api_key_env"),
+        int(b.get("max_concurrency", 4)), float(b.get("timeout", 60.0)), b.get("rpm"),
+    )
+    return backend, {k: v for k, v in options.items() if k not in BACKEND_OPTIONS}

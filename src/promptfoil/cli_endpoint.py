@@ -14,6 +14,7 @@ import inspect
 import os
 from typing import Any
 
+from .chat import BACKEND_OPTIONS
 from .infill.base import infillers
 from .registry import Registry
 from .scorers.base import scorers
@@ -34,6 +35,8 @@ def _takes(registry: Registry[Any], name: str, option: str) -> bool:
     if name not in registry:
         return False
     factory = registry.entries()[registry.names().index(name)].factory
+    if option in BACKEND_OPTIONS and getattr(factory, "uses_chat_backend", False):
+        return True
     return option in inspect.signature(factory).parameters
 
 

@@ -13,8 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from ..chat import ChatBackend, ChatRequest, chat_backend
-from ..errors import ConfigError
+from ..chat import ChatBackend, ChatRequest, backend_and_options
 from ..segment import count_words
 from .base import InfillRequest, clean_fills, infillers
 
@@ -118,17 +117,9 @@ class LLMInfiller:
 
 
 @infillers.register("llm", "any chat model fills the blank: local GGUF (--infiller-model PATH) or endpoint (base_url option)")
-def _make_llm(
-    model: str | None = None,
-    base_url: str | None = None,
-    api_key_env: str | None = None,
-    max_concurrency: int = 4,
-    timeout: float = 60.0,
-    rpm: float | None = None,
-    **kwargs: Any,
-) -> LLMInfiller:
-    unknown = sorted(set(kwargs) - {"max_tokens", "temperature", "seed"})
-    if unknown:
-        raise ConfigError(f"infiller 'llm' has no option {unknown[0]!r}")
-    backend = chat_backend(model, base_url, api_key_env, max_concurrency, timeout, rpm)
-    return LLMInfiller(backend, **kwargs)
+def _make_llm(**options: Any) -> LLMInfiller:
+    backend, own = backend_and_options("infiller 'llm'", options, {"max_tokens", "temperature", "seed"})
+    return LLMInfiller(backend, **own)
+
+
+_make_llm.uses_chat_backend = True  # type: ignore[attr-defined]  # takes the BACKEND_OPTIONS

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..chat import ChatBackend, ChatReply, ChatRequest, chat_backend
+from ..chat import ChatBackend, ChatReply, ChatRequest, backend_and_options
 from ..errors import ConfigError
 from ..types import Direction
 from .base import ScoreItem, scorers
@@ -121,21 +121,12 @@ class JudgeContradictionScorer:
         return [round(float(s), 6) if s is not None else 0.0 for s in scores]
 
 
-def endpoint_backend(
-    model: str | None, base_url: str | None, api_key_env: str | None, max_concurrency: int,
-    timeout: float, rpm: float | None,
-) -> ChatBackend:
-    """The judge's chat model: an endpoint when ``base_url`` is given, else a local GGUF."""
-    return chat_backend(model, base_url, api_key_env, int(max_concurrency), float(timeout), rpm)
-
-
 @scorers.register("judge-contradiction", "a chat model judges P(new response contradicts the original): logprobs or votes")
-def _make_judge(
-    model: str | None = None, base_url: str | None = None, api_key_env: str | None = None,
-    max_concurrency: int = 4, timeout: float = 60.0, rpm: float | None = None, **kwargs: Any,
-) -> JudgeContradictionScorer:
-    unknown = sorted(set(kwargs) - {"samples", "use_logprobs", "top_logprobs"})
-    if unknown:
-        raise ConfigError(f"scorer 'judge-contradiction' has no option {unknown[0]!r}")
-    backend = endpoint_backend(model, base_url, api_key_env, max_concurrency, timeout, rpm)
-    return JudgeContradictionScorer(backend, **kwargs)
+def _make_judge(**options: Any) -> JudgeContradictionScorer:
+    backend, own = backend_and_options(
+        "scorer 'judge-contradiction'", options, {"samples", "use_logprobs", "top_logprobs"}
+    )
+    return JudgeContradictionScorer(backend, **own)
+
+
+_make_judge.uses_chat_backend = True  # type: ignore[attr-defined]  # takes the BACKEND_OPTIONS

@@ -22,11 +22,11 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from ..chat import ChatBackend, ChatRequest
+from ..chat import ChatBackend, ChatRequest, backend_and_options
 from ..errors import ConfigError
 from ..types import Direction
 from .base import ScoreItem, scorers
-from .judge import endpoint_backend, read_yes_no
+from .judge import read_yes_no
 
 MAXIMS = ("quantity", "quality", "relevance", "manner", "benevolence", "transparency")
 
@@ -212,12 +212,11 @@ class MaximsScorer:
 
 
 @scorers.register("maxims", "LLM judge on conversational sub-maxims (rubrics + few-shot, JSON, n asks): drop from y0 to yc")
-def _make_maxims(
-    model: str | None = None, base_url: str | None = None, api_key_env: str | None = None,
-    max_concurrency: int = 4, timeout: float = 60.0, rpm: float | None = None, **kwargs: Any,
-) -> MaximsScorer:
-    unknown = sorted(set(kwargs) - {"submaxims", "n", "retries", "temperature", "max_tokens"})
-    if unknown:
-        raise ConfigError(f"scorer 'maxims' has no option {unknown[0]!r}")
-    backend = endpoint_backend(model, base_url, api_key_env, max_concurrency, timeout, rpm)
-    return MaximsScorer(backend, **kwargs)
+def _make_maxims(**options: Any) -> MaximsScorer:
+    backend, own = backend_and_options(
+        "scorer 'maxims'", options, {"submaxims", "n", "retries", "temperature", "max_tokens"}
+    )
+    return MaximsScorer(backend, **own)
+
+
+_make_maxims.uses_chat_backend = True  # type: ignore[attr-defined]  # takes the BACKEND_OPTIONS

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..infill.base import Infiller, InfillRequest
 from ..scorers.base import Scorer, ScoreItem
