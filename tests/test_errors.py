@@ -29,6 +29,7 @@ def run_cli(capsys, *args):
         (["explain", "Hello there", "--threshold", "7"], "outside the range of scorer 'semantic'"),
         (["explain", "Hello there", "--scorer", "bleu", "--threshold", "-0.1"], "outside the range of scorer 'bleu'"),
         (["explain", "Hello there", "--scorer-option", "nope=1"], "has no option 'nope'"),
+        (["explain", "Hello there", "--infiller-option", "pool=abc"], "pool must be a whole number"),
     ],
 )
 def test_cli_errors_are_one_clear_line(capsys, args, needle):

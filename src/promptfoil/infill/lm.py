@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ConfigError
 from ..models import load_llama, smollm2_gguf
 from ..segment import count_words
 from .base import InfillRequest, clean_fills, infillers
@@ -63,6 +64,9 @@ class LMInfiller:
         proposals: int = 8,
         n_ctx: int = 2048,
     ) -> None:
+        for opt, value in (("top_k", top_k), ("pool", pool), ("proposals", proposals), ("n_ctx", n_ctx)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"infiller 'lm' option {opt} must be a whole number of at least 1 (got {value!r})")
         self.model_path = str(model_path or smollm2_gguf())
         self.top_k = top_k
         self.pool = pool
