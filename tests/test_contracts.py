@@ -57,8 +57,10 @@ def test_every_registry_feeds_the_cli():
 
     parser = build_parser()
     explain = parser._subparsers._group_actions[0].choices["explain"]  # noqa: SLF001
-    choices = {a.dest: a.choices for a in explain._actions if a.choices}  # noqa: SLF001
-    assert list(choices["target"]) == promptfoil.list_targets()
-    assert list(choices["infiller"]) == promptfoil.list_infillers()
-    assert list(choices["scorer"]) == promptfoil.list_scorers()
-    assert list(choices["algorithm"]) == promptfoil.list_algorithms()
+    helps = {a.dest: a.help for a in explain._actions}  # noqa: SLF001
+    for flag, names in (("target", promptfoil.list_targets()), ("infiller", promptfoil.list_infillers()),
+                        ("scorer", promptfoil.list_scorers()), ("algorithm", promptfoil.list_algorithms())):
+        for name in names:
+            assert getattr(parser.parse_args(["explain", "x", f"--{flag}", name]), flag) == name
+        if flag != "algorithm":
+            assert ", ".join(names) in helps[flag]  # --help lists every registered name

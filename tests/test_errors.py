@@ -56,7 +56,8 @@ def test_cli_rejects_unknown_choices_with_usage(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["explain", "Hello", "--scorer", "nope"])
     assert exc.value.code == 2
-    assert "choose from" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "unknown scorer 'nope'; valid:" in err and "semantic" in err
 
 
 def test_missing_model_package_names_the_extra(monkeypatch):

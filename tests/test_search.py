@@ -101,7 +101,7 @@ def test_not_found_still_reports_best_candidate():
     assert result.contrast_prompt is not None and result.score is not None
     best = max(t.score for t in result.trace if t.score is not None)
     assert result.score == best
-    assert result.stop_reason == "budget exhausted"
+    assert result.stop_reason == "call budget of 10 spent"
 
 
 def test_decrease_direction_uses_lower_scores():
@@ -194,7 +194,8 @@ def test_unknown_order_is_a_clear_error():
 
 def test_sampled_generation_without_seed_is_never_cached(tmp_path):
     """A target that samples without a seed gives a different answer each time: no cache."""
-    from promptfoil.search.budget import Querier
+    from promptfoil.targets.budget import Budget
+    from promptfoil.targets.query import QueryStage
 
     class Sampled(FunctionTarget):
         @property
@@ -203,10 +204,10 @@ def test_sampled_generation_without_seed_is_never_cached(tmp_path):
 
     cache = ResponseCache(tmp_path / "s.sqlite")
     fn = RecordingFunction()
-    q = Querier(Sampled(fn, name="sampler"), cache, budget=5)
+    q = QueryStage(Sampled(fn, name="sampler"), cache, Budget(calls=5))
     q.query(["a b", "c d"])
     assert len(cache) == 0
-    q2 = Querier(Sampled(fn, name="sampler"), cache, budget=5)
+    q2 = QueryStage(Sampled(fn, name="sampler"), cache, Budget(calls=5))
     assert [r.paid_by for r in q2.query(["a b"])] == ["budget"]
 
 
@@ -223,3 +224,35 @@ def test_llamacpp_target_is_cacheable_only_when_deterministic():
     assert LlamaCppTarget(temperature=0.7, seed=3).cacheable
     assert not LlamaCppTarget(temperature=0.7, seed=None).cacheable
     assert LlamaCppTarget(max_tokens=32).settings != greedy.settings  # part of the cache key
+
+
+def test_time_budget_stops_every_search():
+    """--time-budget works whatever the target: the search stops once the seconds are spent."""
+    import time as _time
+
+    def slow(prompts):
+        _time.sleep(0.05)
+        return RecordingFunction()(prompts)
+
+    for algorithm in ("cell", "cell-budget"):
+        ex = Explainer(target=slow, infiller=SuffixInfiller(), scorer=LostWordsScorer(), algorithm=algorithm,
+                       threshold=1.0, budget=1000, time_budget=0.3, cache=False)
+        result = ex.explain(PROMPT)
+        assert not result.found
+        assert result.stop_reason.startswith("time budget of 0.3 s spent")
+        assert result.calls.target < 20
+
+
+def test_token_budget_counts_what_the_target_reports():
+    from promptfoil.types import Reply
+
+    class Costly(FunctionTarget):
+        def _generate_batch(self, prompts):
+            return [Reply(p.upper(), tokens=10) for p in prompts]
+
+    ex = Explainer(target=Costly(lambda ps: ps, name="costly"), infiller=SuffixInfiller(), scorer=LostWordsScorer(),
+                   threshold=1.0, budget=1000, token_budget=45, cache=False)
+    result = ex.explain(PROMPT)
+    # 10 tokens for the original, then 10 per candidate, checked before each batch of 1
+    assert result.calls.target == 4
+    assert result.stop_reason.startswith("token budget of 45 spent")

@@ -7,16 +7,18 @@
 
 from __future__ import annotations
 
+from .config import Component, Config, Endpoint, Search
 from .errors import ConfigError, MissingDependency, PromptfoilError
 from .explainer import Explainer, edit_distance, explain
 from .infill.base import Infiller, InfillRequest, infillers
 from .scorers.base import ScoreItem, Scorer, scorers
 from .search import searches
 from .segment import segment
-from .targets.base import BaseTarget, Target, targets
+from .targets.base import BaseTarget, Target, TargetError, targets
+from .targets.budget import Budget
 from .targets.cache import ResponseCache
 from .targets.function import FunctionTarget
-from .types import Calls, Edit, Explanation, Segment, TraceEntry
+from .types import Calls, Edit, Explanation, Reply, Segment, TraceEntry
 
 __version__ = "0.1.0"
 
@@ -38,9 +40,10 @@ def list_algorithms() -> list[str]:
 
 
 __all__ = [
-    "BaseTarget", "Calls", "ConfigError", "Edit", "Explainer", "Explanation", "FunctionTarget",
-    "Infiller", "InfillRequest", "MissingDependency", "PromptfoilError", "ResponseCache",
-    "ScoreItem", "Scorer", "Segment", "Target", "TraceEntry", "edit_distance", "explain",
+    "BaseTarget", "Budget", "Calls", "Component", "Config", "ConfigError", "Edit", "Endpoint", "Explainer",
+    "Explanation", "FunctionTarget", "Infiller", "InfillRequest", "MissingDependency", "PromptfoilError",
+    "Reply", "ResponseCache", "ScoreItem", "Scorer", "Search", "Segment", "Target", "TargetError",
+    "TraceEntry", "edit_distance", "explain",
     "infillers", "list_algorithms", "list_infillers", "list_scorers", "list_targets",
     "scorers", "searches", "segment", "targets",
 ]

@@ -15,9 +15,10 @@ from typing import Any
 from .errors import ConfigError, PromptfoilError
 from .metrics import Stat
 from .scorers.base import ScoreItem, Scorer
-from .search.budget import Querier
 from .targets.base import Target
+from .targets.budget import Budget
 from .targets.cache import ResponseCache
+from .targets.query import QueryStage
 
 #: {response} and {prompt} are the target's first response and the input prompt (paper §5.1).
 # Our own wording of the paper's baseline request (one sentence, under 20 words, an answer
@@ -45,11 +46,11 @@ def baseline_responses(
 ) -> list[str]:
     """The target's less preferable answer for each (prompt, its response); cached like any query."""
     asks = [baseline_prompt(p, r, template) for p, r in zip(prompts, responses)]
-    querier = Querier(target, cache, None)
+    queries = QueryStage(target, cache, Budget(calls=None))
     out: list[str] = []
-    chunk = max(1, int(getattr(target, "batch_size", 1)))
+    chunk = queries.batch_size
     for i in range(0, len(asks), chunk):
-        out += [q.response or "" for q in querier.query(asks[i : i + chunk])]
+        out += [q.response or "" for q in queries.query(asks[i : i + chunk])]
     return out
 
 

@@ -8,77 +8,17 @@ from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
-from . import plugins  # noqa: F401  (fills the registries)
+from .build import build_cache, build_infiller, build_prioritizer, build_scorer, build_search, build_target
+from .config import Config
 from .errors import ConfigError
-from .infill.base import Infiller, infillers
-from .scorers.base import Scorer, scorers
-from .search import SearchContext, searches
-from .search.budget import Querier
+from .search import SearchContext
 from .search.goal import Goal
-from .search.priority import Prioritizer, make_prioritizer
 from .search.space import PromptSpace
 from .segment import count_words, segment, words
-from .targets.base import Target, targets
-from .targets.cache import ResponseCache
-from .targets.function import FunctionTarget
+from .targets.query import QueryStage
 from .types import Calls, Direction, Explanation
 
-DEFAULT_TARGET = "smollm2"
-DEFAULT_INFILLER = "lm"
-DEFAULT_SCORER = "semantic"
-DEFAULT_ALGORITHM = "cell-budget"
-DEFAULT_BUDGET = 40
-DEFAULT_SPLIT_K = 1
-DEFAULT_MAX_TOKENS = 64
 MAX_PROMPT_CHARS = 200_000
-
-
-def _model_kw(model: str | None, extra: dict[str, Any] | None) -> dict[str, Any]:
-    """Keyword arguments for a registry factory: its options plus ``model`` when given."""
-    kw = dict(extra or {})
-    if model:
-        kw["model"] = model
-    return kw
-
-
-def _create(registry: Any, name: str, kwargs: dict[str, Any]) -> Any:
-    try:
-        return registry.create(name, **kwargs)
-    except TypeError as exc:
-        if "unexpected keyword argument" in str(exc):
-            bad = str(exc).split("argument")[-1].strip(" '")
-            raise ConfigError(f"{registry.kind} '{name}' has no option '{bad}'") from None
-        raise
-
-
-def resolve_target(
-    target: str | Target | Callable[[list[str]], list[str]],
-    model: str | None = None,
-    options: dict[str, Any] | None = None,
-) -> Target:
-    if isinstance(target, str):
-        return _create(targets, target, _model_kw(model, options))
-    if isinstance(target, Target):
-        return target
-    if callable(target):
-        return FunctionTarget(target)
-    raise ConfigError(f"target must be a name, a Target or a callable, got {type(target).__name__}")
-
-
-def resolve_infiller(infiller: str | Infiller, model: str | None = None, options: dict[str, Any] | None = None) -> Infiller:
-    if isinstance(infiller, str):
-        return _create(infillers, infiller, _model_kw(model, options))
-    if isinstance(infiller, Infiller):
-        return infiller
-    raise ConfigError(f"infiller must be a name or an Infiller, got {type(infiller).__name__}")
-
-
-def resolve_scorer(scorer: str | Scorer, model: str | None = None, options: dict[str, Any] | None = None) -> Scorer:
-    if isinstance(scorer, str):
-        return _create(scorers, scorer, _model_kw(model, options))
-    if isinstance(scorer, Scorer):
-        return scorer
-    raise ConfigError(f"scorer must be a name or a Scorer, got {type(scorer).__name__}")
 
 
 def edit_distance(x0: str, xc: str) -> float:
@@ -87,69 +27,65 @@ def edit_distance(x0: str, xc: str) -> float:
     return Levenshtein.distance(a, b) / max(1, len(a))
 
 
+def default_threshold(scorer: Any, direction: Direction) -> float:
+    """The scorer's measured default δ for ``direction``.
+
+    A default belongs to a direction: a scorer names its defaults in ``default_thresholds``
+    (direction -> δ), or gives one ``default_threshold`` for its own ``direction``. Any other
+    direction needs an explicit threshold, because a δ chosen for "increase" is meaningless
+    (or trivially reached) for "decrease".
+    """
+    table = getattr(scorer, "default_thresholds", None) or {scorer.direction: scorer.default_threshold}
+    if direction in table:
+        return float(table[direction])
+    name = getattr(scorer, "name", "scorer")
+    raise ConfigError(
+        f"scorer '{name}' has a measured default threshold only for direction "
+        f"{' / '.join(sorted(table))}; give --threshold (threshold=) for direction '{direction}'"
+    )
+
+
 class Explainer:
     """Finds contrastive explanations with one fixed set of components.
 
-    Build it once and call :meth:`explain` for many prompts: models load once.
+    Build it once from a :class:`~promptfoil.config.Config` (or flat keyword settings, see
+    :meth:`Config.with_options`) and call :meth:`explain` for many prompts: models load once.
     """
 
-    def __init__(
-        self,
-        target: str | Target | Callable[[list[str]], list[str]] = DEFAULT_TARGET,
-        infiller: str | Infiller = DEFAULT_INFILLER,
-        scorer: str | Scorer = DEFAULT_SCORER,
-        algorithm: str = DEFAULT_ALGORITHM,
-        budget: int | None = DEFAULT_BUDGET,
-        split_k: int = DEFAULT_SPLIT_K,
-        threshold: float | None = None,
-        direction: Direction | None = None,
-        seed: int = 0,
-        cache: ResponseCache | str | bool | None = True,
-        fills_per_mask: int = 6,
-        target_model: str | None = None,
-        infiller_model: str | None = None,
-        scorer_model: str | None = None,
-        max_tokens: int | None = None,
-        alpha: float = 0.5,
-        max_iters: int = 100,
-        target_options: dict[str, Any] | None = None,
-        infiller_options: dict[str, Any] | None = None,
-        scorer_options: dict[str, Any] | None = None,
-        order: str | Prioritizer | None = "none",
-    ) -> None:
-        if algorithm not in searches:
-            searches.create(algorithm)  # raises with the valid names
-        if budget is not None and (not isinstance(budget, int) or budget < 1):
-            raise ConfigError(f"budget must be a whole number of at least 1 (got {budget!r})")
-        if not isinstance(split_k, int) or split_k < 1:
-            raise ConfigError(f"split_k must be a whole number of at least 1 (got {split_k!r})")
-        if not 0.0 <= alpha <= 1.0:
-            raise ConfigError(f"alpha must lie in [0, 1] (got {alpha})")
-        self.scorer = resolve_scorer(scorer, scorer_model, scorer_options)
-        self.direction: Direction = direction or self.scorer.direction
-        self.threshold = self.scorer.default_threshold if threshold is None else float(threshold)
-        self.goal = Goal(self.direction, self.threshold)
+    def __init__(self, config: Config | None = None, **options: Any) -> None:
+        if config is not None and not isinstance(config, Config):
+            raise ConfigError(f"config must be a promptfoil Config, got {type(config).__name__}")
+        cfg = (config or Config()).with_options(**options)
+        self.config = cfg
+        self.search = build_search(cfg)
+        self.scorer = build_scorer(cfg)
+        self.direction: Direction = cfg.search.direction or self.scorer.direction
+        self.threshold = (
+            default_threshold(self.scorer, self.direction) if cfg.search.threshold is None else float(cfg.search.threshold)
+        )
         Goal.check_threshold(self.threshold, self.direction, self.scorer.bounds, self.scorer.name)
-        t_opts = dict(target_options or {})
-        if max_tokens is not None:
-            t_opts.setdefault("max_tokens", max_tokens)
-        self.target = resolve_target(target, target_model, t_opts)
-        self.infiller = resolve_infiller(infiller, infiller_model, infiller_options)
-        self.algorithm = algorithm
-        self.search = searches.create(algorithm, alpha=alpha, max_iters=max_iters)
-        self.budget = budget if budget is not None or algorithm == "cell" else DEFAULT_BUDGET
-        self.split_k = split_k
-        self.seed = seed
-        self.fills_per_mask = fills_per_mask
-        self.prioritizer = make_prioritizer(order)
-        if cache is True:
-            self.cache: ResponseCache | None = ResponseCache()
-        elif isinstance(cache, (str,)):
-            self.cache = ResponseCache(cache)
-        elif isinstance(cache, ResponseCache):
-            self.cache = cache
-        else:
-            self.cache = None
+        self.goal = Goal(self.direction, self.threshold)
+        self.target = build_target(cfg)
+        self.infiller = build_infiller(cfg)
+        self.prioritizer = build_prioritizer(cfg)
+        self.cache = build_cache(cfg)
+
+    # Read-only views that reports and jobs use.
+    @property
+    def algorithm(self) -> str:
+        return self.config.search.algorithm
+
+    @property
+    def budget(self) -> int | None:
+        return self.config.budget.calls
+
+    @property
+    def split_k(self) -> int:
+        return self.config.search.split_k
+
+    @property
+    def seed(self) -> int:
+        return self.config.search.seed
 
     def _check_prompt(self, prompt: object, protected: Sequence[tuple[int, int]]) -> PromptSpace:
         if not isinstance(prompt, str):
@@ -183,22 +119,21 @@ class Explainer:
         """
         space = self._check_prompt(prompt, list(protected))
         t0 = time.perf_counter()
-        querier = Querier(self.target, self.cache, self.budget)
-        y0 = querier.original(prompt)
+        queries = QueryStage(self.target, self.cache, self.config.budget)
+        y0 = queries.original(prompt).text
+        s = self.config.search
         ctx = SearchContext(
-            space, prompt, y0, self.infiller, querier, self.scorer, self.goal, self.seed,
-            fills_per_mask=self.fills_per_mask, chunk=int(getattr(self.target, "batch_size", 1)),
-            progress=progress,
-            prioritizer=self.prioritizer,
+            space, prompt, y0, self.infiller, queries, self.scorer, self.goal, s.seed,
+            fills_per_mask=s.fills_per_mask, progress=progress, prioritizer=self.prioritizer,
         )
-        result = self.search(ctx, budget=self.budget)
+        result = self.search(ctx)
         best = result.best
         calls = Calls(
-            target=querier.paid,
-            original=querier.original_paid,
+            target=queries.paid,
+            original=queries.original_paid,
             infiller=ctx.counters.infiller,
             scorer=ctx.counters.scorer,
-            cache_hits=querier.cache_hits,
+            cache_hits=queries.cache_hits,
         )
         return Explanation(
             found=result.found,
@@ -226,6 +161,7 @@ class Explainer:
 
 
 def explain(prompt: str, **options: Any) -> Explanation:
-    """One-shot :class:`Explainer` (see its arguments) applied to ``prompt``."""
+    """One-shot :class:`Explainer` (flat settings, see :meth:`Config.with_options`) applied to ``prompt``."""
     protected = options.pop("protected", ())
-    return Explainer(**options).explain(prompt, protected=protected)
+    config = options.pop("config", None)
+    return Explainer(config, **options).explain(prompt, protected=protected)

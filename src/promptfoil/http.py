@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .errors import ConfigError, PromptfoilError
 from .models import require
+from .targets.base import TargetError
 
 log = logging.getLogger("promptfoil.http")
 
@@ -31,16 +32,12 @@ NO_KEY = "no-key"  # local servers ignore the key; the client insists on one
 T = TypeVar("T")
 
 
-class EndpointError(PromptfoilError):
+class EndpointError(TargetError):
     """A request to an endpoint failed for good.
 
     ``answered`` holds the prompts of the same batch that did get an answer, so the caller
     can keep (and cache) them instead of asking again.
     """
-
-    def __init__(self, message: str, answered: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.answered: dict[str, str] = dict(answered or {})
 
 
 class TokenBudgetExhausted(EndpointError):

@@ -83,10 +83,11 @@ class Metrics:
 
 def minilm_embedder() -> Embedder:
     """Sentence embeddings from the embedded all-MiniLM-L6-v2, normalised."""
-    from .models import load_sentence_transformer, minilm_dir
+    from .backends.embedder import shared_embedder
 
-    model = load_sentence_transformer(str(minilm_dir()))
-    return lambda texts: np.asarray(model.encode(texts, normalize_embeddings=True, convert_to_numpy=True))
+    embedder = shared_embedder()
+    embedder.encode(["warm-up"])  # load now, so a missing model is reported before the work
+    return embedder.encode
 
 
 def cosine_pairs(embed: Embedder, a: list[str], b: list[str]) -> list[float]:

@@ -18,14 +18,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .errors import MissingDependency, PromptfoilError
-from .types import Explanation
+from .types import EXPLANATION_FIELDS, Explanation
 
 #: Keys of ``Explanation.to_dict()`` (and ``id``/``error``); carried fields that clash get ``input_``.
-RESERVED = frozenset(
-    {"id", "error", "found", "prompt", "response", "contrast_prompt", "contrast_response", "score",
-     "threshold", "direction", "edits", "edit_distance", "calls", "budget", "algorithm", "split_k",
-     "seed", "seconds", "trace", "target", "infiller", "scorer", "stop_reason"}
-)
+#: Keys a results line may not take from the input row (the input's own are renamed input_*).
+RESERVED = frozenset({"id", "error", *EXPLANATION_FIELDS})
 MAX_BAD_LINES_SHOWN = 5
 
 

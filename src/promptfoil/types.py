@@ -6,8 +6,8 @@ segment -> infill -> query -> score -> search -> explanation -> report.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal, get_args
 
 Direction = Literal["increase", "decrease", "absolute"]
 DIRECTIONS: tuple[str, ...] = ("increase", "decrease", "absolute")
@@ -15,6 +15,13 @@ DIRECTIONS: tuple[str, ...] = ("increase", "decrease", "absolute")
 #: Who paid for a candidate's response: a budgeted target query, the response cache,
 #: or nobody because the candidate was dropped before querying.
 PaidBy = Literal["budget", "cache", "none"]
+PAID_BY: tuple[str, ...] = get_args(PaidBy)
+
+#: What became of a candidate: scored; not asked because no budget was left ("over-budget");
+#: or not asked because the search had stopped or the candidate was dropped ("skipped").
+#: The JSON schema's enum is checked against this list by the tests.
+Status = Literal["scored", "over-budget", "skipped"]
+STATUSES: tuple[str, ...] = get_args(Status)
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,25 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Reply:
+    """What a target answered: the text, the tokens it cost (0 when unknown), and whether
+    generation stopped at ``max_tokens`` (the text is then cut off)."""
+
+    text: str
+    tokens: int = 0
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """A target answer as the search sees it; ``response`` is None when no budget paid for it."""
+
+    response: str | None
+    paid_by: PaidBy
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
 class TraceEntry:
     """Everything the search did with one candidate, in the order it happened."""
 
@@ -66,7 +92,7 @@ class TraceEntry:
     stage: str
     prompt: str
     edits: tuple[Edit, ...]
-    status: str  # "scored", "duplicate", "over-budget"
+    status: Status
     paid_by: PaidBy
     response: str | None = None
     score: float | None = None
@@ -114,6 +140,19 @@ class Explanation:
     scorer: str = ""
     stop_reason: str = ""
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Explanation:
+        """The typed record back from :meth:`to_dict` output (a results-file line); keys
+        that are not fields (``id``, carried input fields) are ignored, a missing trace is empty."""
+        names = {f.name for f in fields(cls)}
+        kw = {k: v for k, v in d.items() if k in names}
+        kw["edits"] = tuple(Edit(**e) for e in d.get("edits") or ())
+        kw["calls"] = Calls(**(d.get("calls") or {}))
+        kw["trace"] = tuple(
+            TraceEntry(**{**t, "edits": tuple(Edit(**e) for e in t.get("edits") or ())}) for t in d.get("trace") or ()
+        )
+        return cls(**kw)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; the schema is ``promptfoil/schema/explanation.json``."""
         d = asdict(self)
@@ -122,3 +161,7 @@ class Explanation:
             {**asdict(t), "edits": [asdict(e) for e in t.edits]} for t in self.trace
         ]
         return d
+
+
+#: Field names of a result record: the explanation's own plus what a dataset run adds.
+EXPLANATION_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Explanation))

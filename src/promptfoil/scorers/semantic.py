@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-import numpy as np
-
-from ..models import load_sentence_transformer, minilm_dir
+from ..backends.embedder import shared_embedder
 from ..types import Direction
 from .base import ScoreItem, scorers
 
@@ -15,7 +12,7 @@ from .base import ScoreItem, scorers
 class SemanticScorer:
     """all-MiniLM-L6-v2 (embedded) by default; any sentence-transformers folder works.
 
-    y0's embedding is computed once and reused across batches.
+    Embeddings come from the shared embedder, so y0's is computed once and reused.
     """
 
     direction: Direction = "increase"
@@ -23,28 +20,13 @@ class SemanticScorer:
     default_threshold = 0.6
 
     def __init__(self, model: str | None = None) -> None:
-        self.model_path = str(model or minilm_dir())
         self.name = "semantic"
-        self._model: Any = None
-        self._memo: dict[str, np.ndarray] = {}
-
-    def _embed(self, texts: list[str]) -> np.ndarray:
-        if self._model is None:
-            self._model = load_sentence_transformer(self.model_path)
-        missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
-        if missing:
-            vecs = self._model.encode(missing, normalize_embeddings=True, convert_to_numpy=True)
-            self._memo.update(zip(missing, vecs))
-            if len(self._memo) > 4096:
-                self._memo = dict(list(self._memo.items())[-2048:])
-        return np.stack([self._memo[t] for t in texts])
+        self.embedder = shared_embedder(str(model) if model else None)
 
     def score(self, items: Sequence[ScoreItem]) -> list[float]:
         if not items:
             return []
-        a = self._embed([i.y0 for i in items])
-        b = self._embed([i.yc for i in items])
-        cos = np.clip((a * b).sum(axis=1), -1.0, 1.0)
+        cos = self.embedder.cosine([i.y0 for i in items], [i.yc for i in items])
         return [float(round(1.0 - c, 6)) for c in cos]
 
 

@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
 from ..registry import Registry
 from .cell import cell
 from .cell_budget import cell_budget
 from .context import Node, SearchContext, SearchResult
 
-SearchFn = Callable[..., SearchResult]
+#: A search takes the context of one explanation and returns its result; every limit
+#: (calls, tokens, seconds) is read from the query stage the context holds.
+SearchFn = Callable[[SearchContext], SearchResult]
 searches: Registry[SearchFn] = Registry("algorithm")
 
 
 @searches.register("cell", "myopic search (paper Alg. 2): edit the best unit, then the next")
-def _make_cell(**_: Any) -> SearchFn:
-    return lambda ctx, budget=None, **kw: cell(ctx)
+def _make_cell(alpha: float = 0.5, max_iters: int = 100) -> SearchFn:
+    return cell
 
 
 @searches.register("cell-budget", "budgeted search (paper Alg. 1, 3-5): seeds, samples, best half")
-def _make_cell_budget(alpha: float = 0.5, max_iters: int = 100, **_: Any) -> SearchFn:
-    def run(ctx: SearchContext, budget: int | None = None, **kw: Any) -> SearchResult:
-        return cell_budget(ctx, budget if budget is not None else 40, alpha=alpha, max_iters=max_iters)
-
-    return run
+def _make_cell_budget(alpha: float = 0.5, max_iters: int = 100) -> SearchFn:
+    return lambda ctx: cell_budget(ctx, alpha=alpha, max_iters=max_iters)
 
 
 __all__ = ["Node", "SearchContext", "SearchResult", "cell", "cell_budget", "searches"]

@@ -25,8 +25,8 @@ from .context import FillRequest, SearchContext, SearchResult
 def cell(ctx: SearchContext) -> SearchResult:
     current = ctx.root
     for rnd in range(1, ctx.space.n_units + 1):
-        if ctx.querier.exhausted:
-            return ctx.finish("budget exhausted")
+        if ctx.queries.exhausted:
+            return ctx.finish(ctx.queries.stop_reason or "budget exhausted")
         if not current.free:
             break
         # Units are infilled a group at a time and queried at once, so a hit early in the
@@ -41,12 +41,12 @@ def cell(ctx: SearchContext) -> SearchResult:
             scored += ctx.evaluate(children, stage=f"cell:round-{rnd}")
             if ctx.winner() is not None:
                 return ctx.finish("")
-            if ctx.querier.exhausted:
+            if ctx.queries.exhausted:
                 break
         if not proposed:
             return ctx.finish("the infiller has no new fill for any unit")
         best = ctx.best(scored)
         if best is None:
-            return ctx.finish("budget exhausted")
+            return ctx.finish(ctx.queries.stop_reason or "budget exhausted")
         current = best
     return ctx.finish("every unit was edited without reaching the threshold")

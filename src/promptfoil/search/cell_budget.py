@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 
+from ..errors import ConfigError
 from .context import FillRequest, Node, SearchContext, SearchResult
 
 
@@ -40,13 +41,17 @@ def num_seeds(t: int, q: int) -> int:
     return 2 ** (t + 1) if (t + 1) * 2**t <= q else 2**t
 
 
-def cell_budget(ctx: SearchContext, budget: int, alpha: float = 0.5, max_iters: int = 100) -> SearchResult:
+def cell_budget(ctx: SearchContext, alpha: float = 0.5, max_iters: int = 100) -> SearchResult:
+    """Needs a call budget ``B`` (``ctx.queries.call_budget``): ``q`` is derived from it."""
+    budget = ctx.queries.call_budget
+    if budget is None:
+        raise ConfigError("cell-budget needs a call budget (--budget N); use --algorithm cell for none")
     q = q_of(budget)
     fresh = list(range(ctx.space.n_units))  # units of x0 not yet perturbed from x0
     explored: list[Node] = []  # X: scored perturbed prompts
     for t in range(1, max_iters + 1):
-        if ctx.querier.exhausted:
-            return ctx.finish("budget exhausted")
+        if ctx.queries.exhausted:
+            return ctx.finish(ctx.queries.stop_reason)
         n_c = num_seeds(t, q)
         # GENERATE_SEEDS (Algorithm 4)
         expandable = [n for n in explored if n.free]
@@ -77,14 +82,14 @@ def cell_budget(ctx: SearchContext, budget: int, alpha: float = 0.5, max_iters: 
             # saves the infilling of every sample.
             scored = ctx.evaluate([s for s in seeds if not s.scored], stage=f"budget:t{t}-j{j}")
             explored.extend(scored)
-            if ctx.winner() is None and not ctx.querier.exhausted:
+            if ctx.winner() is None and not ctx.queries.exhausted:
                 around = ctx.evaluate(ctx.fill(samples), stage=f"budget:t{t}-j{j}")
                 explored.extend(around)
                 scored += around
             if ctx.winner() is not None:
                 return ctx.finish("")
-            if ctx.querier.exhausted:
-                return ctx.finish("budget exhausted")
+            if ctx.queries.exhausted:
+                return ctx.finish(ctx.queries.stop_reason)
             m = max(1, math.ceil(m / 2))
             pool = [n for n in seeds + scored if n.scored and n.free]
             pool.sort(key=lambda n: -(n.objective or 0.0))  # BEST_SUBSET

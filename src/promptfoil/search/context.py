@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from ..infill.base import Infiller, InfillRequest
 from ..scorers.base import Scorer, ScoreItem
 from ..types import Candidate, TraceEntry
-from .budget import Querier
 from .goal import Goal
 from .priority import Prioritizer
+from .protocols import Queries
 from .space import PromptSpace
 
 
@@ -67,24 +67,23 @@ class SearchContext:
         x0: str,
         y0: str,
         infiller: Infiller,
-        querier: Querier,
+        queries: Queries,
         scorer: Scorer,
         goal: Goal,
         seed: int,
         fills_per_mask: int = 6,
-        chunk: int = 1,
         progress: Callable[[int], None] | None = None,
         prioritizer: Prioritizer | None = None,
     ) -> None:
         self.space = space
         self.x0, self.y0 = x0, y0
         self.infiller = infiller
-        self.querier = querier
+        self.queries = queries
         self.scorer = scorer
         self.goal = goal
         self.rng = random.Random(seed)
         self.fills_per_mask = fills_per_mask
-        self.chunk = max(1, chunk)
+        self.chunk = queries.batch_size
         self.progress = progress
         self.prioritizer = prioritizer
         self.trace: list[TraceEntry] = []
@@ -146,7 +145,7 @@ class SearchContext:
         while i < len(pending):
             part = pending[i : i + self.chunk]
             i += len(part)
-            results = self.querier.query([n.candidate.text for n in part])
+            results = self.queries.query([n.candidate.text for n in part])
             answered = [(n, r) for n, r in zip(part, results) if r.response is not None]
             for n, r in zip(part, results):
                 if r.response is None:
@@ -160,7 +159,7 @@ class SearchContext:
                     done.append(n)
                     self.scored.append(n)
             if self.progress is not None:
-                self.progress(self.querier.paid)
+                self.progress(self.queries.paid)
             if stop_early and any(self.goal.reached(n.score or 0.0) for n, _ in answered):
                 break
         for n in pending[i:]:

@@ -8,13 +8,14 @@ embeddings): a few milliseconds of embedding per candidate against a full genera
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Callable, Sequence
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from ..errors import ConfigError
-from ..models import load_sentence_transformer, minilm_dir
+#: Texts in, one unit-length embedding per text out (the explainer passes the shared
+#: sentence embedder; the search never loads a model itself).
+Embed = Callable[[list[str]], np.ndarray]
 
 
 @runtime_checkable
@@ -27,37 +28,22 @@ class Prioritizer(Protocol):
 
 
 class PromptShift:
-    """1 − cosine(emb(x0), emb(xc)) with a sentence-transformers model (embedded MiniLM)."""
+    """1 − cosine(emb(x0), emb(xc)) with any sentence embedder."""
 
     name = "prompt-shift"
 
-    def __init__(self, model: str | None = None) -> None:
-        self.model_path = model
-        self._model: Any = None
+    def __init__(self, embed: Embed) -> None:
+        self._embed = embed
         self._x0: tuple[str, np.ndarray] | None = None
-
-    def _embed(self, texts: list[str]) -> np.ndarray:
-        if self._model is None:
-            self._model = load_sentence_transformer(self.model_path or str(minilm_dir()))
-        return np.asarray(self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True))
 
     def rank(self, x0: str, prompts: Sequence[str]) -> list[float]:
         if not prompts:
             return []
         if self._x0 is None or self._x0[0] != x0:
-            self._x0 = (x0, self._embed([x0])[0])
-        vecs = self._embed(list(prompts))
+            self._x0 = (x0, np.asarray(self._embed([x0]))[0])
+        vecs = np.asarray(self._embed(list(prompts)))
         return [float(1.0 - v) for v in vecs @ self._x0[1]]
 
 
+#: Names the CLI offers for ``--order``.
 PRIORITIZERS = ("none", "prompt-shift")
-
-
-def make_prioritizer(spec: str | Prioritizer | None) -> Prioritizer | None:
-    if spec is None or spec == "none":
-        return None
-    if spec == "prompt-shift":
-        return PromptShift()
-    if isinstance(spec, Prioritizer):
-        return spec
-    raise ConfigError(f"unknown query order '{spec}'; valid: {', '.join(PRIORITIZERS)}")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PromptfoilError
+from ..types import Reply
 
 
 def default_cache_path() -> Path:
@@ -41,34 +42,43 @@ class ResponseCache:
                 "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, target TEXT, "
                 "settings TEXT, prompt TEXT, response TEXT, created REAL)"
             )
+            cols = {row[1] for row in self._db.execute("PRAGMA table_info(responses)")}
+            if "truncated" not in cols:  # files written before responses were marked
+                self._db.execute("ALTER TABLE responses ADD COLUMN truncated INTEGER DEFAULT 0")
+            if "tokens" not in cols:
+                self._db.execute("ALTER TABLE responses ADD COLUMN tokens INTEGER DEFAULT 0")
             self._db.commit()
         except (OSError, sqlite3.Error) as exc:
             raise PromptfoilError(f"cannot open the response cache {self.path}: {exc}") from None
         self._lock = threading.Lock()
 
-    def get_many(self, identity: str, settings: dict[str, Any], prompts: Sequence[str]) -> list[str | None]:
+    def get_many(self, identity: str, settings: dict[str, Any], prompts: Sequence[str]) -> list[Reply | None]:
         keys = [cache_key(identity, settings, p) for p in prompts]
-        found: dict[str, str] = {}
+        found: dict[str, Reply] = {}
         with self._lock:
             for i in range(0, len(keys), 500):
                 chunk = keys[i : i + 500]
                 rows = self._db.execute(
-                    f"SELECT key, response FROM responses WHERE key IN ({','.join('?' * len(chunk))})",
+                    f"SELECT key, response, truncated FROM responses WHERE key IN ({','.join('?' * len(chunk))})",
                     chunk,
                 ).fetchall()
-                found.update(rows)
+                # A hit costs no tokens: the reply is served with tokens=0.
+                found.update((k, Reply(r, 0, bool(t))) for k, r, t in rows)
         return [found.get(k) for k in keys]
 
     def put_many(
-        self, identity: str, settings: dict[str, Any], pairs: Sequence[tuple[str, str]]
+        self, identity: str, settings: dict[str, Any], pairs: Sequence[tuple[str, Reply | str]]
     ) -> None:
         now = time.time()
-        rows = [
-            (cache_key(identity, settings, p), identity, json.dumps(settings, sort_keys=True), p, r, now)
-            for p, r in pairs
-        ]
+        rows = []
+        for p, r in pairs:
+            reply = r if isinstance(r, Reply) else Reply(r)
+            rows.append((cache_key(identity, settings, p), identity, json.dumps(settings, sort_keys=True), p,
+                         reply.text, now, int(reply.truncated), reply.tokens))
         with self._lock:
-            self._db.executemany("INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?)", rows)
+            self._db.executemany(
+                "INSERT OR REPLACE INTO responses (key, target, settings, prompt, response, created, truncated, tokens) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
             self._db.commit()
 
     def __len__(self) -> int:

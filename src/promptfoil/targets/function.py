@@ -33,11 +33,15 @@ class FunctionTarget(BaseTarget):
     def settings(self) -> dict[str, Any]:
         return {}
 
-    def generate(self, prompts: Sequence[str]) -> list[str]:
-        out = list(self.fn(list(prompts)))
+    def _generate_batch(self, prompts: list[str]) -> list[str]:
+        out = self.fn(list(prompts))
+        if isinstance(out, (str, bytes, dict)) or not isinstance(out, Sequence):
+            raise PromptfoilError(
+                f"target function {self.name!r} must return a list of strings, got {type(out).__name__}"
+            )
         if len(out) != len(prompts) or not all(isinstance(o, str) for o in out):
             raise PromptfoilError(
                 f"target function {self.name!r} must return one string per prompt "
                 f"(got {len(out)} item(s) for {len(prompts)} prompt(s))"
             )
-        return out
+        return list(out)

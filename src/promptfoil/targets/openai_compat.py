@@ -82,7 +82,6 @@ class OpenAITarget(BaseTarget):
         self.system = system
         self.completions = bool(completions)
         self.max_concurrency = max_concurrency
-        self.batch_size = max_concurrency
         self.timeout = float(timeout)
         self.generation = {k: v for k, v in generation.items() if v is not None}
         self.extra = dict(extra or {})

@@ -1,7 +1,7 @@
-"""Command line for dataset jobs: ``run``, ``metrics``, ``compare``, ``report``, ``experiment``.
+"""Dataset jobs: ``run``, ``metrics``, ``compare``, ``report``.
 
-``cli.py`` adds these subparsers through :func:`add_parsers` and dispatches to :data:`COMMANDS`;
-explanation options are shared with ``explain`` through ``cli.add_explainer_options``.
+Every job that explains builds its Explainer (and the baseline target) from the same
+:class:`~promptfoil.config.Config` as ``explain`` does.
 """
 
 from __future__ import annotations
@@ -14,8 +14,11 @@ from typing import Any
 
 from rich.console import Console
 
-from .errors import ConfigError, PromptfoilError
-from .scorers.base import scorers
+from ..build import build_cache, build_scorer, build_target
+from ..errors import ConfigError, PromptfoilError
+from ..explainer import Explainer
+from ..scorers.base import scorers
+from .options import add_explainer_options, config_from_args
 
 RUN_EXAMPLES = """\
 examples:
@@ -35,7 +38,7 @@ def _default_compare_scorer() -> str:
     return "preference" if "preference" in scorers else "semantic"
 
 
-def add_parsers(sub: Any, add_explainer_options: Callable[[argparse.ArgumentParser], Any]) -> None:
+def add_parsers(sub: Any) -> None:
     """Add the dataset subcommands to the ``promptfoil`` parser."""
     fmt = argparse.RawDescriptionHelpFormatter
     r = sub.add_parser(
@@ -77,37 +80,6 @@ def add_parsers(sub: Any, add_explainer_options: Callable[[argparse.ArgumentPars
     rep.add_argument("--title", default="promptfoil report", help="page title")
     rep.add_argument("--no-content", action="store_true", help="skip content preservation in the summary")
 
-    ex = sub.add_parser("experiment", help="the paper's experiments: tables, calls-vs-length")
-    esub = ex.add_subparsers(dest="experiment", metavar="EXPERIMENT")
-    t = esub.add_parser(
-        "tables", help="Tables 1-5: split_k x CELL / CELL-budget per scorer",
-        description="Runs the grid split_k x algorithm for each explanation scorer with the configured "
-        "target and infiller, then writes Markdown and CSV tables under OUT/tables. Resumable.",
-        epilog=RUN_EXAMPLES, formatter_class=fmt,
-    )
-    _add_source(t, "--prompts", default="mic-style")
-    t.add_argument("--out", required=True, metavar="DIR", help="output folder (runs/, tables/, README.md)")
-    t.add_argument("--scorers", nargs="+", default=[s for s in ("preference", "contradiction") if s in scorers] or ["semantic"],
-                   help="explanation scorers, one table set each (default: %(default)s)")
-    t.add_argument("--split-ks", nargs="+", type=int, default=[1, 2, 3], help="split_k values (default: 1 2 3)")
-    t.add_argument("--compare-scorer", default=_default_compare_scorer(), choices=scorers.names(),
-                   help="scorer of Tables 1/3 (default: %(default)s)")
-    t.add_argument("--no-baseline", action="store_true", help="skip the baseline columns")
-    t.add_argument("--no-content", action="store_true", help="skip content preservation")
-    add_explainer_options(t)
-
-    f = esub.add_parser(
-        "calls-vs-length", help="Figure 3: CELL-budget calls vs document length (PNG)",
-        description="Explains summarisation prompts of growing length with CELL-budget and the BLEU-SUMM "
-        "scorer for each split_k, then draws mean calls per length bin with standard-error bands.",
-        epilog=RUN_EXAMPLES, formatter_class=fmt,
-    )
-    _add_source(f, "--prompts", default="news")
-    f.add_argument("--out", required=True, metavar="DIR", help="output folder (runs/, calls-vs-length.png/.csv/.md)")
-    f.add_argument("--split-ks", nargs="+", type=int, default=[1, 2, 3], help="split_k values (default: 1 2 3)")
-    f.add_argument("--bins", type=int, default=6, help="length bins (default: %(default)s)")
-    add_explainer_options(f)
-
 
 def _add_source(p: argparse.ArgumentParser, name: str, default: str | None = None) -> None:
     help_ = ("prompts file (.jsonl/.csv), or a shipped set: demo, mic-style, news"
@@ -123,8 +95,8 @@ def _add_source(p: argparse.ArgumentParser, name: str, default: str | None = Non
 
 def load_items(source: str, fmt: str = "auto", limit: int | None = None) -> list[Any]:
     """RunItems from a file, a shipped set name, a MIC CSV or XSum files."""
-    from .datasets import SHIPPED_SETS, load_mic_csv, load_xsum, shipped_set
-    from .runs import _item, read_items
+    from ..datasets import SHIPPED_SETS, load_mic_csv, load_xsum, shipped_set
+    from ..runs import _item, read_items
 
     if limit is not None and limit < 1:
         raise ConfigError(f"--limit must be at least 1 (got {limit})")
@@ -135,10 +107,10 @@ def load_items(source: str, fmt: str = "auto", limit: int | None = None) -> list
     else:
         path = Path(source)
         if fmt == "csv" and path.is_file():
-            from .runs import read_csv_items
+            from ..runs import read_csv_items
             items = read_csv_items(path)
         elif fmt == "jsonl" and path.is_file():
-            from .runs import read_jsonl_items
+            from ..runs import read_jsonl_items
             items = read_jsonl_items(path)
         else:
             items = read_items(path)
@@ -148,7 +120,7 @@ def load_items(source: str, fmt: str = "auto", limit: int | None = None) -> list
 def _embedder(skip: bool, err: Console) -> Any:
     if skip:
         return None
-    from .metrics import minilm_embedder
+    from ..metrics import minilm_embedder
 
     try:
         return minilm_embedder()
@@ -174,11 +146,11 @@ def _rate(task: Any) -> str:
     return f"{task.elapsed / task.completed:.1f} s/item"
 
 
-def cmd_run(args: argparse.Namespace, console: Console, err: Console, make: Callable[..., Any]) -> int:
-    from .runs import run
+def cmd_run(args: argparse.Namespace, console: Console, err: Console) -> int:
+    from ..runs import run
 
     items = load_items(args.prompts, args.format, args.limit)
-    explainer = make(args)
+    explainer = Explainer(config_from_args(args))
     with _progress_bar(err) as bar:
         task = bar.add_task("explaining", total=len(items), rate="")
         state = {"failed": 0}
@@ -207,8 +179,8 @@ def cmd_run(args: argparse.Namespace, console: Console, err: Console, make: Call
 
 
 def cmd_metrics(args: argparse.Namespace, console: Console, err: Console) -> int:
-    from .metrics import compute, render_table
-    from .runs import read_results
+    from ..metrics import compute, render_table
+    from ..runs import read_results
 
     records = read_results(args.results)
     m = compute(records, _embedder(args.no_content, err))
@@ -219,22 +191,18 @@ def cmd_metrics(args: argparse.Namespace, console: Console, err: Console) -> int
     return 0
 
 
-def cmd_compare(args: argparse.Namespace, console: Console, err: Console, make: Callable[..., Any]) -> int:
+def cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> int:
     from rich.table import Table
 
-    from .baseline import compare
-    from .explainer import resolve_scorer, resolve_target
-    from .runs import read_results
-    from .targets.cache import ResponseCache
+    from ..baseline import compare
+    from ..runs import read_results
 
     records = read_results(args.results)
-    scorer = resolve_scorer(args.compare_scorer, args.compare_scorer_model)
+    cfg = config_from_args(args)
+    scorer = build_scorer(cfg.with_options(scorer=args.compare_scorer, scorer_model=args.compare_scorer_model))
     target = cache = None
     if not args.no_baseline:
-        opts = dict(args.target_option)
-        opts.setdefault("max_tokens", args.max_tokens)
-        target = resolve_target(args.target, args.target_model, opts)
-        cache = None if args.no_cache else ResponseCache(args.cache) if args.cache else ResponseCache()
+        target, cache = build_target(cfg), build_cache(cfg)
     summary, items = compare(records, scorer, target, cache)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as fh:
@@ -256,8 +224,8 @@ def cmd_compare(args: argparse.Namespace, console: Console, err: Console, make: 
 
 
 def cmd_report(args: argparse.Namespace, console: Console, err: Console) -> int:
-    from .report.html import write_html
-    from .runs import read_results
+    from ..report.html import write_html
+    from ..runs import read_results
 
     records = read_results(args.results)
     path = write_html(records, args.html, title=args.title, source=str(args.results),
@@ -266,52 +234,4 @@ def cmd_report(args: argparse.Namespace, console: Console, err: Console) -> int:
     return 0
 
 
-def _stage_progress(err: Console) -> Callable[[str, int, int], None]:
-    def show(name: str, done: int, todo: int) -> None:
-        if done == 0:
-            err.print(f"{name}: {todo} to explain", highlight=False)
-        elif done == todo or done % 10 == 0:
-            err.print(f"{name}: {done}/{todo}", highlight=False)
-    return show
-
-
-def cmd_experiment(args: argparse.Namespace, console: Console, err: Console, make: Callable[..., Any]) -> int:
-    from .explainer import resolve_scorer, resolve_target
-    from .targets.cache import ResponseCache
-
-    if args.experiment is None:
-        raise ConfigError("choose an experiment: tables or calls-vs-length")
-    if any(k < 1 for k in args.split_ks):
-        raise ConfigError("--split-ks values must be at least 1")
-    items = load_items(args.prompts, args.format, args.limit)
-    if args.experiment == "tables":
-        from .experiments.tables import run_tables
-
-        compare_scorer = resolve_scorer(args.compare_scorer)
-        target = None
-        cache = None if args.no_cache else ResponseCache(args.cache) if args.cache else ResponseCache()
-        if not args.no_baseline:
-            opts = dict(args.target_option)
-            opts.setdefault("max_tokens", args.max_tokens)
-            target = resolve_target(args.target, args.target_model, opts)
-        cells = run_tables(
-            items, args.out, lambda s, a, k: make(args, scorer=s, algorithm=a, split_k=k),
-            scorers=args.scorers, split_ks=args.split_ks, compare_scorer=compare_scorer,
-            baseline_target=target, cache=cache, embed=_embedder(args.no_content, err),
-            progress=_stage_progress(err),
-        )
-        console.print(f"{len(cells)} configurations; tables in {Path(args.out) / 'tables'}", highlight=False)
-        return 0
-    from .experiments.calls_vs_length import run_calls_vs_length
-
-    pts, png = run_calls_vs_length(
-        items, args.out, lambda k: make(args, scorer="bleu", algorithm="cell-budget", split_k=k),
-        split_ks=args.split_ks, n_bins=args.bins, budget=args.budget, progress=_stage_progress(err),
-    )
-    console.print(f"{len(pts)} points; figure written to {png}", highlight=False)
-    return 0
-
-
-COMMANDS = {"run": cmd_run, "metrics": cmd_metrics, "compare": cmd_compare, "report": cmd_report,
-            "experiment": cmd_experiment}
-NEEDS_EXPLAINER = {"run", "compare", "experiment"}
+COMMANDS = {"run": cmd_run, "metrics": cmd_metrics, "compare": cmd_compare, "report": cmd_report}

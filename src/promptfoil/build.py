@@ -1,0 +1,131 @@
+"""Turns a :class:`~promptfoil.config.Config` into components, the one way every entry point
+(API, CLI, job commands) does it.
+
+Endpoint settings are applied here, at build time, to whichever component can talk to an
+endpoint, so a job that swaps the scorer (``experiment tables --scorers maxims``) still
+sends the new judge to the configured server.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from . import plugins  # noqa: F401  (fills the registries)
+from .config import Config
+from .errors import ConfigError
+from .infill.base import Infiller, infillers
+from .registry import Registry
+from .scorers.base import Scorer, scorers
+from .search import searches
+from .search.priority import Prioritizer, PromptShift
+from .targets.base import Target, targets
+from .targets.cache import ResponseCache
+from .targets.function import FunctionTarget
+
+
+def _endpoint_base(cfg: Config) -> str | None:
+    """The server every chat component talks to: ``--base-url``, or ``$OPENAI_BASE_URL``
+    when the target itself is ``openai`` (a user with only a server runs everything on it)."""
+    if cfg.endpoint.base_url:
+        return cfg.endpoint.base_url
+    if cfg.target.name == "openai":
+        return os.environ.get("OPENAI_BASE_URL") or None
+    return None
+
+
+def component_options(cfg: Config, kind: str) -> dict[str, Any]:
+    """The keyword arguments the factory of ``cfg.<kind>`` gets: endpoint settings and
+    ``max_tokens`` where the factory takes them, then the user's own options on top."""
+    comp = getattr(cfg, kind)
+    registry: Registry[Any] = {"target": targets, "infiller": infillers, "scorer": scorers}[kind]
+    name = comp.name
+    kw: dict[str, Any] = {}
+    if isinstance(name, str) and registry.takes(name, "base_url"):
+        ep = cfg.endpoint
+        if kind == "target":
+            kw.update(ep.shared())
+            if ep.base_url:
+                kw["base_url"] = ep.base_url
+            if ep.completions:
+                kw["completions"] = True
+        else:
+            base = _endpoint_base(cfg)
+            if base:
+                kw.update(ep.shared(), base_url=base)
+                if not comp.model and cfg.target.model and cfg.target.name == "openai":
+                    kw["model"] = cfg.target.model
+    if kind == "target" and cfg.max_tokens is not None and isinstance(name, str) and registry.takes(name, "max_tokens"):
+        kw["max_tokens"] = cfg.max_tokens
+    if comp.model:
+        kw["model"] = comp.model
+    kw.update(comp.options)
+    return kw
+
+
+def _create(registry: Registry[Any], kind: str, cfg: Config) -> Any:
+    comp = getattr(cfg, kind)
+    return registry.create(comp.name, **component_options(cfg, kind))
+
+
+def build_target(cfg: Config) -> Target:
+    name = cfg.target.name
+    if isinstance(name, str):
+        return _create(targets, "target", cfg)
+    if isinstance(name, Target):
+        return name
+    if callable(name):
+        return FunctionTarget(name)
+    raise ConfigError(f"target must be a name, a Target or a callable, got {type(name).__name__}")
+
+
+def build_infiller(cfg: Config) -> Infiller:
+    name = cfg.infiller.name
+    if isinstance(name, str):
+        return _create(infillers, "infiller", cfg)
+    if isinstance(name, Infiller):
+        return name
+    raise ConfigError(f"infiller must be a name or an Infiller, got {type(name).__name__}")
+
+
+def build_scorer(cfg: Config) -> Scorer:
+    name = cfg.scorer.name
+    if isinstance(name, str):
+        return _create(scorers, "scorer", cfg)
+    if isinstance(name, Scorer):
+        return name
+    raise ConfigError(f"scorer must be a name or a Scorer, got {type(name).__name__}")
+
+
+def build_search(cfg: Config) -> Callable[..., Any]:
+    s = cfg.search
+    if not isinstance(s.algorithm, str):
+        raise ConfigError(f"algorithm must be a name, got {type(s.algorithm).__name__}")
+    if s.algorithm == "cell-budget" and cfg.budget.calls is None:
+        raise ConfigError("cell-budget needs a call budget (--budget N); use --algorithm cell for none")
+    return searches.create(s.algorithm, alpha=s.alpha, max_iters=s.max_iters)
+
+
+def build_cache(cfg: Config) -> ResponseCache | None:
+    c = cfg.cache
+    if c is True:
+        return ResponseCache()
+    if c is False or c is None:
+        return None
+    if isinstance(c, ResponseCache) or hasattr(c, "get_many"):
+        return c
+    return ResponseCache(c)
+
+
+def build_prioritizer(cfg: Config) -> Prioritizer | None:
+    order = cfg.search.order
+    if order is None or order == "none":
+        return None
+    if order == "prompt-shift":
+        from .backends.embedder import shared_embedder
+
+        return PromptShift(shared_embedder().encode)
+    if isinstance(order, Prioritizer):
+        return order
+    raise ConfigError(f"unknown query order '{order}'; valid: none, prompt-shift")

@@ -1,0 +1,128 @@
+"""``promptfoil explain``, ``demo`` and ``list``: one prompt at a time, and discovery."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from rich.console import Console
+
+from ..config import DEFAULT_BUDGET
+from ..explainer import Explainer
+from ..infill.base import infillers
+from ..scorers.base import scorers
+from ..search import searches
+from ..targets.base import targets
+from .options import add_explainer_options, config_from_args, parse_budget
+
+EXAMPLES = """\
+examples:
+  promptfoil explain "Why are rich people able to avoid financial ruin?"
+  promptfoil explain "Is it fine to skip a friend's wedding?" --algorithm cell --split-k 2
+  promptfoil explain "..." --budget 20 --threshold 0.4 --json > result.json
+  promptfoil explain "..." --time-budget 60 --scorer mypkg.judges:Strict   # a plugin scorer
+  promptfoil list                      # every target, infiller, scorer and algorithm
+"""
+
+
+def _protect(value: str) -> tuple[int, int]:
+    try:
+        start, end = value.split(":")
+        return int(start), int(end)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected START:END character offsets, got {value!r}") from None
+
+
+def add_parsers(sub: Any) -> None:
+    fmt = argparse.RawDescriptionHelpFormatter
+    ex = sub.add_parser(
+        "explain", help="explain the target's response to one prompt",
+        description="Query the target with PROMPT, then search for a minimally edited prompt whose "
+        "response scores past the threshold against the original response.",
+        epilog=EXAMPLES, formatter_class=fmt,
+    )
+    ex.add_argument("prompt", help="the prompt to explain (use '-' to read it from standard input)")
+    s = add_explainer_options(ex)
+    s.add_argument("--protect", type=_protect, action="append", default=[], metavar="START:END", help="character span never edited (repeatable)")
+    o = ex.add_argument_group("output")
+    o.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    o.add_argument("--no-trace", action="store_true", help="leave the search trace out of --json output")
+    o.add_argument("--svg", metavar="PATH", help="also save the terminal rendering as an SVG picture")
+
+    sub.add_parser("list", help="list targets, infillers, scorers and algorithms (plugins included)")
+
+    demo = sub.add_parser(
+        "demo", help="explain a few shipped prompts with the embedded default models",
+        description="Runs the default pipeline (SmolLM2 target, LM infiller, semantic scorer, "
+        "CELL-budget) on the first N prompts shipped with promptfoil.",
+    )
+    demo.add_argument("-n", type=int, default=3, help="how many shipped prompts (default: %(default)s)")
+    demo.add_argument("--budget", type=parse_budget, default=DEFAULT_BUDGET, help="budget per explanation (default: %(default)s)")
+
+
+def cmd_list(args: argparse.Namespace, console: Console, err: Console) -> int:
+    from rich.table import Table
+
+    for title, reg in (("targets", targets), ("infillers", infillers), ("scorers", scorers), ("algorithms", searches)):
+        table = Table(title=title, title_justify="left", show_header=False, box=None, pad_edge=False)
+        table.add_column(style="cyan", no_wrap=True)
+        table.add_column()
+        for e in reg.entries():
+            table.add_row(e.name, e.summary if e.source == "built-in" else f"{e.summary} ({e.source})")
+        console.print(table)
+    console.print(f"plugins register in the entry-point groups {', '.join(r.group for r in (targets, infillers, scorers, searches))}",
+                  style="dim", highlight=False)
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace, console: Console, err: Console) -> int:
+    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    explainer = Explainer(config_from_args(args))
+    show = err.is_terminal and not args.json
+    if show:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(
+            TextColumn("explaining"), BarColumn(), MofNCompleteColumn(), TextColumn("target calls"),
+            TimeElapsedColumn(), console=err, transient=True,
+        ) as bar:
+            task = bar.add_task("search", total=explainer.budget)
+            result = explainer.explain(prompt, protected=args.protect, progress=lambda n: bar.update(task, completed=n))
+    else:
+        result = explainer.explain(prompt, protected=args.protect)
+    if args.json:
+        d = result.to_dict()
+        if args.no_trace:
+            d.pop("trace")
+        print(json.dumps(d, ensure_ascii=False))
+    else:
+        from ..report.terminal import render
+
+        if args.svg:
+            rec = Console(record=True, width=100, file=open(os.devnull, "w"))  # noqa: SIM115
+            render(result, rec)
+            rec.save_svg(args.svg, title="promptfoil explain")
+        render(result, console)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, console: Console, err: Console) -> int:
+    from ..datasets import shipped_prompts
+    from ..report.terminal import render
+
+    explainer = Explainer(budget=args.budget)
+    found = 0
+    items = shipped_prompts()[: max(1, args.n)]
+    for i, item in enumerate(items, 1):
+        console.rule(f"[bold]{i}/{len(items)}[/bold]  {item['id']}")
+        result = explainer.explain(item["prompt"])
+        render(result, console)
+        found += result.found
+    console.rule(f"{found}/{len(items)} explanations found")
+    return 0
+
+
+COMMANDS = {"explain": cmd_explain, "list": cmd_list, "demo": cmd_demo}

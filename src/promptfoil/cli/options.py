@@ -1,0 +1,127 @@
+"""The options every explaining command shares, and the one function that turns them into a
+:class:`~promptfoil.config.Config` (from which the same Explainer is built everywhere)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from ..config import (
+    DEFAULT_ALGORITHM,
+    DEFAULT_BUDGET,
+    DEFAULT_INFILLER,
+    DEFAULT_MAX_TOKENS,
+    DEFAULT_SCORER,
+    DEFAULT_SPLIT_K,
+    DEFAULT_TARGET,
+    Component,
+    Config,
+    Endpoint,
+    Search,
+)
+from ..infill.base import infillers
+from ..scorers.base import scorers
+from ..search import searches
+from ..search.priority import PRIORITIZERS
+from ..targets.base import targets
+from ..targets.budget import Budget
+from ..types import DIRECTIONS
+
+
+def parse_option(value: str) -> tuple[str, object]:
+    """KEY=VALUE; the value is read as JSON when it parses (numbers, true/false), else a string."""
+    key, sep, raw = value.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {value!r}")
+    try:
+        parsed: object = json.loads(raw)
+    except ValueError:
+        parsed = raw
+    return key.replace("-", "_"), parsed
+
+
+def parse_budget(value: str) -> int | None:
+    if value.lower() in ("none", "unlimited"):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"budget must be a whole number or 'none', got {value!r}") from None
+
+
+def component_name(kind: str, names: list[str]) -> Any:
+    """An argparse type: a registered name or an import path ``package.module:Name``."""
+
+    def check(value: str) -> str:
+        if value in names or ":" in value:
+            return value
+        raise argparse.ArgumentTypeError(
+            f"unknown {kind} '{value}'; valid: {', '.join(names)} (or package.module:Name)"
+        )
+
+    check.__name__ = kind
+    return check
+
+
+def add_endpoint_arguments(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("OpenAI-compatible endpoint (target 'openai', infiller 'llm', judge scorers)")
+    g.add_argument("--base-url", help="server URL, e.g. http://localhost:8000/v1 (default: $OPENAI_BASE_URL)")
+    g.add_argument("--api-key-env", default=None, metavar="VAR", help="NAME of the environment variable holding the API key (default: OPENAI_API_KEY)")
+    g.add_argument("--max-concurrency", type=int, default=None, metavar="N", help="requests in flight at once (default: 4)")
+    g.add_argument("--rpm", type=float, default=None, help="most requests per minute (default: no limit)")
+    g.add_argument("--completions", action="store_true", help="use the legacy completions API instead of chat for the target")
+
+
+def add_explainer_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """Component, search, budget and cache options shared by every explaining command.
+
+    Returns the search group so a command can add its own search options to it.
+    """
+    g = p.add_argument_group("components (see `promptfoil list`; a plugin's import path package.module:Name works too)")
+    g.add_argument("--target", default=DEFAULT_TARGET, type=component_name("target", targets.names()), metavar="TARGET", help=f"the LLM to explain: {', '.join(targets.names())} (default: %(default)s)")
+    g.add_argument("--target-model", help="model file or name for the target (e.g. a .gguf path for 'gguf')")
+    g.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS, help="response length of the target (default: %(default)s)")
+    g.add_argument("--infiller", default=DEFAULT_INFILLER, type=component_name("infiller", infillers.names()), metavar="INFILLER", help=f"proposes replacements for masked words: {', '.join(infillers.names())} (default: %(default)s)")
+    g.add_argument("--infiller-model", help="model for the infiller")
+    g.add_argument("--scorer", default=DEFAULT_SCORER, type=component_name("scorer", scorers.names()), metavar="SCORER", help=f"how a new response differs from the original: {', '.join(scorers.names())} (default: %(default)s)")
+    g.add_argument("--scorer-model", help="model for the scorer")
+    g.add_argument("--target-option", type=parse_option, action="append", default=[], metavar="KEY=VALUE", help="extra setting for the target factory (repeatable), e.g. temperature=0.7")
+    g.add_argument("--infiller-option", type=parse_option, action="append", default=[], metavar="KEY=VALUE", help="extra setting for the infiller (repeatable)")
+    g.add_argument("--scorer-option", type=parse_option, action="append", default=[], metavar="KEY=VALUE", help="extra setting for the scorer (repeatable)")
+    add_endpoint_arguments(p)
+    s = p.add_argument_group("search")
+    s.add_argument("--algorithm", default=DEFAULT_ALGORITHM, choices=searches.names(), help="search algorithm (default: %(default)s)")
+    s.add_argument("--split-k", type=int, default=DEFAULT_SPLIT_K, help="words per editable unit (default: %(default)s)")
+    s.add_argument("--threshold", type=float, help="score a contrast must reach (default: the scorer's measured default for the direction)")
+    s.add_argument("--direction", choices=DIRECTIONS, help="which way is contrastive (default: the scorer's); another direction than the scorer's needs --threshold")
+    s.add_argument("--seed", type=int, default=0, help="drives every random choice (default: %(default)s)")
+    s.add_argument("--order", choices=PRIORITIZERS, default="none", help="which candidates of a batch to query first: 'prompt-shift' asks first those whose prompt moved furthest in meaning (MiniLM), which saves calls (default: %(default)s)")
+    b = p.add_argument_group("budget (every limit is per explanation)")
+    b.add_argument("--budget", type=parse_budget, default=DEFAULT_BUDGET, help="most target queries of perturbed prompts; cache hits are free; 'none' = unlimited for cell (default: %(default)s)")
+    b.add_argument("--token-budget", type=int, default=None, metavar="TOKENS", help="stop once the target has used this many tokens (as the backend reports them)")
+    b.add_argument("--time-budget", type=float, default=None, metavar="SECONDS", help="stop the search after this many seconds of wall time")
+    c = p.add_argument_group("cache")
+    c.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
+    c.add_argument("--cache", metavar="PATH", help="response cache file (default: $PROMPTFOIL_CACHE_DIR or ~/.cache/promptfoil)")
+    return s
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    """The :class:`Config` the shared options describe."""
+    return Config(
+        target=Component(args.target, args.target_model, dict(args.target_option)),
+        infiller=Component(args.infiller, args.infiller_model, dict(args.infiller_option)),
+        scorer=Component(args.scorer, args.scorer_model, dict(args.scorer_option)),
+        search=Search(
+            algorithm=args.algorithm, split_k=args.split_k, threshold=args.threshold,
+            direction=args.direction, seed=args.seed, order=args.order,
+        ),
+        budget=Budget(calls=args.budget, tokens=args.token_budget, seconds=args.time_budget),
+        max_tokens=args.max_tokens,
+        endpoint=Endpoint(
+            base_url=args.base_url, api_key_env=args.api_key_env, max_concurrency=args.max_concurrency,
+            rpm=args.rpm, completions=args.completions,
+        ),
+        cache=False if args.no_cache else (args.cache or True),
+    )

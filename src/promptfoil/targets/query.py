@@ -1,0 +1,129 @@
+"""The query stage: memo -> disk cache -> target, within the budget, answers never lost.
+
+The search sees it only through :class:`promptfoil.search.protocols.Queries`: it asks for a
+batch of prompts and gets one :class:`QueryResult` per prompt, in order; a prompt the
+budget could not pay for gets no response. A batch that partly failed keeps (and caches)
+the answers that did arrive, so they are never asked again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..errors import PromptfoilError
+from ..types import QueryResult, Reply
+from .base import Target, TargetError, as_reply
+from .budget import Budget, Meter
+from .cache import ResponseCache
+
+
+class QueryStage:
+    """Serves responses from memory, then the disk cache, then the target within the budget.
+
+    The original prompt's query (:meth:`original`) is outside the call budget; cache hits
+    are free.
+    """
+
+    def __init__(self, target: Target, cache: ResponseCache | None, budget: Budget | None = None) -> None:
+        self.target = target
+        self.budget = budget or Budget(calls=None)
+        self.meter: Meter = self.budget.start()
+        self.cache = cache if (cache is not None and target.identity and target.cacheable) else None
+        self._memo: dict[str, Reply] = {}
+        self.original_paid = 0
+        self.cache_hits = 0
+
+    # -- what the search reads ---------------------------------------------------------
+    @property
+    def batch_size(self) -> int:
+        return max(1, int(getattr(self.target, "batch_size", 1) or 1))
+
+    @property
+    def call_budget(self) -> int | None:
+        return self.budget.calls
+
+    @property
+    def paid(self) -> int:
+        return self.meter.calls
+
+    @property
+    def exhausted(self) -> bool:
+        return self.meter.exhausted
+
+    @property
+    def stop_reason(self) -> str:
+        return self.meter.spent() or ""
+
+    # -- plumbing ----------------------------------------------------------------------
+    def _store(self, pairs: dict[str, Reply]) -> None:
+        if not pairs:
+            return
+        self._memo.update(pairs)
+        self.meter.tokens += sum(r.tokens for r in pairs.values())
+        if self.cache is not None:
+            self.cache.put_many(self.target.identity or "", self.target.settings, list(pairs.items()))
+
+    def _lookup(self, prompts: Sequence[str]) -> list[Reply | None]:
+        found: list[Reply | None] = [self._memo.get(p) for p in prompts]
+        if self.cache is not None:
+            todo = [p for p, f in zip(prompts, found) if f is None]
+            if todo:
+                disk = dict(zip(todo, self.cache.get_many(self.target.identity or "", self.target.settings, todo)))
+                found = [f if f is not None else disk.get(p) for p, f in zip(prompts, found)]
+        return found
+
+    def _ask(self, prompts: list[str]) -> list[Reply]:
+        name = getattr(self.target, "name", "target")
+        try:
+            raw = self.target.generate(prompts)
+        except TargetError as exc:
+            exc.answered = {p: as_reply(r, name) for p, r in exc.answered.items() if p in prompts}
+            self._store(exc.answered)
+            raise
+        except PromptfoilError:
+            raise
+        except Exception as exc:  # a user's function or a backend failing: say which
+            raise PromptfoilError(f"target '{name}' failed: {type(exc).__name__}: {exc}") from exc
+        if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence):
+            raise PromptfoilError(f"target '{name}' must return a list of texts, got {type(raw).__name__}")
+        if len(raw) != len(prompts):
+            raise PromptfoilError(f"target '{name}' returned {len(raw)} responses for {len(prompts)} prompts")
+        replies = [as_reply(r, name) for r in raw]
+        self._store(dict(zip(prompts, replies)))
+        return replies
+
+    # -- the two entry points ----------------------------------------------------------
+    def original(self, prompt: str) -> Reply:
+        """``LLM(x0)``: outside the call budget; a cache hit costs nothing."""
+        hit = self._lookup([prompt])[0]
+        if hit is not None:
+            self.cache_hits += 1
+            return hit
+        self.original_paid += 1
+        return self._ask([prompt])[0]
+
+    def query(self, prompts: Sequence[str]) -> list[QueryResult]:
+        """Answer in order; misses are paid while budget remains, the rest get no response."""
+        found = self._lookup(prompts)
+        results: list[QueryResult | None] = [None] * len(prompts)
+        to_ask: list[int] = []
+        room = None if self.exhausted else self.meter.remaining_calls
+        for i, hit in enumerate(found):
+            if hit is not None:
+                self.cache_hits += 1
+                results[i] = QueryResult(hit.text, "cache", hit.truncated)
+            elif not self.exhausted and (room is None or len(to_ask) < room):
+                to_ask.append(i)
+            else:
+                results[i] = QueryResult(None, "none")
+        if to_ask:
+            asked = [prompts[i] for i in to_ask]
+            try:
+                replies = self._ask(asked)
+            except TargetError as exc:
+                self.meter.calls += len(exc.answered)
+                raise
+            self.meter.calls += len(replies)
+            for i, r in zip(to_ask, replies):
+                results[i] = QueryResult(r.text, "budget", r.truncated)
+        return [r for r in results if r is not None]
