@@ -1,1 +1,2 @@
-"""Report stage: terminal (rich) and JSON renderings of an :class:`Explanation`."""
+"""Report stage: renders explanations for people: terminal (rich), SVG, self-contained HTML.
+Owns nothing a search needs; it reads Explanation records only."""

@@ -1,4 +1,5 @@
-"""Search stage: CELL (myopic) and CELL-budget, over a shared :class:`SearchContext`."""
+"""Search stage: decides which candidates to build and ask, CELL (myopic) and CELL-budget.
+Owns the search context, goal and prompt space; reaches the query stage only through ``protocols.Queries``."""
 
 from __future__ import annotations
 
