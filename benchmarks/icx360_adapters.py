@@ -50,6 +50,10 @@ class CountingTarget:
     def cacheable(self) -> bool:
         return self.inner.cacheable
 
+    @property
+    def batch_size(self) -> int:
+        return int(getattr(self.inner, "batch_size", 1))
+
     def reset(self) -> None:
         """Start counting a new explanation."""
         self.calls = 0

@@ -49,7 +49,12 @@ class SentenceEmbedder:
         return [float(c) for c in np.clip((va * vb).sum(axis=1), -1.0, 1.0)]
 
 
-@lru_cache(maxsize=4)
 def shared_embedder(model: str | None = None) -> SentenceEmbedder:
-    """One embedder per model for the whole process (the model loads once)."""
-    return SentenceEmbedder(model)
+    """One embedder per model for the whole process (the model loads once); the embedded
+    model's folder is looked up on every call, so a missing package is always reported."""
+    return _embedder_for(str(model) if model else str(minilm_dir()))
+
+
+@lru_cache(maxsize=4)
+def _embedder_for(path: str) -> SentenceEmbedder:
+    return SentenceEmbedder(path)

@@ -36,7 +36,7 @@ class Budget:
     seconds: float | None = None
 
     def __post_init__(self) -> None:
-        _positive("budget (target calls)", self.calls, whole=True)
+        _positive("budget", self.calls, whole=True)
         _positive("token budget", self.tokens, whole=True)
         _positive("time budget", self.seconds, whole=False)
 
