@@ -12,6 +12,7 @@ from ..config import (
     DEFAULT_BUDGET,
     DEFAULT_INFILLER,
     DEFAULT_MAX_TOKENS,
+    DEFAULT_MIN_FLUENCY,
     DEFAULT_SCORER,
     DEFAULT_SPLIT_K,
     DEFAULT_TARGET,
@@ -48,6 +49,19 @@ def parse_budget(value: str) -> int | None:
         return int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"budget must be a whole number or 'none', got {value!r}") from None
+
+
+def parse_margin(value: str) -> float | None:
+    """A non-negative number, or 'none' (the check is off)."""
+    if value.lower() in ("none", "off"):
+        return None
+    try:
+        margin = float(value)
+    except ValueError:
+        margin = -1.0
+    if not margin >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 0 or 'none', got {value!r}")
+    return margin
 
 
 def component_name(kind: str, names: list[str]) -> Any:
@@ -96,6 +110,9 @@ def add_explainer_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup
     s.add_argument("--threshold", type=float, help="score a contrast must reach (default: the scorer's measured default for the direction)")
     s.add_argument("--direction", choices=DIRECTIONS, help="which way is contrastive (default: the scorer's); another direction than the scorer's needs --threshold")
     s.add_argument("--seed", type=int, default=0, help="drives every random choice (default: %(default)s)")
+    s.add_argument("--min-fluency", type=parse_margin, default=DEFAULT_MIN_FLUENCY, metavar="MARGIN|none", help="skip, before querying, a candidate whose mean token log-likelihood (embedded SmolLM2, or the lm infiller's model) is more than MARGIN below the original prompt's: broken English never reaches the target (default: %(default)s; 'none' turns it off)")
+    s.add_argument("--min-prompt-similarity", type=float, default=None, metavar="TAU", help="keep only candidates whose prompt stays within cosine similarity TAU of the original (MiniLM): the same question asked slightly differently, not a different question (default: off)")
+    s.add_argument("--no-judge-check", dest="judge_check", action="store_false", help="trust an LLM judge scorer without its self-check on the original response")
     s.add_argument("--order", choices=PRIORITIZERS, default="none", help="which candidates of a batch to query first: 'prompt-shift' asks first those whose prompt moved furthest in meaning (MiniLM), which saves calls (default: %(default)s)")
     b = p.add_argument_group("budget (every limit is per explanation)")
     b.add_argument("--budget", type=parse_budget, default=DEFAULT_BUDGET, help="most target queries of perturbed prompts; cache hits are free; 'none' = unlimited for cell (default: %(default)s)")
@@ -116,6 +133,8 @@ def config_from_args(args: argparse.Namespace) -> Config:
         search=Search(
             algorithm=args.algorithm, split_k=args.split_k, threshold=args.threshold,
             direction=args.direction, seed=args.seed, order=args.order,
+            min_fluency=args.min_fluency, min_prompt_similarity=args.min_prompt_similarity,
+            judge_check=args.judge_check,
         ),
         budget=Budget(calls=args.budget, tokens=args.token_budget, seconds=args.time_budget),
         max_tokens=args.max_tokens,

@@ -47,6 +47,6 @@ def cell(ctx: SearchContext) -> SearchResult:
             return ctx.finish("the infiller has no new fill for any unit")
         best = ctx.best(scored)
         if best is None:
-            return ctx.finish(ctx.queries.stop_reason or "budget exhausted")
+            return ctx.finish(ctx.idle_reason())
         current = best
     return ctx.finish("every unit was edited without reaching the threshold")
