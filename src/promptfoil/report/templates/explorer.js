@@ -152,16 +152,18 @@
   Explorer.prototype.chart = function () {
     var d = this.d, svg = this.svg, n = d.cands.length;
     var scores = d.cands.filter(function (c) { return c.score !== null; }).map(function (c) { return c.score; });
-    var lo = Math.min.apply(null, [0].concat(scores)), hi = Math.max.apply(null, [1].concat(scores));
+    var lo = Math.min.apply(null, [0].concat(scores)), hi = Math.max.apply(null, [0].concat(scores));
     if (d.th !== null) { lo = Math.min(lo, d.th); hi = Math.max(hi, d.th); if (d.dir === "absolute") lo = Math.min(lo, -d.th); }
-    var pad = (hi - lo) * 0.05; lo -= pad; hi += pad;
+    if (hi - lo < 1e-9) hi = lo + 1;
+    var step = niceStep((hi - lo) / 5), decimals = Math.max(0, Math.ceil(-Math.log(step) / Math.LN10 - 1e-9));
+    lo = Math.floor(lo / step + 1e-9) * step; hi = Math.ceil(hi / step - 1e-9) * step;  /* whole ticks at both ends */
+    var pad = (hi - lo) * 0.04; lo -= pad; hi += pad;
     var xw = (W - L - R) / Math.max(n, 1);
     function X(i) { return L + (i + 0.5) * xw; }
     function Y(v) { return PB - (v - lo) / (hi - lo) * (PB - T); }
-    var step = niceStep((hi - lo) / 5);
     for (var v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step) {
       sv(svg, "line", { x1: L, x2: W - R, y1: Y(v), y2: Y(v) }, "grid");
-      sv(svg, "text", { x: L - 6, y: Y(v) + 4, "text-anchor": "end" }).textContent = (Math.abs(v) < 1e-9 ? 0 : v).toFixed(step < 0.1 ? 2 : 1);
+      sv(svg, "text", { x: L - 6, y: Y(v) + 4, "text-anchor": "end" }).textContent = (Math.abs(v) < 1e-9 ? 0 : v).toFixed(decimals);
     }
     sv(svg, "line", { x1: L, x2: L, y1: T, y2: PB }, "axis");
     sv(svg, "line", { x1: L, x2: W - R, y1: PB, y2: PB }, "axis");
@@ -174,7 +176,7 @@
     if (d.th !== null) {
       var ths = d.dir === "absolute" ? [d.th, -d.th] : [d.th];
       ths.forEach(function (t) { sv(svg, "line", { x1: L, x2: W - R, y1: Y(t), y2: Y(t) }, "thr"); });
-      sv(svg, "text", { x: W - R - 2, y: Y(d.th) - 5, "text-anchor": "end" }, "thr-label").textContent = "δ = " + d.th;
+      sv(svg, "text", { x: L + 4, y: Y(d.th) - 5 }, "thr-label").textContent = "δ = " + d.th;
     }
     var best = null, pts = [];
     d.cands.forEach(function (c) {
@@ -201,8 +203,9 @@
     if (d.win >= 0) {
       var w = d.cands[d.win];
       sv(svg, "circle", { cx: X(w.i), cy: Y(w.score), r: 9 }, "win-ring");
-      var lx = Math.min(Math.max(X(w.i), L + 20), W - R - 20);
-      sv(svg, "text", { x: lx, y: Math.max(Y(w.score) - 13, T + 8), "text-anchor": "middle" }, "win-label").textContent = this.winLabel();
+      var right = X(w.i) < (L + W - R) / 2;  /* the label on the side with more room */
+      sv(svg, "text", { x: X(w.i) + (right ? 13 : -13), y: Y(w.score) + 4, "text-anchor": right ? "start" : "end" },
+        "win-label").textContent = this.winLabel();
     }
     this.selRing = sv(svg, "circle", { cx: -50, cy: -50, r: 8 }, "sel-ring");
     this.X = X; this.Y = Y;
