@@ -133,8 +133,11 @@ class Browser:
         """Messages of alert/confirm/prompt dialogs the page opened."""
         return [e["params"].get("message", "") for e in self.events if e.get("method") == "Page.javascriptDialogOpening"]
 
-    def screenshot(self, path: Path) -> Path:
-        data = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})["data"]
+    def screenshot(self, path: Path, full_page: bool = True) -> Path:
+        """PNG of the whole page, or of the viewport only, after two frames have been drawn."""
+        self.send("Runtime.evaluate", {"expression": "new Promise(r => requestAnimationFrame(() => "
+                                       "requestAnimationFrame(r)))", "awaitPromise": True})
+        data = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": full_page})["data"]
         path.write_bytes(base64.b64decode(data))
         return path
 

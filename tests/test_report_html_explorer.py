@@ -102,7 +102,9 @@ def test_hostile_strings_never_reach_the_markup_raw():
     blocks = _data_blocks(html)
     assert len(blocks) == 1 and HOSTILE in blocks[0]["s"]  # the data round-trips
     assert html.count("<script") == 2 and html.count("</script>") == 2  # data block + the page script
-    assert "<img" not in html and "<!-- line" not in html and "\u2028" not in html
+    assert "<img" not in html and "<!-- line" not in html
+    raw = re.search(r'<script type="application/json" id="trace-1">(.*?)</script>', html, flags=re.S).group(1)
+    assert not set(raw) & set("<>&\u2028\u2029")
 
 
 def test_write_explanation_html_is_one_call(tmp_path):
@@ -285,13 +287,22 @@ def test_explorers_are_drawn_when_scrolled_to(chrome, tmp_path):
 
 @needs_browser
 def test_screenshot_of_the_explorer(chrome, tmp_path):
-    """A picture to look at (saved to /tmp/explorer.png); something was drawn in the chart."""
+    """What a reader sees of the first item (PROMPTFOIL_SCREENSHOT=/tmp/explorer.png keeps it): the chart is drawn."""
     _open(chrome, tmp_path, [trace_fakes.record("should-i-tell", n=40, seed=4),
                              trace_fakes.record("second", n=40, seed=6)])
-    chrome.evaluate("document.querySelector('#item-1 .explorer').scrollIntoView()")
-    shot = chrome.screenshot(Path(os.environ.get("PROMPTFOIL_SCREENSHOT", tmp_path / "explorer.png")))
+    chrome.evaluate("window.scrollTo(0, document.querySelector('#item-1').offsetTop - 10)")
+    box = chrome.evaluate("(() => { const r = document.querySelector('#item-1 svg.chart').getBoundingClientRect();"
+                          " return [r.left, r.top, r.right, r.bottom] })()")
+    shot = chrome.screenshot(Path(os.environ.get("PROMPTFOIL_SCREENSHOT", tmp_path / "explorer.png")), full_page=False)
     from matplotlib.image import imread
 
-    img = imread(str(shot))
-    assert img.shape[0] > 600 and img.shape[1] > 600 and img.std() > 0.01
+    img = imread(str(shot))[..., :3]
+    assert img.shape[0] > 1000 and img.shape[1] > 1000
+    x0, y0, x1, y1 = (round(v) for v in box)
+    chart = img[y0:y1, x0:x1]
+    assert chart.shape[0] > 150 and chart.shape[1] > 300
+    blue = (abs(chart[..., 0] - 0x2F / 255) < 0.08) & (abs(chart[..., 1] - 0x6F / 255) < 0.08) \
+        & (abs(chart[..., 2] - 0xD6 / 255) < 0.08)
+    red = (chart[..., 0] > 0.6) & (chart[..., 1] < 0.3) & (chart[..., 2] < 0.3)
+    assert blue.sum() > 300 and red.sum() > 100  # the scored points and the threshold line are drawn
     _clean(chrome)
