@@ -1,1 +1,1 @@
-"""Report stage: terminal (rich) and JSON renderings of an :class:`Explanation`."""
+"""Report stage: terminal (rich) and JSON renderings of an :class:`Explanation`; the HTML report with its trace explorer."""

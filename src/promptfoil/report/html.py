@@ -159,7 +159,8 @@ def write_html(records: Sequence[dict[str, Any]], path: str | Path, **kw: Any) -
     p = Path(path)
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(render_html(records, **kw), encoding="utf-8")
+        # "\n" everywhere: the CSP hashes cover the script and CSS exactly as rendered
+        p.write_text(render_html(records, **kw), encoding="utf-8", newline="\n")
     except OSError as exc:
         raise PromptfoilError(f"cannot write {p}: {exc}") from None
     return p
