@@ -176,7 +176,7 @@ def test_clicking_a_row_shows_that_candidate_its_diff_and_its_parents(chrome, tm
     chrome.click(f'#item-1 tr[data-i="{i}"] td.txt')
     detail = "document.querySelector('#item-1 .ex-detail')"
     assert chrome.evaluate(f"{detail}.querySelector('h3').textContent").startswith(f"candidate #{i + 1}")
-    assert chrome.evaluate(f"document.querySelector('#item-1 tr.sel').dataset.i") == str(i)
+    assert chrome.evaluate("document.querySelector('#item-1 tr.sel').dataset.i") == str(i)
     chain, k = [], i
     while k is not None:
         chain.insert(0, k)
