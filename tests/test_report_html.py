@@ -128,3 +128,15 @@ def test_terminal_output_marks_the_same_edits_and_response_words(tmp_path):
     html = console.export_html(inline_styles=True)
     assert "line-through" in html  # the removed words of the response are struck through
     assert len(PALETTE) == 6  # the HTML report has six matching colour classes e0..e5
+
+
+def test_explain_html_writes_the_report_of_one_explanation(tmp_path, capsys):
+    """`explain --html FILE` (stand-in components named by import path) writes one page."""
+    out = tmp_path / "one.html"
+    code = main(["explain", "Is it wrong to lie to your friend?", "--target", "standins:RecordingFunction",
+                 "--infiller", "standins:SuffixInfiller", "--scorer", "standins:LostWordsScorer",
+                 "--budget", "4", "--no-cache", "--html", str(out), "--json"])
+    assert code == 0
+    page = out.read_text(encoding="utf-8")
+    assert "Is it wrong to lie to your friend?" in page and "application/json" in page
+    assert '"found"' in capsys.readouterr().out
