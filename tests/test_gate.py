@@ -16,6 +16,7 @@ from standins import LostWordsScorer, SuffixInfiller, WordsTarget, sorted_words
 from promptfoil import Explainer, FunctionTarget, ScoreItem
 from promptfoil.cli import main
 from promptfoil.errors import PromptfoilError
+from promptfoil.experiments.common import run_config
 from promptfoil.gate import GateSummary, gate
 from promptfoil.report.junit import junit_tree, write_junit
 from promptfoil.runs import RunItem, read_results, run
@@ -35,7 +36,7 @@ def results(tmp_path):
     ex = Explainer(target=FunctionTarget(old_model, name="old"), infiller=SuffixInfiller(),
                    scorer=LostWordsScorer(), threshold=0.3, budget=5, fills_per_mask=2, cache=False)
     path = tmp_path / "results.jsonl"
-    run([RunItem(str(i), p) for i, p in enumerate(PROMPTS, 1)], ex, path, trace=False)
+    run([RunItem(str(i), p) for i, p in enumerate(PROMPTS, 1)], ex, path)  # as `promptfoil run`: with traces
     recs = {r["id"]: r for r in read_results(path)}
     assert [recs[i].get("found") for i in "12345"] == [True, True, True, False, None]
     assert "error" in recs["5"]
@@ -70,6 +71,16 @@ def test_unchanged_target_holds_everywhere_with_two_calls_per_item(results):
     assert report.summary.passed and report.summary.checked == 3 and report.summary.broken == 0
     found = [record(results, i) for i in "123"]
     assert sorted(asked) == sorted(p for r in found for p in (r["prompt"], r["contrast_prompt"]))
+
+
+def test_a_results_file_written_by_an_experiment_is_gated_alike(tmp_path):
+    ex = Explainer(target=FunctionTarget(old_model, name="old"), infiller=SuffixInfiller(),
+                   scorer=LostWordsScorer(), threshold=0.3, budget=5, fills_per_mask=2, cache=False)
+    records = run_config("lost-words__cell-budget__k1", [RunItem("a", "the cat sat")], ex,
+                         tmp_path / "runs" / "cell.jsonl")
+    assert "trace" not in records[0]
+    assert verdicts(gate(records, old_model, LostWordsScorer())) == {"a": "holds"}
+    assert verdicts(gate(records, lambda ps: ["moved"] * len(ps), LostWordsScorer())) == {"a": "drifted"}
 
 
 def test_a_changed_answer_to_one_original_prompt_is_exactly_that_item_drifted(results):

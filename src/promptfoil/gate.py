@@ -274,33 +274,35 @@ def _score(scorer: Scorer, items: list[ScoreItem]) -> list[float | None]:
     return out
 
 
+def _result(case: Case, verdict: Verdict, reason: str, new0: str | None, newc: str | None,
+            drift: float | None = None, flip: float | None = None) -> ItemResult:
+    g = case.goal
+    return ItemResult(case.id, verdict, reason, prompt=case.prompt, contrast_prompt=case.contrast_prompt,
+                      response=case.response, contrast_response=case.contrast_response, new_response=new0,
+                      new_contrast_response=newc, drift=drift, flip=flip, stored_score=case.score,
+                      scorer=case.scorer, threshold=g.threshold, direction=g.direction)
+
+
 def verdict_of(case: Case, new0: str, newc: str, drift: float | None, flip: float | None) -> ItemResult:
     """The verdict on one case from its two scores (see the module docstring)."""
     g = case.goal
     rule = {"increase": ">=", "decrease": "<=", "absolute": "|score| >="}[g.direction]
-    verdict: Verdict = "holds"
-    reason = ""
     if drift is None or flip is None:
-        verdict, reason = "failed", "the scorer gave no finite score"
-    elif g.reached(drift):
-        verdict = "drifted"
-        reason = f"stored vs new answer to the original prompt scores {drift:.3g} ({rule} δ={g.threshold:g})"
-    elif not g.reached(flip):
-        verdict = "lost"
-        reason = f"new answers to original vs contrast prompt score {flip:.3g} (needs {rule} δ={g.threshold:g})"
-    return ItemResult(case.id, verdict, reason, prompt=case.prompt, contrast_prompt=case.contrast_prompt,
-                      response=case.response, contrast_response=case.contrast_response, new_response=new0, new_contrast_response=newc, drift=drift, flip=flip,
-                      stored_score=case.score, scorer=case.scorer, threshold=g.threshold, direction=g.direction)
+        return _result(case, "failed", "the scorer gave no finite score", new0, newc, drift, flip)
+    if g.reached(drift):
+        why = f"stored vs new answer to the original prompt scores {drift:.3g} ({rule} δ={g.threshold:g})"
+        return _result(case, "drifted", why, new0, newc, drift, flip)
+    if not g.reached(flip):
+        why = f"new answers to original vs contrast prompt score {flip:.3g} (needs {rule} δ={g.threshold:g})"
+        return _result(case, "lost", why, new0, newc, drift, flip)
+    return _result(case, "holds", "", new0, newc, drift, flip)
 
 
-def _unanswered(c: Case, answers: dict[str, str], errors: dict[str, str]) -> ItemResult:
-    missing = [p for p in (c.prompt, c.contrast_prompt) if p not in answers]
+def _unanswered(case: Case, answers: dict[str, str], errors: dict[str, str]) -> ItemResult:
+    missing = [p for p in (case.prompt, case.contrast_prompt) if p not in answers]
     reason = "; ".join(dict.fromkeys(errors.get(p, "no answer") for p in missing))
-    return ItemResult(c.id, "failed", f"the new target did not answer: {reason}", prompt=c.prompt,
-                      contrast_prompt=c.contrast_prompt, response=c.response,
-                      contrast_response=c.contrast_response, new_response=answers.get(c.prompt),
-                      new_contrast_response=answers.get(c.contrast_prompt), stored_score=c.score,
-                      scorer=c.scorer, threshold=c.goal.threshold, direction=c.goal.direction)
+    return _result(case, "failed", f"the new target did not answer: {reason}",
+                   answers.get(case.prompt), answers.get(case.contrast_prompt))
 
 
 def check_cases(
