@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..models import load_sentence_transformer, minilm_dir
+from .embedded import load_sentence_transformer, minilm_dir
 
 
 class SentenceEmbedder:
@@ -49,7 +49,12 @@ class SentenceEmbedder:
         return [float(c) for c in np.clip((va * vb).sum(axis=1), -1.0, 1.0)]
 
 
-@lru_cache(maxsize=4)
 def shared_embedder(model: str | None = None) -> SentenceEmbedder:
-    """One embedder per model for the whole process (the model loads once)."""
-    return SentenceEmbedder(model)
+    """One embedder per model for the whole process (the model loads once). The embedded
+    model's folder is looked up on every call (cheap), so a missing package is always named."""
+    return _embedder(str(model) if model else str(minilm_dir()))
+
+
+@lru_cache(maxsize=4)
+def _embedder(path: str) -> SentenceEmbedder:
+    return SentenceEmbedder(path)

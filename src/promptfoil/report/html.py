@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import PromptfoilError
 from ..metrics import Embedder, compute
-from ..models import require
+from ..backends.embedded import require
 from ..types import Edit
 from .diff import response_diff
 from .terminal import PALETTE, contrast_spans
