@@ -278,9 +278,8 @@ def test_seconds_by_stage_splits_the_wall_time():
     assert "target " in out.getvalue() and "infiller " in out.getvalue() and "other " in out.getvalue()
 
 
-def test_result_with_the_new_fields_matches_the_schema():
-    jsonschema = pytest.importorskip("jsonschema")
-    schema = json.loads(resources.files("promptfoil").joinpath("schema/explanation.json").read_text())
+def _mixed_result():
+    """A result with scored, skipped (fluency) and unscored candidates and cut responses."""
 
     class Picky(SuffixInfiller):
         def mean_logprob(self, texts, reference=None):
@@ -290,7 +289,71 @@ def test_result_with_the_new_fields_matches_the_schema():
         def score(self, items):
             return [None if "wrongx0" in it.xc else s for it, s in zip(items, super().score(items))]
 
-    ex = _explainer(target=CutTarget(), infiller=Picky(), scorer=Blind(), threshold=1.0).explain(PROMPT)
-    statuses = {t.status for t in ex.trace}
-    assert {"scored", "skipped", "unscored"} <= statuses
+    return _explainer(target=CutTarget(), infiller=Picky(), scorer=Blind(), threshold=1.0).explain(PROMPT)
+
+
+def test_result_with_the_new_fields_matches_the_schema():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(resources.files("promptfoil").joinpath("schema/explanation.json").read_text())
+    ex = _mixed_result()
+    assert {"scored", "skipped", "unscored"} <= {t.status for t in ex.trace}
     jsonschema.validate(json.loads(json.dumps(ex.to_dict())), schema)
+
+
+def test_html_report_marks_cut_responses_failures_and_skip_reasons():
+    pytest.importorskip("jinja2")
+    from promptfoil.report.explorer import item_data
+    from promptfoil.report.html import render_html
+
+    rec = {"id": "cut", **_mixed_result().to_dict()}
+    html = render_html([rec])
+    assert "response and contrast response cut at max_tokens" in html
+    assert "scorer failed on" in html
+    data = item_data(rec)
+    reasons = [data["s"][row[9]] for row in data["c"] if row[9] >= 0]
+    assert any(r.startswith("not fluent") for r in reasons)
+    plain = render_html([{**rec, "truncated": False, "contrast_truncated": False, "scorer_failures": 0}])
+    assert "cut at max_tokens" not in plain and "scorer failed on" not in plain
+
+
+# -- the judges' self-checks (scripted chat: plumbing of the arithmetic, not a model) -----
+class ScriptedChat:
+    identity = "scripted"
+
+    def __init__(self, reply) -> None:
+        self.reply = reply
+
+    def chat(self, requests):
+        return [self.reply(r) for r in requests]
+
+
+def test_judge_contradiction_self_check():
+    from promptfoil.backends.chat import ChatReply
+    from promptfoil.scorers.judge import JudgeContradictionScorer
+
+    def says(p_yes):
+        return ScriptedChat(lambda r: ChatReply("Yes", {"Yes": p_yes, "No": 1 - p_yes} if r.top_logprobs else None))
+
+    assert JudgeContradictionScorer(says(0.1)).self_check("q", "a") is None
+    problem = JudgeContradictionScorer(says(0.9)).self_check("q", "a")
+    assert "contradict itself" in problem and "0.90" in problem
+    mute = JudgeContradictionScorer(ScriptedChat(lambda r: ChatReply("hmm")), samples=2)
+    assert "no readable" in mute.self_check("q", "a")
+    with pytest.raises(JudgeCheckError, match="judge-contradiction"):
+        _explainer(scorer=JudgeContradictionScorer(says(0.9)), threshold=0.5).explain(PROMPT)
+
+
+def test_maxims_self_check_and_an_original_it_cannot_label():
+    from promptfoil.backends.chat import ChatReply
+    from promptfoil.scorers.maxims import MaximsScorer
+
+    def reply(r):
+        resp = r.messages[-1][1].split("Response: assistant: ")[-1].split("\n")[0]
+        return ChatReply("I am not sure what you mean" if resp == "y0" else '{"label": "yes"}')
+
+    m = MaximsScorer(ScriptedChat(reply), submaxims="helpfulness", n=1, retries=0)
+    assert "no readable label" in m.self_check("x", "y0") and "helpfulness" in m.self_check("x", "y0")
+    assert m.self_check("x", "fine") is None
+    with pytest.raises(ScorerError, match="original response"):
+        m.score([ScoreItem("x", "y0", "x2", "fine")])
+    assert m.score([ScoreItem("x", "fine", "x2", "y0")]) == [None]  # a candidate it cannot label

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..models import load_llama, smollm2_gguf
+from ..backends.embedded import smollm2_gguf
+from ..backends.llamacpp import load_llama
 from .branches import BranchDecoder
 
 CHUNK = 128  # tokens per decode of a long text: bounds the logits held at once
