@@ -190,7 +190,7 @@ class SearchContext:
                     self.scored.append(n)
             if self.progress is not None:
                 self.progress(self.queries.paid)
-            if stop_early and any(self.goal.reached(n.score or 0.0) for n, _ in answered):
+            if stop_early and any(n.score is not None and self.goal.reached(n.score) for n, _ in answered):
                 break
         for n in pending[i:]:
             self._record(n, stage, "skipped", "none", "not asked: a contrast was found first")
