@@ -55,11 +55,16 @@ def main() -> None:
     ap.add_argument("--doubles", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--threads", type=int, default=None, help="CPU threads for the model (1 on a busy machine)")
     a = ap.parse_args()
+    if a.threads:
+        import os
+
+        os.cpu_count = lambda: a.threads  # type: ignore[assignment]  # llama.cpp's thread count
     rng = random.Random(a.seed)
     infiller = LMInfiller()
     rows = shipped_set(a.set)[a.skip : a.skip + a.n]
-    with a.out.open("w") as fh:
+    with a.out.open("a") as fh:
         for row in rows:
             for c in candidates(row["prompt"], infiller, rng, a.singles, a.doubles):
                 fh.write(json.dumps({"set": a.set, "id": row["id"], **c}) + "\n")

@@ -61,7 +61,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--labels", type=Path, default=LABELS)
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--threads", type=int, default=None, help="CPU threads for the model (1 on a busy machine)")
     a = ap.parse_args()
+    if a.threads:
+        import os
+
+        os.cpu_count = lambda: a.threads  # type: ignore[assignment]  # llama.cpp's thread count
     rows = [json.loads(line) for line in a.labels.read_text().splitlines() if line.strip()]
     d = drops(rows)
     tune = [(r, x) for r, x in zip(rows, d) if r["set"] == "demo"]

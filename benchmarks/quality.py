@@ -49,6 +49,18 @@ def run(arm: str, n: int, out: Path, cache: Path) -> None:
         print(f"{arm} {row['id']} found={d['found']} calls={d['calls']['target']} {d['seconds']:.0f}s", flush=True)
 
 
+def limit_threads(n: int | None) -> None:
+    """llama.cpp takes its thread count from ``os.cpu_count()``; on a shared, busy machine
+    one thread per model avoids threads spinning at barriers while the other is descheduled."""
+    if n:
+        import os
+
+        import torch
+
+        os.cpu_count = lambda: n  # type: ignore[assignment]
+        torch.set_num_threads(n)
+
+
 def _read(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
@@ -151,10 +163,12 @@ def main() -> None:
     r.add_argument("--arm", required=True)
     r.add_argument("-n", type=int, default=12)
     r.add_argument("--cache", type=Path, default=None)
+    r.add_argument("--threads", type=int, default=None, help="CPU threads for the models (1 on a busy machine)")
     s = sub.add_parser("summarise")
     s.add_argument("--out", type=Path, default=RESULTS / "quality.md")
     a = ap.parse_args()
     if a.cmd == "run":
+        limit_threads(a.threads)
         cache = a.cache or Path("/tmp") / f"promptfoil-quality-{a.arm}.sqlite"
         run(a.arm, a.n, RESULTS / f"quality_{a.arm}.jsonl", cache)
     else:

@@ -48,7 +48,7 @@ def test_the_shipped_fluency_cut_separates_the_held_out_labelled_set():
     recall = tp / max(1, sum(broken))
     # measured: see benchmarks/results/fluency_cut.md; a little room for llama.cpp's
     # batch-dependent rounding
-    assert precision >= 0.75 and recall >= 0.6, (precision, recall)
+    assert precision >= 0.6 and recall >= 0.75, (precision, recall)
 
 
 def test_prompt_similarity_keeps_a_rephrasing_and_cuts_a_topic_swap():

@@ -26,7 +26,7 @@ DEFAULT_SPLIT_K = 1
 DEFAULT_MAX_TOKENS = 64
 #: Fluency margin (nats per token below the original prompt's mean log-likelihood), chosen
 #: on a labelled set of candidates (benchmarks/results/fluency_cut.md).
-DEFAULT_MIN_FLUENCY = 0.5
+DEFAULT_MIN_FLUENCY = 0.55
 
 
 def _whole(name: str, value: object, least: int) -> None:
