@@ -51,10 +51,11 @@ def stage_line(ex: Explanation) -> str:
 
 
 def skipped_line(ex: Explanation) -> str:
-    """Candidates skipped before querying, by the kind of reason ("not fluent 4, ...")."""
+    """Candidates skipped before querying, by the kind of reason ("not fluent 4, ..."); those
+    left unasked because a contrast was found first are the normal end of a search, not counted."""
     kinds: dict[str, int] = {}
     for t in ex.trace:
-        if t.status == "skipped" and t.reason:
+        if t.status == "skipped" and t.reason and not t.reason.startswith("not asked"):
             kind = t.reason.split(":", 1)[0]
             kinds[kind] = kinds.get(kind, 0) + 1
     return ", ".join(f"{k} {n}" for k, n in kinds.items())
