@@ -56,3 +56,22 @@ class LostWordsScorer:
             a, b = set(it.y0.split()), set(it.yc.split())
             out.append(len(a - b) / max(1, len(a)))
         return out
+
+
+class EchoTarget:
+    """A named, cacheable target (``--target standins:EchoTarget`` on the command line):
+    answers with the sorted lower-cased words of the prompt, like :class:`RecordingFunction`."""
+
+    name = "echo"
+    batch_size = 4
+    identity = "standin:echo"
+    settings: dict = {}
+    cacheable = True
+
+    def __init__(self, fail: str = "") -> None:
+        self.fail = fail  # prompts holding this text raise
+
+    def generate(self, prompts: Sequence[str]) -> list[str]:
+        if self.fail and any(self.fail in p for p in prompts):
+            raise RuntimeError(f"cannot answer a prompt holding {self.fail!r}")
+        return [" ".join(sorted(set(w.lower() for w in words(p)))) for p in prompts]

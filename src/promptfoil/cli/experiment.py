@@ -13,7 +13,8 @@ from ..build import build_cache, build_scorer, build_target
 from ..errors import ConfigError
 from ..explainer import Explainer
 from ..scorers.base import scorers
-from .jobs import RUN_EXAMPLES, _add_source, _default_compare_scorer, _embedder, load_items
+from .jobs import RUN_EXAMPLES, _add_source, _paper_compare_scorer, _embedder, load_items
+from .offline import check_available_offline
 from .options import add_explainer_options, config_from_args
 
 
@@ -32,7 +33,7 @@ def add_parsers(sub: Any) -> None:
     t.add_argument("--scorers", nargs="+", default=[s for s in ("preference", "contradiction") if s in scorers] or ["semantic"],
                    help="explanation scorers, one table set each (default: %(default)s)")
     t.add_argument("--split-ks", nargs="+", type=int, default=[1, 2, 3], help="split_k values (default: 1 2 3)")
-    t.add_argument("--compare-scorer", default=_default_compare_scorer(), choices=scorers.names(),
+    t.add_argument("--compare-scorer", default=_paper_compare_scorer(), choices=scorers.names(),
                    help="scorer of Tables 1/3 (default: %(default)s)")
     t.add_argument("--no-baseline", action="store_true", help="skip the baseline columns")
     t.add_argument("--no-content", action="store_true", help="skip content preservation")
@@ -74,6 +75,7 @@ def cmd_experiment(args: argparse.Namespace, console: Console, err: Console) -> 
         from ..experiments.tables import run_tables
 
         compare_scorer = build_scorer(cfg.with_options(scorer=args.compare_scorer))
+        check_available_offline(compare_scorer, f"--compare-scorer {args.compare_scorer}")
         cache = build_cache(cfg)
         target = None if args.no_baseline else build_target(cfg)
         cells = run_tables(
