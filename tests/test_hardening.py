@@ -119,6 +119,12 @@ def test_svg_failing_late_still_prints_the_result(tmp_path, capsys, monkeypatch)
     assert "Is it wrong" in out  # the result was printed first
 
 
+def test_unwritable_html_is_refused_before_the_search(tmp_path, capsys):
+    code, out, err = cli(capsys, "explain", PROMPT, *STANDINS, "--budget", "1", "--no-cache", "--json",
+                         "--html", str(tmp_path / "missing" / "x.html"))
+    assert code == 2 and "cannot write --html" in err and out == ""
+
+
 def test_report_and_compare_outputs_are_checked_first(tmp_path, capsys):
     res = tmp_path / "r.jsonl"
     run(read_items(prompts_file(tmp_path / "p.jsonl")), explainer(), res)

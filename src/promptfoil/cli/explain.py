@@ -96,7 +96,9 @@ def read_prompt(arg: str) -> str:
 
 
 def cmd_explain(args: argparse.Namespace, console: Console, err: Console) -> int:
-    svg = check_writable(args.svg, "--svg") if args.svg else None  # before the search, not after
+    # Side outputs are checked before the search, and written after the result is shown.
+    svg = check_writable(args.svg, "--svg") if args.svg else None
+    html = check_writable(args.html, "--html") if args.html else None
     prompt = read_prompt(args.prompt)
     explainer = Explainer(config_from_args(args))
     show = err.is_terminal and not args.json
@@ -111,27 +113,27 @@ def cmd_explain(args: argparse.Namespace, console: Console, err: Console) -> int
             result = explainer.explain(prompt, protected=args.protect, progress=lambda n: bar.update(task, completed=n))
     else:
         result = explainer.explain(prompt, protected=args.protect)
-    if args.html:
-        from ..report.html import write_explanation_html
+    from ..report.terminal import render
 
-        write_explanation_html(result, args.html)
     if args.json:
         d = result.to_dict()
         if args.no_trace:
             d.pop("trace")
         print(strict_dumps(d, ensure_ascii=False))
-        return 0
-    from ..report.terminal import render
+    else:
+        render(result, console)  # the result first: a side output that fails cannot lose it
+    try:
+        if html is not None:
+            from ..report.html import write_explanation_html
 
-    render(result, console)  # the result first: a side output that fails cannot lose it
-    if svg is not None:
-        with open(os.devnull, "w") as sink:
-            rec = Console(record=True, width=100, file=sink)
-            render(result, rec)
-            try:
+            write_explanation_html(result, html)
+        if svg is not None and not args.json:
+            with open(os.devnull, "w") as sink:
+                rec = Console(record=True, width=100, file=sink)
+                render(result, rec)
                 rec.save_svg(str(svg), title="promptfoil explain")
-            except OSError as exc:
-                raise PromptfoilError(f"the explanation is above, but --svg {svg} could not be written: {exc}") from None
+    except OSError as exc:
+        raise PromptfoilError(f"the explanation is above, but an output file could not be written: {exc}") from None
     return 0
 
 
