@@ -378,3 +378,27 @@ def test_compare_with_a_hub_scorer_offline_fails_at_once(tmp_path, capsys, monke
 
 def test_echo_standin_is_a_target():
     assert isinstance(EchoTarget(), promptfoil.Target)
+
+
+# -- 8. cost follows the work, not the budget --------------------------------------------
+def test_a_huge_unused_budget_costs_nothing_extra():
+    import tracemalloc
+
+    class Zero(LostWordsScorer):
+        def score(self, items):
+            return [0.0] * len(items)
+
+    def cost(budget: int) -> tuple[float, int]:
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        promptfoil.explain("Hello there friend", target=RecordingFunction(), infiller=SuffixInfiller(),
+                           scorer=Zero(), cache=False, budget=budget)
+        seconds = time.perf_counter() - t0
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return seconds, peak
+
+    small_s, small_peak = cost(400)
+    big_s, big_peak = cost(10**8)
+    assert big_peak < small_peak + 5_000_000  # no allocation in proportion to the budget
+    assert big_s < small_s + 3.0
