@@ -9,6 +9,7 @@ an OpenAI-compatible server sends. It is a plumbing fake: it never stands in for
   drip          headers, then the body one byte every ``drip`` seconds
   drip-headers  the status line and headers one byte every ``drip`` seconds
   huge          a valid answer whose text is ``size`` bytes long
+  huge-stream   the same without Content-Length: the body runs until the connection closes
   empty-choices ``{"choices": []}``
   html          an HTML error page with status 200
   null-content  a chat answer whose message content is null
@@ -115,7 +116,7 @@ class HostileServer:
         chat = "messages" in body
         prompt = str(body["messages"][-1]["content"]) if chat else str(body.get("prompt", ""))
         mode = self.mode
-        if mode == "huge":
+        if mode in ("huge", "huge-stream"):
             payload = json.dumps(_answer(prompt, "x" * self.size, chat)).encode()
         elif mode == "empty-choices":
             payload = b'{"id": "x", "object": "chat.completion", "choices": []}'
@@ -130,7 +131,12 @@ class HostileServer:
             return
         else:
             payload = json.dumps(_answer(prompt, f"echo: {prompt}", chat)).encode()
-        if mode == "drip-headers":
+        if mode == "huge-stream":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n")
+            for i in range(0, len(payload), 65536):
+                conn.sendall(payload[i : i + 65536])
+            conn.close()
+        elif mode == "drip-headers":
             self._send(conn, 200, payload, drip_all=True)
         elif mode == "drip":
             self._send(conn, 200, payload, drip_body=True)

@@ -7,6 +7,7 @@ import argparse
 import json
 from typing import Any
 
+from ..backends.openai import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from ..config import (
     DEFAULT_ALGORITHM,
     DEFAULT_BUDGET,
@@ -65,7 +66,14 @@ def component_name(kind: str, names: list[str]) -> Any:
 
 
 def add_endpoint_arguments(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("OpenAI-compatible endpoint (target 'openai', infiller 'llm', judge scorers)")
+    g = p.add_argument_group(
+        "OpenAI-compatible endpoint (target 'openai', infiller 'llm', judge scorers)",
+        f"Each request may take at most {DEFAULT_TIMEOUT:g} s in all (connect to last byte, however slowly "
+        f"the server sends) and is tried again {DEFAULT_RETRIES} times (timeouts, 429, 5xx, unreadable "
+        f"answers): a server that hangs costs about {(DEFAULT_RETRIES + 1) * DEFAULT_TIMEOUT:g} s per prompt. "
+        "Change with --target-option timeout=SECONDS / retries=N. An answer larger than 64 KiB + 1 KiB per "
+        "--max-tokens token is refused.",
+    )
     g.add_argument("--base-url", help="server URL, e.g. http://localhost:8000/v1 (default: $OPENAI_BASE_URL)")
     g.add_argument("--api-key-env", default=None, metavar="VAR", help="NAME of the environment variable holding the API key (default: OPENAI_API_KEY)")
     g.add_argument("--max-concurrency", type=int, default=None, metavar="N", help="requests in flight at once (default: 4)")

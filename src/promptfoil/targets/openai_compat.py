@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backends.openai import Endpoint, EndpointClient
+from ..backends.openai import DEFAULT_RETRIES, DEFAULT_TIMEOUT, Endpoint, EndpointClient
 from ..errors import ConfigError
 from ..types import Reply
 from .base import targets
@@ -36,8 +36,8 @@ class OpenAITarget(ChatTarget):
         completions: bool = False,
         max_concurrency: int = 4,
         rpm: float | None = None,
-        timeout: float = 60.0,
-        retries: int = 4,
+        timeout: float = DEFAULT_TIMEOUT,
+        retries: int = DEFAULT_RETRIES,
         extra: dict[str, Any] | None = None,
         **generation: Any,
     ) -> None:
