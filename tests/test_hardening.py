@@ -402,3 +402,73 @@ def test_a_huge_unused_budget_costs_nothing_extra():
     big_s, big_peak = cost(10**8)
     assert big_peak < small_peak + 5_000_000  # no allocation in proportion to the budget
     assert big_s < small_s + 3.0
+
+
+# -- 4. a candidate that does not fit the context is skipped, the search goes on -------------
+class ShortContextTarget(promptfoil.BaseTarget):
+    """Takes prompts of at most ``limit`` characters, like a model with a small context."""
+
+    name = "short-context"
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.asked: list[str] = []
+
+    def _generate_one(self, prompt: str) -> str:
+        if len(prompt) > self.limit:
+            from promptfoil import errors
+
+            too_long = getattr(errors, "PromptTooLong", PromptfoilError)
+            raise too_long(f"prompt of {len(prompt)} characters does not fit the context of {self.limit}")
+        self.asked.append(prompt)
+        return " ".join(sorted({w.lower() for w in prompt.split()}))
+
+
+class LongFirstInfiller(SuffixInfiller):
+    """Fills of "lie" and "friend" are very long (they overflow the context); the others are short."""
+
+    def infill(self, requests):
+        return [[f"{r.old}{' y' * 80}{i}" if r.old.strip("?") in ("lie", "friend") else f"{r.old}x{i}"
+                 for i in range(r.n)] for r in requests]
+
+
+def test_a_candidate_that_overflows_the_context_is_skipped_and_the_search_goes_on():
+    target = ShortContextTarget(limit=len(PROMPT) + 20)
+    ex = promptfoil.explain(PROMPT, target=target, infiller=LongFirstInfiller(), scorer=LostWordsScorer(),
+                            cache=False, budget=6, threshold=1.0)
+    skipped = [t for t in ex.trace if t.status == "skipped" and "does not fit" in t.reason]
+    assert skipped, "the overflowing candidates are in the trace, with the reason"
+    assert all(t.paid_by == "none" and t.response is None for t in skipped)
+    assert any(t.status == "scored" for t in ex.trace)  # the search went on
+    assert ex.calls.target == len(target.asked) - 1  # skipped prompts are not paid for
+
+
+def test_an_original_prompt_that_does_not_fit_is_a_clear_error():
+    with pytest.raises(PromptfoilError, match="prompt to explain cannot be asked.*does not fit"):
+        promptfoil.explain(PROMPT, target=ShortContextTarget(limit=5), infiller=SuffixInfiller(),
+                           scorer=LostWordsScorer(), cache=False, budget=3)
+
+
+def test_llamacpp_room_check_raises_the_skip_error():
+    from promptfoil.backends.chat import ChatRequest
+    from promptfoil.backends.llamacpp import LocalChat
+    from promptfoil.errors import PromptTooLong
+
+    chat = object.__new__(LocalChat)
+    chat.n_ctx = 64
+    fake = SimpleNamespace(tokenize=lambda b, add_bos=False: list(b.split()))
+    with pytest.raises(PromptTooLong, match="does not fit"):
+        chat._check_room(fake, ChatRequest.turn("word " * 60, max_tokens=16))
+
+
+@pytest.mark.slow
+def test_smollm2_skips_a_candidate_beyond_its_context():
+    from conftest import requires_models
+
+    if requires_models.args[0]:
+        pytest.skip(requires_models.kwargs["reason"])
+    ex = promptfoil.explain(PROMPT, target="smollm2", target_options={"n_ctx": 96}, max_tokens=8,
+                            infiller=LongFirstInfiller(), scorer=LostWordsScorer(), cache=False, budget=2,
+                            threshold=1.0)
+    assert any(t.status == "skipped" and "does not fit the model context" in t.reason for t in ex.trace)
+    assert ex.calls.target >= 1
