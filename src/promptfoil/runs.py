@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from .engines.base import Engine
 from .errors import MissingDependency, PromptfoilError
 from .types import EXPLANATION_FIELDS, Explanation
 
@@ -239,9 +240,26 @@ def append_record(fh: Any, rec: dict[str, Any]) -> None:
     os.fsync(fh.fileno())
 
 
+def explain_item(explainer: ExplainerLike, item: RunItem, trace: bool = True) -> dict[str, Any]:
+    """The results line of one item, whatever happens to it.
+
+    A failing item gives a record with its ``error``; a missing package is raised (every
+    item would fail the same way), as are interrupts.
+    """
+    try:
+        ex = explainer.explain(item.prompt, protected=item.protected)
+        return result_record(item, ex, trace=trace)
+    except MissingDependency:
+        raise
+    except PromptfoilError as exc:
+        return result_record(item, None, str(exc))
+    except Exception as exc:  # a user's target or model failing on one item
+        return result_record(item, None, f"{type(exc).__name__}: {exc}")
+
+
 def run(
     items: Sequence[RunItem],
-    explainer: ExplainerLike,
+    explainer: ExplainerLike | Engine,
     out: str | Path,
     *,
     retry_failed: bool = False,
@@ -251,10 +269,15 @@ def run(
 ) -> RunSummary:
     """Explain every item not yet in ``out``, appending each result as it finishes.
 
-    A failing item is recorded with its ``error`` and the run goes on; a missing package
-    stops the run (every item would fail the same way). ``on_start(todo, skipped)`` is
-    called once, ``on_item`` after each item is written.
+    ``explainer`` is an Explainer (explained here, one item after the other) or an
+    :class:`~promptfoil.engines.Engine` (e.g. Ray workers); either way this process is the
+    only writer of ``out``, and results arrive in whatever order they finish. A failing item
+    is recorded with its ``error`` and the run goes on; a missing package stops the run.
+    ``on_start(todo, skipped)`` is called once, ``on_item`` after each item is written.
     """
+    from .engines.local import LocalEngine
+
+    engine = explainer if isinstance(explainer, Engine) else LocalEngine(explainer)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     repaired = repair_tail(out)
@@ -265,23 +288,17 @@ def run(
         on_start(len(todo), skipped)
     t0 = time.perf_counter()
     n_done = n_failed = 0
+    written: set[str] = set()
     with out.open("a", encoding="utf-8") as fh:
-        for it in todo:
-            try:
-                ex = explainer.explain(it.prompt, protected=it.protected)
-                rec = result_record(it, ex, trace=trace)
-                n_done += 1
-            except MissingDependency:
-                raise
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except PromptfoilError as exc:
-                rec = result_record(it, None, str(exc))
-                n_failed += 1
-            except Exception as exc:  # a user's target or model failing on one item
-                rec = result_record(it, None, f"{type(exc).__name__}: {exc}")
-                n_failed += 1
+        for it, rec in engine.explain_items(todo, trace):
+            if it.id in written:  # an engine that delivered an item twice: keep the first
+                continue
+            written.add(it.id)
             append_record(fh, rec)
+            if "error" in rec:
+                n_failed += 1
+            else:
+                n_done += 1
             if on_item:
                 on_item(it, rec)
     return RunSummary(len(items), skipped, n_done, n_failed, round(time.perf_counter() - t0, 3), repaired)

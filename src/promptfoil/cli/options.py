@@ -20,6 +20,8 @@ from ..config import (
     Endpoint,
     Search,
 )
+from ..engines import ENGINES, Engine, make_engine
+from ..errors import ConfigError
 from ..infill.base import infillers
 from ..scorers.base import scorers
 from ..search import searches
@@ -105,6 +107,32 @@ def add_explainer_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup
     c.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
     c.add_argument("--cache", metavar="PATH", help="response cache file (default: $PROMPTFOIL_CACHE_DIR or ~/.cache/promptfoil)")
     return s
+
+
+def add_engine_options(p: argparse.ArgumentParser) -> None:
+    """Where the items are explained: this process, or Ray actors (``pip install 'promptfoil[ray]'``)."""
+    g = p.add_argument_group("engine (where items are explained; the results file is written here either way)")
+    g.add_argument("--engine", choices=ENGINES, default="local",
+                   help="local: one item after another in this process; ray: Ray actors, each with its own "
+                   "models (default: %(default)s)")
+    g.add_argument("--address", default=None, metavar="ADDR",
+                   help="Ray cluster to join ('auto': the one `ray start` runs here; default: start a local Ray)")
+    g.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="Ray actors (default: as many as the cluster's free CPUs fit)")
+    g.add_argument("--worker-cpus", type=float, default=None, metavar="CPUS",
+                   help="CPUs Ray reserves per actor (default: 1; lower it for actors that only wait on servers)")
+    g.add_argument("--worker-gpus", type=float, default=None, metavar="GPUS",
+                   help="GPUs Ray reserves per actor, for components that run models on a GPU (default: 0)")
+
+
+def engine_from_args(args: argparse.Namespace, config: Config) -> Engine:
+    """The :class:`~promptfoil.engines.Engine` the engine options describe, for ``config``."""
+    keys = ("address", "workers", "worker_cpus", "worker_gpus")
+    given = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
+    if args.engine == "local" and given:
+        flags = ", ".join("--" + k.replace("_", "-") for k in given)
+        raise ConfigError(f"{flags} only apply to --engine ray")
+    return make_engine(args.engine, config, **given)
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
