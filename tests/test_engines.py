@@ -188,3 +188,13 @@ def test_ray_flags_need_the_ray_engine(tmp_path, capsys):
 def test_missing_dependency_survives_a_trip_to_another_process():
     exc = pickle.loads(pickle.dumps(MissingDependency("The judge", "openai", "openai", "hint")))
     assert isinstance(exc, MissingDependency) and exc.extra == "openai" and "promptfoil[openai]" in str(exc)
+
+
+def test_progress_tally_counts_found_failed_and_calls_per_second():
+    from promptfoil.cli.jobs import Tally
+
+    t = Tally()
+    t.add({"id": "a", "found": True, "calls": {"target": 4, "original": 1}})
+    t.add({"id": "b", "found": False, "calls": {"target": 5, "original": 0}})
+    t.add({"id": "c", "error": "down"})
+    assert t.line(2.0) == "found 1 · failed 1 · 5.0 calls/s" and t.line(None) == "found 1 · failed 1"

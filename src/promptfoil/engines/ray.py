@@ -18,15 +18,18 @@ from dataclasses import replace
 from typing import Any
 
 from ..config import Config
-from ..errors import ConfigError, PromptfoilError
-from ..models import require
+from ..errors import ConfigError, MissingDependency, PromptfoilError
 from ..runs import RunItem, result_record
 from .worker import ExplainWorker, Outcome
 
 
 def import_ray() -> Any:
     """The ``ray`` module, or a one-line error naming the extra."""
-    return require("ray", "--engine ray", "ray", "ray")
+    try:
+        import ray
+    except ImportError:
+        raise MissingDependency("--engine ray", "ray", "ray") from None
+    return ray
 
 
 def portable(config: Config) -> Config:
