@@ -85,6 +85,7 @@ class Browser:
             self.events.append(json.loads(self.ws.recv()))
 
     def open(self, url: str, settle: float = 0.5) -> None:
+        self.events = []  # messages of this page only
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.send(f"{domain}.enable")
         self.send("Page.navigate", {"url": url})
@@ -100,10 +101,43 @@ class Browser:
 
     def evaluate(self, expression: str) -> Any:
         r = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True})
+        if "exceptionDetails" in r:
+            raise RuntimeError(f"{expression[:80]}: {r['exceptionDetails'].get('text')}")
         return r.get("result", {}).get("value")
 
-    def screenshot(self, path: Path) -> Path:
-        data = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})["data"]
+    def wait_until(self, expression: str, timeout: float = 10.0) -> Any:
+        """Poll ``expression`` until it is truthy; its value."""
+        deadline = time.time() + timeout
+        while True:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            if time.time() > deadline:
+                raise TimeoutError(expression)
+            time.sleep(0.05)
+
+    def click(self, selector: str) -> None:
+        """A real mouse click (press and release) at the middle of the first match of ``selector``."""
+        box = self.evaluate(
+            f"(() => {{ const e = document.querySelector({json.dumps(selector)}); if (!e) return null; "
+            "e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect(); "
+            "return [r.left + r.width / 2, r.top + r.height / 2] })()"
+        )
+        if box is None:
+            raise LookupError(selector)
+        for kind in ("mousePressed", "mouseReleased"):
+            self.send("Input.dispatchMouseEvent",
+                      {"type": kind, "x": box[0], "y": box[1], "button": "left", "clickCount": 1})
+
+    def dialogs(self) -> list[str]:
+        """Messages of alert/confirm/prompt dialogs the page opened."""
+        return [e["params"].get("message", "") for e in self.events if e.get("method") == "Page.javascriptDialogOpening"]
+
+    def screenshot(self, path: Path, full_page: bool = True) -> Path:
+        """PNG of the whole page, or of the viewport only, after two frames have been drawn."""
+        self.send("Runtime.evaluate", {"expression": "new Promise(r => requestAnimationFrame(() => "
+                                       "requestAnimationFrame(r)))", "awaitPromise": True})
+        data = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": full_page})["data"]
         path.write_bytes(base64.b64decode(data))
         return path
 

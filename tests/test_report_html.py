@@ -70,7 +70,9 @@ def test_response_diff_marks_removed_and_added_words():
 
 def test_every_string_is_escaped(tmp_path):
     html = render_html(read_results(make_results(tmp_path)), title="<script>t</script>")
-    assert "<script>" not in html and "<img" not in html and "<b>1</b>" not in html
+    ours = 1 + html.count('<script type="application/json" id="trace-')  # the page script + trace data
+    assert ours == 3 and html.count("<script") == ours and html.count("</script>") == ours
+    assert "<img" not in html and "<b>1</b>" not in html and "<i>carried" not in html
     assert "&lt;script&gt;window.__pwned" in html and "&lt;img src=x onerror=" in html
     assert "http://" not in html and "https://" not in html  # nothing to fetch
 
@@ -87,7 +89,8 @@ def test_report_in_headless_chromium(tmp_path):
         assert all(u.startswith("file://") for u in b.requests()), b.requests()
         assert b.evaluate("window.__pwned === undefined") is True
         assert b.evaluate("document.title") == "promptfoil report"
-        assert b.evaluate("document.querySelectorAll('script, img, i, b').length") == 0
+        assert b.evaluate("document.querySelectorAll('img, i, b').length") == 0
+        assert b.evaluate("document.querySelectorAll('script').length") == 3  # the page script + 2 traces
         text = b.evaluate("document.body.innerText")
         assert SCRIPT in text and "<img src=x onerror=" in text and "xss-<b>1</b>" in text
         assert b.evaluate("document.querySelectorAll('section.item').length") == 3
@@ -125,3 +128,15 @@ def test_terminal_output_marks_the_same_edits_and_response_words(tmp_path):
     html = console.export_html(inline_styles=True)
     assert "line-through" in html  # the removed words of the response are struck through
     assert len(PALETTE) == 6  # the HTML report has six matching colour classes e0..e5
+
+
+def test_explain_html_writes_the_report_of_one_explanation(tmp_path, capsys):
+    """`explain --html FILE` (stand-in components named by import path) writes one page."""
+    out = tmp_path / "one.html"
+    code = main(["explain", "Is it wrong to lie to your friend?", "--target", "standins:RecordingFunction",
+                 "--infiller", "standins:SuffixInfiller", "--scorer", "standins:LostWordsScorer",
+                 "--budget", "4", "--no-cache", "--html", str(out), "--json"])
+    assert code == 0
+    page = out.read_text(encoding="utf-8")
+    assert "Is it wrong to lie to your friend?" in page and "application/json" in page
+    assert '"found"' in capsys.readouterr().out

@@ -72,7 +72,10 @@ def _create(registry: Registry[Any], kind: str, cfg: Config) -> Any:
 def build_target(cfg: Config) -> Target:
     name = cfg.target.name
     if isinstance(name, str):
-        return _create(targets, "target", cfg)
+        made = _create(targets, "target", cfg)
+        if not isinstance(made, Target) and callable(made):  # a plugin that is a plain batch function
+            return FunctionTarget(made, name=name)
+        return made
     if isinstance(name, Target):
         return name
     if callable(name):

@@ -51,6 +51,7 @@ def add_parsers(sub: Any) -> None:
     o.add_argument("--json", action="store_true", help="print the result as one JSON object")
     o.add_argument("--no-trace", action="store_true", help="leave the search trace out of --json output")
     o.add_argument("--svg", metavar="PATH", help="also save the terminal rendering as an SVG picture")
+    o.add_argument("--html", metavar="PATH", help="also write a self-contained HTML report with the trace explorer")
 
     sub.add_parser("list", help="list targets, infillers, scorers and algorithms (plugins included)")
 
@@ -93,6 +94,10 @@ def cmd_explain(args: argparse.Namespace, console: Console, err: Console) -> int
             result = explainer.explain(prompt, protected=args.protect, progress=lambda n: bar.update(task, completed=n))
     else:
         result = explainer.explain(prompt, protected=args.protect)
+    if args.html:
+        from ..report.html import write_explanation_html
+
+        write_explanation_html(result, args.html)
     if args.json:
         d = result.to_dict()
         if args.no_trace:

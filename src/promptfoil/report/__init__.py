@@ -1,2 +1,2 @@
-"""Report stage: renders explanations for people: terminal (rich), SVG, self-contained HTML.
-Owns nothing a search needs; it reads Explanation records only."""
+"""Report stage: renders explanations for people: terminal (rich), SVG, and a self-contained
+HTML report with a trace explorer. Owns nothing a search needs; it reads Explanation records only."""

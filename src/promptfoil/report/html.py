@@ -2,26 +2,33 @@
 
 Per explanation: prompt and contrast prompt side by side with edit ``i`` in colour ``i`` in
 both (the colours of the terminal output), the two responses with their word differences
-marked, score, threshold and calls. On top: the metrics of the whole file.
+marked, score, threshold and calls; below it the trace explorer (score against query number,
+a sortable, filterable table of every candidate, and a candidate's diff and parent path).
+On top: the metrics of the whole file.
 
-Safety: jinja2 autoescaping is on for every value, nothing is marked safe, and a Content
-Security Policy forbids scripts and any fetch, so model or prompt text can never run.
+Safety: jinja2 autoescaping is on for every value. Only the package's own CSS and script
+and the trace JSON (with ``<``, ``>``, ``&`` escaped, see :mod:`.explorer`) are marked safe.
+The Content Security Policy allows just that one script and that one style sheet, by their
+sha256, and no fetch of any kind; the script writes model text with ``textContent`` only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ..errors import PromptfoilError
 from ..metrics import Embedder, compute
 from ..models import require
-from ..types import Edit
+from ..types import Edit, Explanation
 from .diff import response_diff
+from .explorer import csp_hash, item_data, json_for_script
 from .terminal import PALETTE, contrast_spans
 
-__all__ = ["prompt_pieces", "render_html", "response_diff", "write_html"]
+__all__ = ["prompt_pieces", "render_html", "response_diff", "write_explanation_html", "write_html"]
 
 N_COLOURS = len(PALETTE)
 
@@ -67,7 +74,8 @@ def _fmt(x: Any, digits: int = 3) -> str:
 
 def item_view(rec: dict[str, Any]) -> dict[str, Any]:
     """Everything the template shows of one record, as plain strings (escaped by the template)."""
-    base = {"id": str(rec.get("id", "")), "prompt": str(rec.get("prompt", "")), "error": rec.get("error")}
+    base = {"id": str(rec.get("id", "")), "prompt": str(rec.get("prompt", "")), "error": rec.get("error"),
+            "trace_json": None}
     if rec.get("error"):
         base["error"] = str(rec["error"])
         return base
@@ -95,7 +103,35 @@ def item_view(rec: dict[str, Any]) -> dict[str, Any]:
             f"{c.get('cache_hits', 0)}, infiller {c.get('infiller', 0)}, scorer {c.get('scorer', 0)}"
         ),
         "search": f"{rec.get('algorithm', '')}, split_k={rec.get('split_k', '')}, {_fmt(rec.get('seconds'), 1)} s",
+        "trace_json": _trace_json(rec),
     }
+
+
+def _trace_json(rec: dict[str, Any]) -> Any:
+    """The explorer's data of ``rec`` as script-safe JSON markup, or None without a trace."""
+    data = item_data(rec)
+    if data is None:
+        return None
+    from markupsafe import Markup  # jinja2's own dependency
+
+    return Markup(json_for_script(data))
+
+
+@lru_cache(maxsize=None)
+def _asset(name: str) -> str:
+    """A file of report/templates (the page's own CSS or script), read once."""
+    folder = resources.files("promptfoil").joinpath("report").joinpath("templates")
+    text = folder.joinpath(name).read_text(encoding="utf-8")
+    if any(bad in text.lower() for bad in ("</", "<!--", "<script")):
+        raise RuntimeError(f"report/templates/{name} must not contain '</', '<!--' or '<script'")
+    return text
+
+
+def content_security_policy(script: str, css: str) -> str:
+    """No fetch of any kind; only this page's own script and style sheet, by hash."""
+    return (f"default-src 'none'; script-src {csp_hash(script)}; style-src {csp_hash(css)}; "
+            "img-src 'none'; connect-src 'none'; font-src 'none'; media-src 'none'; object-src 'none'; "
+            "frame-src 'none'; worker-src 'none'; manifest-src 'none'; base-uri 'none'; form-action 'none'")
 
 
 def render_html(records: Sequence[dict[str, Any]], title: str = "promptfoil report", source: str = "",
@@ -107,10 +143,14 @@ def render_html(records: Sequence[dict[str, Any]], title: str = "promptfoil repo
         autoescape=True,  # every value, whatever the template's file name
         undefined=jinja2.StrictUndefined,
     )
+    from markupsafe import Markup
+
     metrics = compute(records, embed)
+    script, css = _asset("explorer.js"), _asset("report.css")
     return env.get_template("report.html").render(
         title=title, source=source, metrics=metrics, metrics_rows=metrics.rows(),
-        items=[item_view(r) for r in records],
+        items=[item_view(r) for r in records], csp=content_security_policy(script, css),
+        script=Markup(script), css=Markup(css),
     )
 
 
@@ -119,7 +159,17 @@ def write_html(records: Sequence[dict[str, Any]], path: str | Path, **kw: Any) -
     p = Path(path)
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(render_html(records, **kw), encoding="utf-8")
+        # "\n" everywhere: the CSP hashes cover the script and CSS exactly as rendered
+        p.write_text(render_html(records, **kw), encoding="utf-8", newline="\n")
     except OSError as exc:
         raise PromptfoilError(f"cannot write {p}: {exc}") from None
     return p
+
+
+def write_explanation_html(explanation: Explanation | dict[str, Any], path: str | Path,
+                           title: str = "promptfoil explanation", item_id: str = "prompt",
+                           embed: Embedder | None = None) -> Path:
+    """Write the report of one explanation (``explain --html FILE``) to ``path`` and return it."""
+    rec = explanation.to_dict() if isinstance(explanation, Explanation) else dict(explanation)
+    rec.setdefault("id", item_id)
+    return write_html([rec], path, title=title, embed=embed)
