@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..chat import ChatBackend, ChatReply, ChatRequest, backend_and_options
+from ..backends.chat import BACKEND_OPTIONS, ChatBackend, ChatReply, ChatRequest, chat_backend
 from ..errors import ConfigError
 from ..types import Direction
 from .base import ScoreItem, scorers
@@ -121,12 +121,9 @@ class JudgeContradictionScorer:
         return [round(float(s), 6) if s is not None else 0.0 for s in scores]
 
 
-@scorers.register("judge-contradiction", "a chat model judges P(new response contradicts the original): logprobs or votes")
-def _make_judge(**options: Any) -> JudgeContradictionScorer:
-    backend, own = backend_and_options(
-        "scorer 'judge-contradiction'", options, {"samples", "use_logprobs", "top_logprobs"}
-    )
-    return JudgeContradictionScorer(backend, **own)
-
-
-_make_judge.uses_chat_backend = True  # type: ignore[attr-defined]  # takes the BACKEND_OPTIONS
+@scorers.register(
+    "judge-contradiction", "a chat model judges P(new response contradicts the original): logprobs or votes",
+    options=BACKEND_OPTIONS,
+)
+def _make_judge(samples: int = 5, use_logprobs: bool = True, top_logprobs: int = 10, **backend: Any) -> JudgeContradictionScorer:
+    return JudgeContradictionScorer(chat_backend(**backend), samples, use_logprobs, top_logprobs)

@@ -22,7 +22,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from ..chat import ChatBackend, ChatRequest, backend_and_options
+from ..backends.chat import BACKEND_OPTIONS, ChatBackend, ChatRequest, chat_backend
 from ..errors import ConfigError
 from ..types import Direction
 from .base import ScoreItem, scorers
@@ -211,12 +211,12 @@ class MaximsScorer:
         return out
 
 
-@scorers.register("maxims", "LLM judge on conversational sub-maxims (rubrics + few-shot, JSON, n asks): drop from y0 to yc")
-def _make_maxims(**options: Any) -> MaximsScorer:
-    backend, own = backend_and_options(
-        "scorer 'maxims'", options, {"submaxims", "n", "retries", "temperature", "max_tokens"}
-    )
-    return MaximsScorer(backend, **own)
-
-
-_make_maxims.uses_chat_backend = True  # type: ignore[attr-defined]  # takes the BACKEND_OPTIONS
+@scorers.register(
+    "maxims", "LLM judge on conversational sub-maxims (rubrics + few-shot, JSON, n asks): drop from y0 to yc",
+    options=BACKEND_OPTIONS,
+)
+def _make_maxims(
+    submaxims: str | Sequence[str] = "helpfulness", n: int = 3, retries: int = 2,
+    temperature: float = 0.7, max_tokens: int = 80, **backend: Any,
+) -> MaximsScorer:
+    return MaximsScorer(chat_backend(**backend), submaxims, n, retries, temperature, max_tokens)

@@ -1,0 +1,93 @@
+"""Local GGUF models through llama-cpp-python: one loaded model per (file, context, logits
+mode), shared by everything in the process, and the one chat-completion call that the
+``gguf``/``smollm2`` targets and the local chat backend (``llm`` infiller, judges) all use.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..errors import PromptfoilError
+from .chat import ChatReply, ChatRequest, read_reply
+from .embedded import require, smollm2_gguf
+from .identity import file_identity
+
+_LOCK = threading.Lock()  # a llama.cpp context answers one request at a time
+
+
+@lru_cache(maxsize=8)
+def load_llama(path: str, n_ctx: int, logits_all: bool, n_threads: int | None = None) -> Any:
+    """One shared ``llama_cpp.Llama`` per (file, context, logits mode)."""
+    llama_cpp = require("llama_cpp", "A GGUF model", "llama-cpp-python", "local")
+    if not Path(path).is_file():
+        raise PromptfoilError(f"GGUF model file not found: {path}")
+    try:
+        return llama_cpp.Llama(
+            model_path=path,
+            n_ctx=n_ctx,
+            logits_all=logits_all,
+            n_threads=n_threads or max(1, min(8, os.cpu_count() or 1)),
+            seed=0,
+            verbose=False,
+        )
+    except (ValueError, RuntimeError) as exc:
+        raise PromptfoilError(f"could not load GGUF model {path}: {exc}") from None
+
+
+class LocalChat:
+    """A GGUF chat model (default: the embedded SmolLM2), loaded on first request.
+
+    The file is found when the backend is built, so a missing model package or file is
+    reported then, not in the middle of a search.
+    """
+
+    def __init__(self, model_path: str | Path | None = None, n_ctx: int = 2048) -> None:
+        self.path = Path(model_path) if model_path else smollm2_gguf()
+        if not self.path.is_file():
+            raise PromptfoilError(f"GGUF model file not found: {self.path}")
+        self.n_ctx = n_ctx
+        self._identity: str | None = None
+
+    @property
+    def identity(self) -> str:
+        if self._identity is None:
+            self._identity = f"llamacpp:{file_identity(self.path)}"
+        return self._identity
+
+    def _check_room(self, llm: Any, r: ChatRequest) -> None:
+        """The prompt and ``max_tokens`` must fit the context (llama.cpp would shorten the answer)."""
+        n = sum(len(llm.tokenize(c.encode("utf-8"), add_bos=False)) + 16 for _, c in r.messages) + 16
+        if n + r.max_tokens > self.n_ctx:
+            raise PromptfoilError(
+                f"prompt of about {n} tokens does not fit the model context of {self.n_ctx} "
+                f"with max_tokens={r.max_tokens}"
+            )
+
+    def one(self, r: ChatRequest, need_room: bool = False) -> ChatReply:
+        """Answer one request; ``need_room`` refuses a prompt that leaves less than
+        ``max_tokens`` of context for the answer (the targets want whole answers)."""
+        kw: dict[str, Any] = {"max_tokens": r.max_tokens, "temperature": r.temperature}
+        if r.temperature == 0:
+            kw["top_k"] = 1
+        if r.seed is not None:
+            kw["seed"] = r.seed
+        if r.top_logprobs:
+            kw.update(logprobs=True, top_logprobs=r.top_logprobs)
+        with _LOCK:
+            # prompt logits for every token are slow; only ask for them when needed
+            llm = load_llama(str(self.path), self.n_ctx, bool(r.top_logprobs))
+            if need_room:
+                self._check_room(llm, r)
+            try:
+                out = llm.create_chat_completion(messages=r.as_messages(), **kw)
+            except (ValueError, RuntimeError) as exc:  # e.g. the prompt exceeds the context
+                raise PromptfoilError(f"local chat model {self.path.name} failed: {exc}") from None
+        return read_reply(out, r.top_logprobs)
+
+    def chat(self, requests: Sequence[ChatRequest]) -> list[ChatReply]:
+        return [self.one(r) for r in requests]
