@@ -68,10 +68,13 @@ def component_name(kind: str, names: list[str]) -> Any:
 
 def add_endpoint_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("OpenAI-compatible endpoint (target 'openai', infiller 'llm', judge scorers)")
-    g.add_argument("--base-url", help="server URL, e.g. http://localhost:8000/v1 (default: $OPENAI_BASE_URL)")
+    g.add_argument("--base-url", action="append", metavar="URL",
+                   help="server URL, e.g. http://localhost:8000/v1 (default: $OPENAI_BASE_URL); repeat it for a "
+                   "fleet of servers of the same model: each request goes to the least busy one, a failing "
+                   "server's requests are retried on another")
     g.add_argument("--api-key-env", default=None, metavar="VAR", help="NAME of the environment variable holding the API key (default: OPENAI_API_KEY)")
-    g.add_argument("--max-concurrency", type=int, default=None, metavar="N", help="requests in flight at once (default: 4)")
-    g.add_argument("--rpm", type=float, default=None, help="most requests per minute (default: no limit)")
+    g.add_argument("--max-concurrency", type=int, default=None, metavar="N", help="requests in flight at once, per server (default: 4)")
+    g.add_argument("--rpm", type=float, default=None, help="most requests per minute, per server (default: no limit)")
     g.add_argument("--completions", action="store_true", help="use the legacy completions API instead of chat for the target")
 
 
