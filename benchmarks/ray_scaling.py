@@ -5,7 +5,8 @@ sleeps DELAY seconds per request, like a remote model; infiller and scorer are t
 deterministic stand-ins, the threshold is out of reach so every item spends its whole
 budget (BUDGET + 1 requests), and the response cache is off. Each actor sends one request
 at a time (--max-concurrency 1), so the ratios show what the actors add. Actor start-up
-(building the Explainer) is left out of the timing.
+(building the Explainer) is left out of the timing. Each item also costs CPU (search, HTTP
+client), so on a machine with few free cores the ratios flatten before the ideal 1 : 2 : 4.
 
     .venv/bin/python benchmarks/ray_scaling.py [--items 24] [--delay 0.25] [--budget 4]
 """
@@ -66,8 +67,8 @@ def main() -> None:
     items = [RunItem(f"q{i}", f"Is it fair to ask my neighbour number {i} to water the plants?") for i in range(args.items)]
     rates: dict[str, float] = {}
     lines = [f"{args.items} items, {args.budget + 1} requests each, server sleeps {args.delay}s per request, "
-             f"one request in flight per actor; {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-             f"Ray {ray.__version__}"]
+             f"one request in flight per actor; {os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f} "
+             f"at the start), Python {platform.python_version()}, Ray {ray.__version__}"]
     with FakeOpenAIServer(delay=args.delay) as srv, TemporaryDirectory() as tmp:
         cfg = bench_config(srv.base_url, args.budget)
         rates["local"] = timed(items, LocalEngine(Explainer(cfg)), Path(tmp) / "local.jsonl")

@@ -170,6 +170,25 @@ def test_killed_driver_is_resumed_by_running_again(local_ray, tmp_path):
     assert sorted(by_id(out)) == sorted(f"q{i}" for i in range(8))
 
 
+@pytest.mark.slow
+def test_ray_workers_send_to_the_fleet_and_skip_its_failing_server(local_ray, tmp_path):
+    pytest.importorskip("openai")
+    from openai_fakes import FakeOpenAIServer
+
+    from promptfoil.engines.ray import RayEngine
+
+    items = read_items(prompts_file(tmp_path, 6))
+    with FakeOpenAIServer() as a, FakeOpenAIServer() as b:
+        b.failing = True
+        cfg = Config(target=Component("openai", "fake-model"), infiller=Component("standins:SuffixInfiller"),
+                     scorer=Component("standins:LostWordsScorer"), cache=False,
+                     ).with_options(base_url=(a.base_url, b.base_url), max_concurrency=2, budget=3)
+        with RayEngine(cfg, workers=2, worker_cpus=0.5) as engine:
+            summary = run(items, engine, tmp_path / "r.jsonl")
+    assert (summary.done, summary.failed) == (6, 0)
+    assert sum(a.hits.values()) >= 6 * 4 and sum(b.hits.values()) > 0  # b was tried, a answered all
+
+
 def test_engine_ray_without_ray_installed_is_one_line(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
     code = main(["run", str(prompts_file(tmp_path, 2)), "--out", str(tmp_path / "r.jsonl"), *STANDINS,

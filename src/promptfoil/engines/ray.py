@@ -151,8 +151,7 @@ class _Schedule:
         self.trace = trace
         self.queue: deque[RunItem] = deque(items)
         self.inflight: dict[Any, tuple[RunItem, int]] = {}
-        self.probes: dict[Any, int] = {a_ref: i for i, a_ref in
-                                       enumerate(a.ready.remote() for a in engine.actors)}
+        self.probes: dict[Any, int] = {a.ready.remote(): i for i, a in enumerate(engine.actors)}
         self.load = [0] * len(engine.actors)
         self.alive: set[int] = set()
         self.tries: Counter[str] = Counter()
