@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from .engines.base import Engine
 from .errors import MissingDependency, PromptfoilError
 from .jsonout import strict_dumps
 from .records import check_record
@@ -281,9 +282,26 @@ def append_record(fh: Any, rec: dict[str, Any]) -> None:
     os.fsync(fh.fileno())
 
 
+def explain_item(explainer: ExplainerLike, item: RunItem, trace: bool = True) -> dict[str, Any]:
+    """The results line of one item, whatever happens to it.
+
+    A failing item gives a record with its ``error``; a missing package is raised (every
+    item would fail the same way), as are interrupts.
+    """
+    try:
+        ex = explainer.explain(item.prompt, protected=item.protected)
+        return result_record(item, ex, trace=trace)
+    except MissingDependency:
+        raise
+    except PromptfoilError as exc:
+        return result_record(item, None, str(exc))
+    except Exception as exc:  # a user's target or model failing on one item
+        return result_record(item, None, f"{type(exc).__name__}: {exc}")
+
+
 def run(
     items: Sequence[RunItem],
-    explainer: ExplainerLike,
+    explainer: ExplainerLike | Engine,
     out: str | Path,
     *,
     retry_failed: bool = False,
@@ -295,22 +313,27 @@ def run(
 ) -> RunSummary:
     """Explain every item not yet in ``out``, appending each result as it finishes.
 
-    A failing item is recorded with its ``error`` and the run goes on; a missing package
-    stops the run (every item would fail the same way). ``on_start(todo, skipped)`` is
-    called once, ``on_item`` after each item is written.
+    ``explainer`` is an Explainer (explained here, one item after the other) or an
+    :class:`~promptfoil.engines.Engine` (e.g. Ray workers); either way this process is the
+    only writer of ``out``, and results arrive in whatever order they finish. A failing item
+    is recorded with its ``error`` and the run goes on; a missing package stops the run.
+    ``on_start(todo, skipped)`` is called once, ``on_item`` after each item is written.
 
     ``out`` must be a results file (or new, or empty) and not ``prompts_file``: nothing is
     written otherwise. With ``lock`` the run holds ``OUT.lock`` (a second run on the same
     file is refused); pass False when the caller holds it (:func:`results_lock`).
     """
+    from .engines.local import LocalEngine
+
+    engine = explainer if isinstance(explainer, Engine) else LocalEngine(explainer)
     out = check_results_file(out, prompts_file)
     with results_lock(out) if lock else nullcontext():
-        return _run(items, explainer, out, retry_failed, trace, on_start, on_item)
+        return _run(items, engine, out, retry_failed, trace, on_start, on_item)
 
 
 def _run(
     items: Sequence[RunItem],
-    explainer: ExplainerLike,
+    engine: Engine,
     out: Path,
     retry_failed: bool,
     trace: bool,
@@ -326,23 +349,17 @@ def _run(
         on_start(len(todo), skipped)
     t0 = time.perf_counter()
     n_done = n_failed = 0
+    written: set[str] = set()
     with out.open("a", encoding="utf-8") as fh:
-        for it in todo:
-            try:
-                ex = explainer.explain(it.prompt, protected=it.protected)
-                rec = result_record(it, ex, trace=trace)
-                n_done += 1
-            except MissingDependency:
-                raise
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except PromptfoilError as exc:
-                rec = result_record(it, None, str(exc))
-                n_failed += 1
-            except Exception as exc:  # a user's target or model failing on one item
-                rec = result_record(it, None, f"{type(exc).__name__}: {exc}")
-                n_failed += 1
+        for it, rec in engine.explain_items(todo, trace):
+            if it.id in written:  # an engine that delivered an item twice: keep the first
+                continue
+            written.add(it.id)
             append_record(fh, rec)
+            if "error" in rec:
+                n_failed += 1
+            else:
+                n_done += 1
             if on_item:
                 on_item(it, rec)
     return RunSummary(len(items), skipped, n_done, n_failed, round(time.perf_counter() - t0, 3), repaired)
