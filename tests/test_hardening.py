@@ -130,6 +130,9 @@ def test_report_and_compare_outputs_are_checked_first(tmp_path, capsys):
     run(read_items(prompts_file(tmp_path / "p.jsonl")), explainer(), res)
     code, _, err = cli(capsys, "report", str(res), "--html", str(tmp_path / "no" / "r.html"), "--no-content")
     assert code == 2 and "cannot write --html" in err
+    code, out, err = cli(capsys, "compare", str(res), "--no-baseline", "--compare-scorer", "bleu",
+                         "--out", str(tmp_path / "no" / "c.jsonl"))
+    assert code == 2 and "cannot write --out" in err and out == ""
 
 
 # -- 3. one run at a time per results file -----------------------------------------------
@@ -299,6 +302,27 @@ def test_target_returning_no_text_is_reported_and_never_cached(tmp_path, answer,
     cache = ResponseCache(tmp_path / "c.sqlite")
     with pytest.raises(PromptfoilError, match=needle):
         explainer(target=FunctionTarget(answer, name="named"), cache=cache).explain(PROMPT)
+    assert len(cache) == 0
+
+
+class _RawTarget:
+    """A target object (not a BaseTarget) whose ``generate`` answers ``answer(prompts)``."""
+
+    name, batch_size, identity, settings, cacheable = "raw", 1, "standin:raw", {}, True
+
+    def __init__(self, answer) -> None:
+        self.answer = answer
+
+    def generate(self, prompts):
+        return self.answer(prompts)
+
+
+@pytest.mark.parametrize("answer", [lambda ps: "abc", lambda ps: {p: "x" for p in ps}, lambda ps: [1] * len(ps),
+                                    lambda ps: [None] * len(ps), lambda ps: None])
+def test_a_target_object_returning_no_texts_is_reported_and_never_cached(tmp_path, answer):
+    cache = ResponseCache(tmp_path / "c.sqlite")
+    with pytest.raises(PromptfoilError, match="raw"):
+        explainer(target=_RawTarget(answer), cache=cache).explain(PROMPT)
     assert len(cache) == 0
 
 
