@@ -43,6 +43,8 @@ class Component:
     def __post_init__(self) -> None:
         if not isinstance(self.options, Mapping):
             raise ConfigError(f"component options must be a dict of settings (got {type(self.options).__name__})")
+        if isinstance(self.model, Path):
+            object.__setattr__(self, "model", str(self.model))
         if self.model is not None and not isinstance(self.model, str):
             raise ConfigError(f"a component's model must be a name or a path (got {type(self.model).__name__})")
 
