@@ -18,8 +18,10 @@ from .build import (
     build_target,
 )
 from .config import Config
+from .contracts import CheckedInfiller, CheckedScorer
 from .errors import ConfigError
 from .scorers.base import run_self_check
+from .prompt_checks import check_spans, check_text, span_list
 from .search import SearchContext
 from .search.goal import Goal
 from .search.space import PromptSpace
@@ -109,6 +111,8 @@ class Explainer:
     def _check_prompt(self, prompt: object, protected: Sequence[tuple[int, int]]) -> PromptSpace:
         if not isinstance(prompt, str):
             raise ConfigError(f"prompt must be a string, got {type(prompt).__name__}")
+        check_text(prompt)
+        check_spans(prompt, protected)
         if not prompt.strip():
             raise ConfigError("prompt is empty: give a prompt with at least one word")
         if len(prompt) > MAX_PROMPT_CHARS:
@@ -141,9 +145,9 @@ class Explainer:
         occurrences. ``progress`` is called with the number of budgeted target queries made
         so far.
         """
-        if not isinstance(prompt, str):
-            raise ConfigError(f"prompt must be a string, got {type(prompt).__name__}")
-        spans = protected_spans(prompt, protected, protect_text, edit_only_text)
+        spans = span_list(protected)
+        if isinstance(prompt, str) and (protect_text or edit_only_text):
+            spans = protected_spans(prompt, spans, protect_text, edit_only_text)
         space = self._check_prompt(prompt, spans)
         t0 = time.perf_counter()
         queries = QueryStage(self.target, self.cache, self.config.budget)
@@ -156,7 +160,7 @@ class Explainer:
             run_self_check(self.scorer, prompt, scored_text(y0, original.truncated))
             check_seconds = time.perf_counter() - t1
         ctx = SearchContext(
-            space, prompt, y0, self.infiller, queries, self.scorer, self.goal, s.seed,
+            space, prompt, y0, CheckedInfiller(self.infiller), queries, CheckedScorer(self.scorer), self.goal, s.seed,
             fills_per_mask=s.fills_per_mask, progress=progress, prioritizer=self.prioritizer,
             constraints=self.constraints, y0_truncated=original.truncated,
         )

@@ -166,8 +166,8 @@ class SearchContext:
             results = self.queries.query([n.candidate.text for n in part])
             answered = [(n, r) for n, r in zip(part, results) if r.response is not None]
             for n, r in zip(part, results):
-                if r.response is None:
-                    self._record(n, stage, "over-budget", "none")
+                if r.response is None:  # no budget left, or the target cannot take the prompt
+                    self._record(n, stage, "skipped" if r.skipped else "over-budget", "none", r.skipped)
             if answered:
                 items = [
                     ScoreItem(self.x0, self.y0_scored, n.candidate.text, scored_text(r.response or "", r.truncated))
