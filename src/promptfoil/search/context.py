@@ -167,6 +167,8 @@ class SearchContext:
             answered = [(n, r) for n, r in zip(part, results) if r.response is not None]
             for n, r in zip(part, results):
                 if r.response is None:  # no budget left, or the target cannot take the prompt
+                    if r.skipped:
+                        n.dropped = r.skipped  # it never can: not offered again
                     self._record(n, stage, "skipped" if r.skipped else "over-budget", "none", r.skipped)
             if answered:
                 items = [
