@@ -20,6 +20,12 @@ mark truncated responses, so its contrast responses are asked again of the curre
 re-scored on complete sentences to count how many truncation handling would change.
 
     PYTHONPATH=src python benchmarks/quality.py summarise
+
+``similarity`` explains two prompts with and without ``--min-prompt-similarity`` (reusing the
+"after" arm's response cache) and writes ``benchmarks/results/quality_similarity.md``.
+
+On a busy two-core machine pass ``--threads 1``: llama.cpp with two threads there spends most
+of its time waiting at barriers (measured here: about five times slower).
 """
 
 from __future__ import annotations
@@ -133,6 +139,8 @@ def summarise(before: Path, after: Path, ratings_path: Path, out: Path) -> None:
             f"{t['mean_queries']:.1f} | {t['rating']}/{2 * t['rated']} |"
         )
     changed = [k for k, v in check.items() if not v["still_found"]]
+    by_b = {d["id"]: d for d in b}
+    moved = [v["complete_score"] - by_b[k]["score"] for k, v in check.items()]
     lines += [
         "",
         "Target queries count every candidate the target answered (paid, or served by the arm's own "
@@ -140,7 +148,8 @@ def summarise(before: Path, after: Path, ratings_path: Path, out: Path) -> None:
         "",
         f"Truncation: of the {len(check)} contrasts the before arm found, {sum(v['truncated'] for v in check.values())} "
         f"had a cut-off response; scored on complete sentences, {len(changed)} no longer reach δ"
-        + (f" ({', '.join(changed)})" if changed else "") + ".",
+        + (f" ({', '.join(changed)})" if changed else "")
+        + (f" (scores moved by {min(moved):+.2f} to {max(moved):+.2f}, mean {statistics.mean(moved):+.2f})." if moved else "."),
         "",
         "| id | before: contrast prompt | rating | after: contrast prompt | rating |",
         "|---|---|---|---|---|",
@@ -156,6 +165,27 @@ def summarise(before: Path, after: Path, ratings_path: Path, out: Path) -> None:
     print("\n".join(lines))
 
 
+def similarity(ids: list[str], tau: float, cache: Path, out: Path) -> None:
+    """The default explanation and the one with ``--min-prompt-similarity tau``, side by side."""
+    import promptfoil
+    from promptfoil.datasets import shipped_set
+
+    rows = {r["id"]: r for r in shipped_set("mic-style")}
+    lines = [f"`--min-prompt-similarity {tau}` (MiniLM cosine of the prompts), embedded models, budget 40, seed 0.", ""]
+    for i in ids:
+        p = rows[i]["prompt"]
+        lines.append(f"**{i}**: {p}")
+        for label, opts in (("default", {}), (f"τ = {tau}", {"min_prompt_similarity": tau})):
+            d = promptfoil.explain(p, budget=40, cache=str(cache), **opts)
+            skipped = sum(1 for t in d.trace if t.reason.startswith("prompt meaning moved"))
+            lines.append(f"- {label}: found={d.found}, score={d.score:.2f}, edits={len(d.edits)}, "
+                         f"{skipped} candidate(s) skipped as too far in meaning; contrast: {d.contrast_prompt!r}; "
+                         f"response: {(d.contrast_response or '')[:140]!r}...")
+        lines.append("")
+    out.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -166,12 +196,21 @@ def main() -> None:
     r.add_argument("--threads", type=int, default=None, help="CPU threads for the models (1 on a busy machine)")
     s = sub.add_parser("summarise")
     s.add_argument("--out", type=Path, default=RESULTS / "quality.md")
+    m = sub.add_parser("similarity")
+    m.add_argument("--ids", nargs="+", default=["mic-005", "mic-008"])
+    m.add_argument("--tau", type=float, default=0.85)
+    m.add_argument("--threads", type=int, default=None)
+    s.add_argument("--threads", type=int, default=None, help="CPU threads for the models (1 on a busy machine)")
     a = ap.parse_args()
     if a.cmd == "run":
         limit_threads(a.threads)
         cache = a.cache or Path("/tmp") / f"promptfoil-quality-{a.arm}.sqlite"
         run(a.arm, a.n, RESULTS / f"quality_{a.arm}.jsonl", cache)
+    elif a.cmd == "similarity":
+        limit_threads(a.threads)
+        similarity(a.ids, a.tau, Path("/tmp/promptfoil-quality-after.sqlite"), RESULTS / "quality_similarity.md")
     else:
+        limit_threads(a.threads)
         summarise(RESULTS / "quality_before.jsonl", RESULTS / "quality_after.jsonl",
                   RESULTS / "quality_ratings.json", a.out)
 
