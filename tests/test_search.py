@@ -85,7 +85,7 @@ def test_edits_are_the_actual_difference(algorithm):
 
 
 def test_cell_edits_one_more_unit_per_round():
-    ex, _ = make(algorithm="cell", budget=None, threshold=0.2)
+    ex, _ = make(algorithm="cell", budget=None, threshold=0.2, minimize=False)
     result = ex.explain(PROMPT)
     rounds = sorted({t.stage for t in result.trace})
     assert result.found and len(result.edits) == 3  # 3/15 = 0.2
