@@ -146,3 +146,12 @@ def test_log_base_of_q_and_rounds_is_the_documented_one():
     """Defect 2: q = floor(B / log2 B), as the authors' code does (measured better, see the docstring)."""
     assert q_of(100) == math.floor(100 / math.log2(100)) == 15
     assert q_of(40) == 7
+
+
+def test_fill_normalisation_keeps_vowel_signs():
+    """Defect 7: two Hindi words with the same consonants are different fills, not duplicates."""
+    from promptfoil.infill.base import clean_fills, normalise
+
+    assert normalise("कि") != normalise("का")  # same consonant, different vowel sign
+    assert clean_fills("में", ["कि", "का", "कि!"], 5) == ["कि", "का"]
+    assert normalise("Don't, STOP_now") == "don t stop now"
