@@ -172,15 +172,20 @@ def main() -> None:
     ap.add_argument("--max-tokens", type=int, default=48)
     ap.add_argument("--configs", nargs="*", default=["log2", "ln", "contrasts3", "t0.7"])
     ap.add_argument("--out", type=Path, default=OUT / "search_quality")
+    ap.add_argument("--merge", type=Path, nargs="*", default=[], help="rows of other runs (.jsonl) for the summary")
     args = ap.parse_args()
     items = shipped_set("mic-style")[:: args.every][: args.n]
     log = args.out.with_suffix(".jsonl")
-    done = {(r["config"], r["id"]): r for r in map(json.loads, log.read_text().splitlines())} if log.exists() else {}
-    exs = explainers(args.budget, args.max_tokens)
+    done = {}
+    for path in [*args.merge, log]:
+        if path.exists():
+            done.update({(r["config"], r["id"]): r for r in map(json.loads, path.read_text().splitlines())})
+    exs: dict[str, promptfoil.Explainer] = {}
     for name in args.configs:
         for i, item in enumerate(items, 1):
             if (name, item["id"]) in done:
                 continue
+            exs = exs or explainers(args.budget, args.max_tokens)
             t0 = time.perf_counter()
             r = exs[name].explain(item["prompt"])
             done[(name, item["id"])] = rec = row(name, item, r, time.perf_counter() - t0)
