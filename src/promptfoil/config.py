@@ -99,7 +99,8 @@ class Endpoint:
 
 @dataclass(frozen=True)
 class Search:
-    """How the search walks: algorithm, unit size, goal (threshold, direction) and seed."""
+    """How the search walks: algorithm, unit size, goal (threshold, direction) and seed, and
+    what is done with a contrast once found (minimise, confirm, look for more)."""
 
     algorithm: str = DEFAULT_ALGORITHM
     split_k: int = DEFAULT_SPLIT_K
@@ -113,6 +114,9 @@ class Search:
     min_fluency: float | None = DEFAULT_MIN_FLUENCY  # None: no fluency constraint
     min_prompt_similarity: float | None = None  # cosine of MiniLM prompt embeddings; None: off
     judge_check: bool = True  # self-check an LLM judge before trusting it
+    minimize: bool = True  # undo edits of a found contrast while it still reaches δ (budget permitting)
+    confirm: int = 0  # re-ask a stochastic target K times: the contrast must hold in most re-samples
+    contrasts: int = 1  # up to N contrasts that edit disjoint units
 
     def __post_init__(self) -> None:
         _number_or_none("min_fluency", self.min_fluency, 0.0, math.inf)
@@ -120,6 +124,10 @@ class Search:
         if not isinstance(self.judge_check, bool):
             raise ConfigError(f"judge_check must be true or false (got {self.judge_check!r})")
         _whole("split_k", self.split_k, 1)
+        _whole("confirm", self.confirm, 0)
+        _whole("contrasts", self.contrasts, 1)
+        if not isinstance(self.minimize, bool):
+            raise ConfigError(f"minimize must be true or false (got {self.minimize!r})")
         _whole("fills_per_mask", self.fills_per_mask, 1)
         _whole("max_iters", self.max_iters, 1)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):

@@ -143,6 +143,9 @@ def add_explainer_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup
     s.add_argument("--min-fluency", type=parse_margin, default=DEFAULT_MIN_FLUENCY, metavar="MARGIN|none", help="skip, before querying, a candidate whose mean token log-likelihood (embedded SmolLM2, or the lm infiller's model) is more than MARGIN below the original prompt's: broken English never reaches the target (default: %(default)s; 'none' turns it off)")
     s.add_argument("--min-prompt-similarity", type=float, default=None, metavar="TAU", help="keep only candidates whose prompt stays within cosine similarity TAU of the original (MiniLM): the same question asked slightly differently, not a different question (default: off)")
     s.add_argument("--no-judge-check", dest="judge_check", action="store_false", help="trust an LLM judge scorer without its self-check on the original response")
+    s.add_argument("--minimize", action=argparse.BooleanOptionalAction, default=True, help="after a contrast is found, undo the edits it does not need (one at a time, then smaller subsets), paid from the same budget (default: on)")
+    s.add_argument("--confirm", type=int, default=0, metavar="K", help="for a stochastic target (temperature > 0): re-ask the original and each contrast K times; found only when the contrast holds in a majority of re-samples and beyond the noise band; costs nothing with a greedy target (default: off)")
+    s.add_argument("--contrasts", type=int, default=1, metavar="N", help="return up to N contrasts that edit disjoint units, ranked by edits then score (default: %(default)s)")
     s.add_argument("--order", choices=PRIORITIZERS, default="none", help="which candidates of a batch to query first: 'prompt-shift' asks first those whose prompt moved furthest in meaning (MiniLM), which saves calls (default: %(default)s)")
     b = p.add_argument_group("budget (every limit is per explanation)")
     b.add_argument("--budget", type=parse_budget, default=DEFAULT_BUDGET, help="most target queries of perturbed prompts; cache hits are free; 'none' = unlimited for cell (default: %(default)s)")
@@ -202,6 +205,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
             direction=args.direction, seed=args.seed, order=args.order,
             min_fluency=args.min_fluency, min_prompt_similarity=args.min_prompt_similarity,
             judge_check=args.judge_check,
+            minimize=args.minimize, confirm=args.confirm, contrasts=args.contrasts,
         ),
         budget=Budget(calls=args.budget, tokens=args.token_budget, seconds=args.time_budget),
         max_tokens=args.max_tokens,

@@ -103,6 +103,9 @@ class SearchContext:
         self.counters = Counters()
         self.root = Node(space.candidate({}), tuple(range(space.n_units)))
         self._seen: set[str] = {x0}  # prompts queried or pending: never asked twice
+        self._dropped: set[str] = set()  # skipped fills already in the trace
+        self._by_text: dict[str, Node] = {}
+        self.banned: frozenset[int] = frozenset()
         self._fills: dict[tuple[str, int, int], list[str]] = {}
         self.scored: list[Node] = []
         self.step = 0
@@ -110,6 +113,14 @@ class SearchContext:
     # -- infill ----------------------------------------------------------------------
     def fill(self, requests: Sequence[FillRequest]) -> list[Node]:
         """New, distinct, not-yet-seen candidates; one infiller batch for all masks."""
+        return [n for nodes in self.fill_each(requests) for n in nodes]
+
+    def fill_each(self, requests: Sequence[FillRequest]) -> list[list[Node]]:
+        """:meth:`fill`, with the new candidates of each request apart (empty: none left).
+
+        Fills that change nothing (the masked words again) or that give a prompt already
+        queried are dropped, and recorded in the trace as "skipped" with the reason.
+        """
         keys = []
         todo: list[InfillRequest] = []
         for r in requests:
@@ -126,22 +137,49 @@ class SearchContext:
             self.counters.seconds["infiller"] += time.perf_counter() - t0
             for req, fills in zip(todo, got):
                 self._fills[(req.text, req.start, req.end)] = list(fills)
-        out: list[Node] = []
+        out: list[list[Node]] = []
         for r, key in zip(requests, keys):
-            taken = 0
+            taken: list[Node] = []
+            old = key[0][key[1] : key[2]]
             for new in self._fills[key]:
-                if taken >= r.count:
+                if len(taken) >= r.count:
                     break
                 reps = dict(r.node.candidate.replacements)
                 reps[r.unit] = new
                 cand = self.space.candidate(reps)
+                free = tuple(u for u in r.node.free if u != r.unit)
                 if cand.text in self._seen:
+                    if cand.text not in self._dropped:
+                        self._dropped.add(cand.text)
+                        why = (f"no-op: the fill repeats the masked words {old!r}" if new.strip() == old.strip()
+                               else "duplicate of a prompt already queried or pending")
+                        self._record(Node(cand, free, parent=r.node.trace_index), "fill", "skipped", "none", why)
                     continue
                 self._seen.add(cand.text)
-                free = tuple(u for u in r.node.free if u != r.unit)
-                out.append(Node(cand, free, parent=r.node.trace_index))
-                taken += 1
+                taken.append(Node(cand, free, parent=r.node.trace_index))
+            out.append(taken)
         return out
+
+    def variant(self, node: Node, keep: frozenset[int]) -> Node:
+        """``node`` with only the edits of units ``keep`` (the scored node when known)."""
+        reps = {u: v for u, v in node.candidate.replacements if u in keep}
+        cand = self.space.candidate(reps)
+        known = self._by_text.get(cand.text)
+        if known is not None:
+            return known
+        self._seen.add(cand.text)
+        free = tuple(u for u in self.root.free if u not in reps)
+        return Node(cand, free, parent=node.trace_index)
+
+    # -- which units the search may edit ---------------------------------------------
+    def restrict(self, banned: frozenset[int]) -> None:
+        """Search again without units ``banned`` (a new root; what was scored is kept)."""
+        self.banned = frozenset(banned)
+        self.root = Node(self.space.candidate({}), tuple(u for u in range(self.space.n_units) if u not in self.banned))
+
+    def usable(self, node: Node) -> bool:
+        """The node edits no banned unit."""
+        return not (node.candidate.units & self.banned)
 
     # -- query and score -------------------------------------------------------------
     def evaluate(self, nodes: Sequence[Node], stage: str, stop_early: bool = True) -> list[Node]:
@@ -190,6 +228,7 @@ class SearchContext:
                     self._record(n, stage, "scored", r.paid_by)
                     done.append(n)
                     self.scored.append(n)
+                    self._by_text[n.candidate.text] = n
             if self.progress is not None:
                 self.progress(self.queries.paid)
             if stop_early and any(n.score is not None and self.goal.reached(n.score) for n, _ in answered):
@@ -231,24 +270,30 @@ class SearchContext:
             )
         )
 
+    def record_sample(self, prompt: str, edits_of: Node, stage: str, paid_by: str, response: str | None,
+                      score: float | None, reason: str) -> None:
+        """A re-sample of a prompt already in the trace (``--confirm``)."""
+        self.trace.append(
+            TraceEntry(self.step, stage, prompt, self.space.edits(edits_of.candidate),
+                       "scored" if response is not None else "over-budget", paid_by,  # type: ignore[arg-type]
+                       response, score, edits_of.trace_index, reason)
+        )
+
     # -- results ---------------------------------------------------------------------
     def best(self, nodes: Sequence[Node] | None = None) -> Node | None:
-        pool = [n for n in (self.scored if nodes is None else nodes) if n.scored]
+        pool = [n for n in (self.scored if nodes is None else nodes) if n.scored and self.usable(n)]
         return max(pool, key=lambda n: n.objective or 0.0, default=None)
 
-    def winner(self) -> Node | None:
-        """Among candidates reaching δ: fewest edits first (Problem (1)), then best score."""
-        hits = [n for n in self.scored if self.goal.reached(n.score or 0.0)]
-        if not hits:
-            return None
-        return min(hits, key=lambda n: (n.candidate.n_edits, -(n.objective or 0.0), n.trace_index or 0))
+    def hits(self) -> list[Node]:
+        """Candidates reaching δ (and editing no banned unit), best first: fewest edits
+        (Problem (1)), then best score, then the first found."""
+        hits = [n for n in self.scored if self.goal.reached(n.score or 0.0) and self.usable(n)]
+        return sorted(hits, key=lambda n: (n.candidate.n_edits, -(n.objective or 0.0), n.trace_index or 0))
 
-    def idle_reason(self) -> str:
-        """Why a round ended with nothing scored: a spent budget, or every candidate skipped."""
-        if self.queries.stop_reason:
-            return self.queries.stop_reason
-        return "no candidate of the round could be scored" if self.counters.skipped_by or \
-            self.counters.scorer_failures else "budget exhausted"
+    def winner(self) -> Node | None:
+        """The best candidate reaching δ, if any (see :meth:`hits`)."""
+        hits = self.hits()
+        return hits[0] if hits else None
 
     def finish(self, reason: str) -> SearchResult:
         win = self.winner()
