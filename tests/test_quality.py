@@ -31,7 +31,7 @@ PROMPT = "Is it wrong to lie to my friend about her boyfriend?"
 
 
 class PickyInfiller(SuffixInfiller):
-    """Stand-in: fills ending in ``x1`` read as broken to its fluency hook."""
+    """Stand-in: its first fills (``...x0``) read as broken to its fluency hook."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -39,7 +39,7 @@ class PickyInfiller(SuffixInfiller):
 
     def mean_logprob(self, texts: Sequence[str], reference: str | None = None) -> list[float]:
         self.scored.extend(texts)
-        return [-9.0 if "x1" in t else -1.0 for t in texts]
+        return [-9.0 if "x0" in t else -1.0 for t in texts]
 
 
 class RecordingScorer(LostWordsScorer):
@@ -66,11 +66,11 @@ def test_a_candidate_that_fails_fluency_is_skipped_before_it_costs_a_query():
     target, infiller = RecordingFunction(), PickyInfiller()
     ex = _explainer(target=target, infiller=infiller, threshold=1.0, min_fluency=0.5).explain(PROMPT)
     skipped = [t for t in ex.trace if t.status == "skipped" and t.reason.startswith("not fluent")]
-    assert skipped and all("x1" in t.prompt for t in skipped)
+    assert skipped and all("x0" in t.prompt for t in skipped)
     assert all("below the original's" in t.reason and t.paid_by == "none" for t in skipped)
-    assert not any("x1" in p for p in target.prompts)  # never sent to the target
+    assert not any("x0" in p for p in target.prompts)  # never sent to the target
     assert ex.calls.target == len([t for t in ex.trace if t.paid_by == "budget"])
-    assert any("x1" in t for t in infiller.scored)
+    assert any("x0" in t for t in infiller.scored)
     assert "skipped by constraints (fluency" in ex.stop_reason
 
 
@@ -78,7 +78,7 @@ def test_min_fluency_none_sends_every_candidate():
     target = RecordingFunction()
     ex = _explainer(target=target, infiller=PickyInfiller(), threshold=1.0, min_fluency=None).explain(PROMPT)
     assert not any(t.reason.startswith("not fluent") for t in ex.trace)
-    assert any("x1" in p for p in target.prompts)
+    assert any("x0" in p for p in target.prompts)
 
 
 def test_constraints_run_in_order_on_the_survivors():
