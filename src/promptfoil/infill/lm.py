@@ -170,7 +170,9 @@ class LMInfiller:
         for raw in raws:
             text, _ = _text(raw)
             text = text.strip()
-            fills.append(text if _starts_word(text) else "")
+            # every word of a multi-word fill must be a word; the fill must start with a letter
+            ok = bool(text) and text[0].isalpha() and all(_continues(w) for w in text.split())
+            fills.append(text if ok else "")
         return fills
 
     def _rank(self, prefix: list[int], left: str, right: str, fills: list[str]) -> list[float]:
