@@ -82,8 +82,8 @@ def render(ex: Explanation, console: Console | None = None) -> None:
         console.print(Panel(Text(ex.stop_reason or "no candidate was scored"), title="no contrast", border_style="red"))
     else:
         console.print(Panel(contrast, title="contrast prompt", title_align="left", border_style="green" if ex.found else "red"))
-        console.print(Panel(_marked(added, "bold green"), title="contrast response" + (CUT if ex.contrast_truncated else ""),
-                            title_align="left", border_style="dim"))
+        title = "contrast response" + (CUT if ex.contrast_truncated else "")
+        console.print(Panel(_marked(added, "bold green"), title=title, title_align="left", border_style="dim"))
     table = Table.grid(padding=(0, 2))
     op = {"increase": ">=", "decrease": "<=", "absolute": "|score| >="}[ex.direction]
     score = "n/a" if ex.score is None else f"{ex.score:.3f}"
@@ -110,8 +110,8 @@ def render(ex: Explanation, console: Console | None = None) -> None:
     if skipped:
         table.add_row("skipped", f"before querying: {skipped}")
     if ex.scorer_failures:
-        table.add_row("scorer failures", Text(f"{ex.scorer_failures} response(s) the scorer '{ex.scorer}' could not score",
-                                              style="bold yellow"))
+        failed = f"{ex.scorer_failures} response(s) the scorer '{ex.scorer}' could not score"
+        table.add_row("scorer failures", Text(failed, style="bold yellow"))
     table.add_row("search", f"{ex.algorithm}, split_k={ex.split_k}, seed={ex.seed}"
                   + (f" — {ex.stop_reason}" if ex.stop_reason and not ex.found else ""))
     for note in ex.notes:
