@@ -70,24 +70,16 @@ class PromptLikelihood:
         return self.lm.tokenize(text.encode("utf-8"), add_bos=False, special=False)[:room] or [0]
 
     def _decode_alone(self, tokens: list[int]) -> list[float]:
-        """Decode header + ``tokens`` into sequence 0, in chunks; the log-probability of each
-        token (the first one is not scored when there is no header)."""
-        if self._ref[0] == tokens and self.dec._prefix == self.header + tokens:
+        """Decode header + ``tokens`` as the decoder's shared prefix; the log-probability of
+        each token (the first one is not scored when there is no header)."""
+        if self._ref[0] == tokens:  # still in sequence 0: only this method writes it
             return self._ref[1]
-        dec = self.dec
         seq = self.header + tokens
-        first = len(self.header) - 1  # the position whose logits predict tokens[0]
-        dec._ctx.kv_cache_clear()
-        lps: list[float] = []
-        last: np.ndarray | None = None
-        for i in range(0, len(seq), CHUNK):
-            part = seq[i : i + CHUNK]
-            rows = dec._decode([(t, i + j, 0, i + j >= max(first, 0)) for j, t in enumerate(part)])
-            for r, pos in zip(rows, [i + j for j in range(len(part)) if i + j >= max(first, 0)]):
-                if pos + 1 < len(seq):
-                    lps.append(float(_log_softmax(r)[seq[pos + 1]]))
-                last = r
-        dec._prefix, dec._last = list(seq), last
+        lps = [
+            float(_log_softmax(row)[seq[pos + 1]])
+            for pos, row in self.dec.prefix_rows(seq, max(len(self.header) - 1, 0), CHUNK)
+            if pos + 1 < len(seq)
+        ]
         self._ref = (list(tokens), lps)
         return lps
 
