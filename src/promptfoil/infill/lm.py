@@ -99,6 +99,7 @@ class LMInfiller:
         self._lm: Any = None
         self._dec: BranchDecoder | None = None
         self._header: list[int] | None = None
+        self._likelihood: Any = None
 
     # -- llama.cpp plumbing -------------------------------------------------------------
     @property
@@ -237,6 +238,14 @@ class LMInfiller:
 
     def infill(self, requests: Sequence[InfillRequest]) -> list[list[str]]:
         return [self._fill_one(r) for r in requests]
+
+    def mean_logprob(self, texts: Sequence[str], reference: str | None = None) -> list[float]:
+        """Fluency of whole prompts under this infiller's model (the fluency constraint)."""
+        if self._likelihood is None:
+            from .likelihood import PromptLikelihood
+
+            self._likelihood = PromptLikelihood(self.model_path, self.n_ctx)
+        return self._likelihood.mean_logprob(texts, reference)
 
 
 @infillers.register("lm", "local GGUF LM proposes fills, ranked by whole-sentence likelihood (offline)")

@@ -6,12 +6,16 @@ algorithms in ``cell.py`` and ``cell_budget.py`` read like their pseudocode.
 
 from __future__ import annotations
 
+import math
 import random
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from ..constraints import Constraints
 from ..infill.base import Infiller, InfillRequest
 from ..scorers.base import Scorer, ScoreItem
+from ..sentences import scored_text
 from ..types import Candidate, TraceEntry
 from .goal import Goal
 from .priority import Prioritizer
@@ -30,6 +34,8 @@ class Node:
     response: str | None = None
     score: float | None = None
     objective: float | None = None
+    truncated: bool = False  # its response stopped at max_tokens
+    dropped: str | None = None  # why it will never be scored (a failed constraint, a scorer failure)
 
     @property
     def scored(self) -> bool:
@@ -56,6 +62,9 @@ class SearchResult:
 class Counters:
     infiller: int = 0
     scorer: int = 0
+    scorer_failures: int = 0
+    skipped_by: dict[str, int] = field(default_factory=dict)  # constraint name -> candidates
+    seconds: dict[str, float] = field(default_factory=lambda: {"infiller": 0.0, "scorer": 0.0})
 
 
 class SearchContext:
@@ -74,9 +83,13 @@ class SearchContext:
         fills_per_mask: int = 6,
         progress: Callable[[int], None] | None = None,
         prioritizer: Prioritizer | None = None,
+        constraints: Constraints | None = None,
+        y0_truncated: bool = False,
     ) -> None:
         self.space = space
         self.x0, self.y0 = x0, y0
+        self.y0_scored = scored_text(y0, y0_truncated)  # what scorers compare against
+        self.constraints = constraints
         self.infiller = infiller
         self.queries = queries
         self.scorer = scorer
@@ -119,7 +132,10 @@ class SearchContext:
                 todo.append(InfillRequest(r.node.candidate.text, start, end, self.fills_per_mask))
         if todo:
             self.counters.infiller += len(todo)
-            for req, fills in zip(todo, self.infiller.infill(todo)):
+            t0 = time.perf_counter()
+            got = self.infiller.infill(todo)
+            self.counters.seconds["infiller"] += time.perf_counter() - t0
+            for req, fills in zip(todo, got):
                 self._fills[(req.text, req.start, req.end)] = list(fills)
         out: list[list[Node]] = []
         for r, key in zip(requests, keys):
@@ -169,12 +185,14 @@ class SearchContext:
     def evaluate(self, nodes: Sequence[Node], stage: str, stop_early: bool = True) -> list[Node]:
         """Query and score ``nodes`` in chunks; stop at budget end or (optionally) at a hit.
 
-        Returns the nodes that got a score. Nodes the budget could not pay for are recorded
-        in the trace as "over-budget".
+        Returns the nodes that got a score. Nodes that fail a constraint are recorded in the
+        trace as "skipped" (with the reason) and never queried; nodes the budget could not pay
+        for are recorded as "over-budget"; responses the scorer could not score as "unscored".
+        A truncated response is scored on its complete sentences.
         """
         self.step += 1
         done: list[Node] = []
-        pending = [n for n in nodes if not n.scored]
+        pending = self._constrain([n for n in nodes if not n.scored and n.dropped is None], stage)
         if self.prioritizer is not None and len(pending) > self.chunk:
             keys = self.prioritizer.rank(self.x0, [n.candidate.text for n in pending])
             order = sorted(range(len(pending)), key=lambda i: -keys[i])  # stable on ties
@@ -187,23 +205,52 @@ class SearchContext:
             answered = [(n, r) for n, r in zip(part, results) if r.response is not None]
             for n, r in zip(part, results):
                 if r.response is None:  # no budget left, or the target cannot take the prompt
+                    if r.skipped:
+                        n.dropped = r.skipped  # it never can: not offered again
                     self._record(n, stage, "skipped" if r.skipped else "over-budget", "none", r.skipped)
             if answered:
-                items = [ScoreItem(self.x0, self.y0, n.candidate.text, r.response or "") for n, r in answered]
+                items = [
+                    ScoreItem(self.x0, self.y0_scored, n.candidate.text, scored_text(r.response or "", r.truncated))
+                    for n, r in answered
+                ]
                 self.counters.scorer += len(items)
-                for (n, r), s in zip(answered, self.scorer.score(items)):
-                    n.response, n.score, n.objective = r.response, float(s), self.goal.objective(float(s))
+                t0 = time.perf_counter()
+                scores = self.scorer.score(items)
+                self.counters.seconds["scorer"] += time.perf_counter() - t0
+                for (n, r), s in zip(answered, scores):
+                    n.response, n.truncated = r.response, r.truncated
+                    if s is None or not math.isfinite(s):
+                        n.dropped = f"scorer '{self.scorer.name}' could not score this response"
+                        self.counters.scorer_failures += 1
+                        self._record(n, stage, "unscored", r.paid_by, n.dropped)
+                        continue
+                    n.score, n.objective = float(s), self.goal.objective(float(s))
                     self._record(n, stage, "scored", r.paid_by)
                     done.append(n)
                     self.scored.append(n)
                     self._by_text[n.candidate.text] = n
             if self.progress is not None:
                 self.progress(self.queries.paid)
-            if stop_early and any(self.goal.reached(n.score or 0.0) for n, _ in answered):
+            if stop_early and any(n.score is not None and self.goal.reached(n.score) for n, _ in answered):
                 break
         for n in pending[i:]:
             self._record(n, stage, "skipped", "none", "not asked: a contrast was found first")
         return done
+
+    def _constrain(self, nodes: list[Node], stage: str) -> list[Node]:
+        """The nodes that pass every constraint; the others are recorded as skipped."""
+        if not self.constraints or not nodes:
+            return nodes
+        keep = []
+        for n, verdict in zip(nodes, self.constraints.check(self.x0, [n.candidate.text for n in nodes])):
+            if verdict is None:
+                keep.append(n)
+                continue
+            name, why = verdict
+            n.dropped = why
+            self.counters.skipped_by[name] = self.counters.skipped_by.get(name, 0) + 1
+            self._record(n, stage, "skipped", "none", why)
+        return keep
 
     def _record(self, n: Node, stage: str, status: str, paid_by: str, reason: str = "") -> None:
         n.trace_index = len(self.trace)
@@ -219,6 +266,7 @@ class SearchContext:
                 score=n.score,
                 parent=n.parent,
                 reason=reason,
+                truncated=n.truncated,
             )
         )
 
@@ -251,4 +299,10 @@ class SearchContext:
         win = self.winner()
         if win is not None:
             return SearchResult(win, True, "threshold reached")
-        return SearchResult(self.best(), False, reason)
+        notes = [reason] if reason else []
+        if self.counters.skipped_by:
+            by = ", ".join(f"{k} {v}" for k, v in sorted(self.counters.skipped_by.items()))
+            notes.append(f"{sum(self.counters.skipped_by.values())} candidate(s) skipped by constraints ({by})")
+        if self.counters.scorer_failures:
+            notes.append(f"scorer '{self.scorer.name}' could not score {self.counters.scorer_failures} response(s)")
+        return SearchResult(self.best(), False, "; ".join(notes))
