@@ -1,0 +1,206 @@
+"""Greedy chat generation for many prompts at once, as parallel sequences of one context.
+
+The prompts of a batch differ only after a common prefix (the chat template, the system
+prompt and the words before the first edit). That prefix is decoded once into sequence 0
+and shared with every prompt's sequence; each prompt then decodes only its own suffix, and
+all sequences take their next token in the same model pass. Sequence 0 is kept between
+calls, so the next batch re-reads only what its prefix does not share with the last one.
+
+Answers are those of llama-cpp-python's ``create_chat_completion`` with greedy settings
+(the same prompt tokens, end-of-generation tokens, stop string and ``max_tokens`` rule);
+a slow test compares the two on the embedded model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .embedded import require
+from .llama_seqs import Entry, SeqContext
+
+
+@dataclass(frozen=True)
+class ChatPrompt:
+    """A rendered chat prompt: its tokens and the stop string of the chat format."""
+
+    tokens: list[int]
+    stop: bytes
+
+
+@dataclass(frozen=True)
+class Generated:
+    """One answer: completion tokens, its text and whether ``max_tokens`` cut it."""
+
+    tokens: list[int]
+    text: str
+    truncated: bool
+
+
+def _token_text(llama: Any, token: int) -> str:
+    return llama._model.token_get_text(token) if token != -1 else ""
+
+
+class ChatTemplate:
+    """The model's own chat template (GGUF metadata), rendered as llama-cpp-python does.
+
+    Only models whose chat format is their Jinja template qualify (:meth:`of` returns None
+    otherwise, and the caller answers one prompt at a time through ``create_chat_completion``).
+    """
+
+    def __init__(self, llama: Any, template: str) -> None:
+        fmt = require("llama_cpp", "llama.cpp chat", "llama-cpp-python", "local").llama_chat_format
+        eos = _token_text(llama, llama.token_eos())
+        self._formatter = fmt.Jinja2ChatFormatter(template, eos, _token_text(llama, llama.token_bos()))
+        self._llama = llama
+
+    @classmethod
+    def of(cls, llama: Any) -> ChatTemplate | None:
+        name = getattr(llama, "chat_format", None) or ""
+        if getattr(llama, "chat_handler", None) is not None or not name.startswith("chat_template."):
+            return None
+        key = "tokenizer.chat_template" + ("" if name == "chat_template.default" else "." + name[14:])
+        template = llama.metadata.get(key)
+        return cls(llama, template) if template else None
+
+    def render(self, messages: list[dict[str, str]]) -> ChatPrompt:
+        out = self._formatter(messages=messages)
+        tokens = self._llama.tokenize(out.prompt.encode("utf-8"), add_bos=not out.added_special, special=True)
+        stop = out.stop[0] if isinstance(out.stop, list) else out.stop
+        return ChatPrompt(tokens, (stop or "").encode("utf-8"))
+
+
+def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+class BatchGenerator:
+    """Greedy decoding of up to ``max_batch`` prompts in one llama.cpp context.
+
+    ``n_ctx`` is the context one prompt may use (as for the model's own context);
+    ``reuse`` keeps the shared prefix between calls (off: every call starts empty).
+    """
+
+    def __init__(self, llama: Any, n_ctx: int, max_batch: int = 16, reuse: bool = True) -> None:
+        self.llama = llama
+        self.n_ctx = n_ctx
+        self.max_batch = max_batch
+        self.reuse = reuse
+        self._lib = require("llama_cpp", "llama.cpp generation", "llama-cpp-python", "local")
+        self._seqs: SeqContext | None = None
+        self._prefix: list[int] = []  # what sequence 0 holds
+        self.prefix_reused = 0  # prompt tokens not decoded thanks to a kept prefix (for reports)
+
+    # -- the context ------------------------------------------------------------------
+    def _context(self, cells: int) -> SeqContext:
+        """A context with at least ``cells`` KV cells (grown in powers of two)."""
+        if self._seqs is None or self._seqs.n_ctx < cells:
+            size = 4096
+            while size < cells:
+                size *= 2
+            self._seqs = SeqContext(self.llama, size, self.max_batch + 1, same_kernels=True)
+            self._prefix = []
+        return self._seqs
+
+    def _is_end(self, token: int) -> bool:
+        return bool(self._lib.llama_vocab_is_eog(self.llama._model.vocab, token))
+
+    # -- generation -------------------------------------------------------------------
+    def generate(self, prompts: Sequence[ChatPrompt], max_tokens: int) -> list[Generated]:
+        """One answer per prompt, in order; batches larger than ``max_batch`` are split."""
+        out: list[Generated] = []
+        for i in range(0, len(prompts), self.max_batch):
+            out += self._batch(list(prompts[i : i + self.max_batch]), max_tokens)
+        return out
+
+    def _limits(self, prompts: list[ChatPrompt], max_tokens: int) -> list[int]:
+        """``max_tokens`` shortened where the model's context would overflow (as llama.cpp does)."""
+        out = []
+        for p in prompts:
+            if len(p.tokens) >= self.n_ctx:
+                raise ValueError(f"Requested tokens ({len(p.tokens)}) exceed context window of {self.n_ctx}")
+            out.append(max_tokens if max_tokens + len(p.tokens) < self.n_ctx else self.n_ctx - len(p.tokens))
+        return out
+
+    def _batch(self, prompts: list[ChatPrompt], max_tokens: int) -> list[Generated]:
+        limits = self._limits(prompts, max_tokens)
+        toks = [p.tokens for p in prompts]
+        shared = min(len(t) for t in toks) - 1  # every sequence decodes at least one token
+        for t in toks[1:]:
+            shared = min(shared, common_prefix(toks[0], t))
+        prefix = toks[0][:shared]
+        cells = shared + sum(len(t) - shared + m for t, m in zip(toks, limits))
+        seqs = self._context(cells + cells // 4 + 256)  # slack: the cache may fragment
+        keep = common_prefix(self._prefix, prefix) if self.reuse else 0
+        if keep:
+            seqs.drop(0, keep, -1)
+            for s in range(1, seqs.n_seq):
+                seqs.drop(s)
+        else:
+            seqs.clear()
+        seqs.decode_all([(t, keep + j, 0, False) for j, t in enumerate(prefix[keep:])])
+        self._prefix = list(prefix)
+        self.prefix_reused += keep * len(prompts) + shared * (len(prompts) - 1)
+        entries: list[Entry] = []
+        for s, t in enumerate(toks, start=1):
+            seqs.copy(0, s, 0, shared)
+            entries += [(tok, shared + j, s, j == len(t) - shared - 1) for j, tok in enumerate(t[shared:])]
+        rows = seqs.decode_all(entries)
+        return self._greedy(seqs, prompts, limits, rows)
+
+    def _greedy(
+        self, seqs: SeqContext, prompts: list[ChatPrompt], limits: list[int], rows: list[np.ndarray]
+    ) -> list[Generated]:
+        n = len(prompts)
+        done: list[Generated | None] = [None] * n
+        outs: list[list[int]] = [[] for _ in range(n)]
+        active = list(range(n))
+        while active:
+            entries: list[Entry] = []
+            still = []
+            for i, row in zip(active, rows):
+                tok = int(np.argmax(row))
+                finished = self._step(prompts[i], outs[i], tok, limits[i])
+                if finished is not None:
+                    done[i] = finished
+                    continue
+                still.append(i)
+                entries.append((tok, len(prompts[i].tokens) + len(outs[i]) - 1, i + 1, True))
+            active = still
+            if entries:
+                rows = seqs.decode_all(entries)
+        return [d for d in done if d is not None]
+
+    def _step(self, prompt: ChatPrompt, out: list[int], token: int, limit: int) -> Generated | None:
+        """Take ``token`` into ``out``; the answer once generation ends, else None."""
+        if self._is_end(token):
+            return self._answer(prompt, out, False)
+        out.append(token)
+        text = self.llama.detokenize(out, prev_tokens=prompt.tokens)
+        if prompt.stop and prompt.stop in text and not _incomplete_utf8(text):
+            return Generated(list(out), text[: text.index(prompt.stop)].decode("utf-8", errors="ignore"), False)
+        if len(out) >= limit:
+            return self._answer(prompt, out, True)
+        return None
+
+    def _answer(self, prompt: ChatPrompt, out: list[int], truncated: bool) -> Generated:
+        text = self.llama.detokenize(out, prev_tokens=prompt.tokens)
+        return Generated(list(out), text.decode("utf-8", errors="ignore"), truncated)
+
+
+def _incomplete_utf8(text: bytes) -> bool:
+    """True while the last bytes begin a multi-byte character not yet complete."""
+    for back in range(1, min(4, len(text)) + 1):
+        byte = text[-back]
+        if byte & 0xC0 != 0x80:  # a leading byte (or ASCII)
+            need = 2 if byte & 0xE0 == 0xC0 else 3 if byte & 0xF0 == 0xE0 else 4 if byte & 0xF8 == 0xF0 else 1
+            return need > back
+    return False
