@@ -11,6 +11,11 @@ class ConfigError(PromptfoilError, ValueError):
     """An invalid option or combination of options."""
 
 
+class PromptTooLong(PromptfoilError):
+    """A prompt does not fit the target's context: the search skips that candidate (and records
+    why in the trace) instead of failing the explanation."""
+
+
 class MissingDependency(PromptfoilError, ImportError):
     """A model backend needs a package that is not installed; the message says which extra."""
 
@@ -22,5 +27,8 @@ class MissingDependency(PromptfoilError, ImportError):
         if hint:
             msg += f" ({hint})"
         super().__init__(msg)
-        self.package = package
-        self.extra = extra
+        self.what, self.package, self.extra, self.hint = what, package, extra, hint
+
+    def __reduce__(self) -> tuple[type, tuple[str, str, str, str]]:
+        """Pickled by its parts, so it survives the trip back from a worker process."""
+        return type(self), (self.what, self.package, self.extra, self.hint)

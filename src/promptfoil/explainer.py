@@ -10,7 +10,9 @@ from rapidfuzz.distance import Levenshtein
 
 from .build import build_cache, build_infiller, build_prioritizer, build_scorer, build_search, build_target
 from .config import Config
+from .contracts import CheckedInfiller, CheckedScorer
 from .errors import ConfigError
+from .prompt_checks import check_spans, check_text, span_list
 from .search import SearchContext
 from .search.goal import Goal
 from .search.space import PromptSpace
@@ -90,6 +92,8 @@ class Explainer:
     def _check_prompt(self, prompt: object, protected: Sequence[tuple[int, int]]) -> PromptSpace:
         if not isinstance(prompt, str):
             raise ConfigError(f"prompt must be a string, got {type(prompt).__name__}")
+        check_text(prompt)
+        check_spans(prompt, protected)
         if not prompt.strip():
             raise ConfigError("prompt is empty: give a prompt with at least one word")
         if len(prompt) > MAX_PROMPT_CHARS:
@@ -117,13 +121,13 @@ class Explainer:
 
         ``progress`` is called with the number of budgeted target queries made so far.
         """
-        space = self._check_prompt(prompt, list(protected))
+        space = self._check_prompt(prompt, span_list(protected))
         t0 = time.perf_counter()
         queries = QueryStage(self.target, self.cache, self.config.budget)
         y0 = queries.original(prompt).text
         s = self.config.search
         ctx = SearchContext(
-            space, prompt, y0, self.infiller, queries, self.scorer, self.goal, s.seed,
+            space, prompt, y0, CheckedInfiller(self.infiller), queries, CheckedScorer(self.scorer), self.goal, s.seed,
             fills_per_mask=s.fills_per_mask, progress=progress, prioritizer=self.prioritizer,
         )
         result = self.search(ctx)

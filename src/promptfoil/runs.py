@@ -13,11 +13,16 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from .engines.base import Engine
 from .errors import MissingDependency, PromptfoilError
+from .jsonout import strict_dumps
+from .records import check_record
+from .results_file import check_results_file, results_lock
 from .types import EXPLANATION_FIELDS, Explanation
 
 #: Keys of ``Explanation.to_dict()`` (and ``id``/``error``); carried fields that clash get ``input_``.
@@ -109,27 +114,45 @@ def read_jsonl_items(path: Path) -> list[RunItem]:
 
 
 def read_csv_items(path: Path) -> list[RunItem]:
-    """A CSV with a header row holding a ``prompt`` column (``id`` optional)."""
+    """A CSV with a header row holding a ``prompt`` column (``id`` optional).
+
+    Read strictly: a quoted field that is never closed is an error naming the line it
+    starts on, not one row that swallows the rest of the file.
+    """
     items: list[RunItem] = []
     bad: list[str] = []
     try:
         with path.open(newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
+            reader = csv.DictReader(fh, strict=True)
             if not reader.fieldnames or "prompt" not in reader.fieldnames:
                 raise PromptfoilError(
                     f"{path}: the CSV header needs a 'prompt' column (found: {', '.join(reader.fieldnames or []) or 'none'})"
                 )
-            for row in reader:
+            start = reader.line_num + 1
+            for row in _csv_rows(reader, path, lambda: start):
                 if None in row or any(v is None for v in row.values()):
-                    bad.append(f"{path} line {reader.line_num}: wrong number of columns")
-                    continue
-                try:
-                    items.append(_item(dict(row), f"{path} line {reader.line_num}", len(items) + 1))
-                except PromptfoilError as exc:
-                    bad.append(str(exc))
+                    bad.append(f"{path} line {start}: wrong number of columns")
+                else:
+                    try:
+                        items.append(_item(dict(row), f"{path} line {start}", len(items) + 1))
+                    except PromptfoilError as exc:
+                        bad.append(str(exc))
+                start = reader.line_num + 1
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise PromptfoilError(f"cannot read {path}: {exc}") from None
     return _check(items, bad, path)
+
+
+def _csv_rows(reader: Any, path: Path, start: Callable[[], int]) -> Iterator[dict[str, Any]]:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            what = "a quoted field is never closed" if "end of data" in str(exc) else str(exc)
+            raise PromptfoilError(f"{path} line {start()}: {what} (CSV error: {exc})") from None
+        yield row
 
 
 def read_items(path: str | Path) -> list[RunItem]:
@@ -168,9 +191,14 @@ def iter_results(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def read_results(path: str | Path) -> list[dict[str, Any]]:
-    """The records of a results file, the last one per id (a retried failure replaces the error)."""
+    """The records of a results file, the last one per id (a retried failure replaces the error).
+
+    Each record is checked (:func:`~promptfoil.records.check_record`): a field of the wrong
+    type is an error naming its line and field.
+    """
     by_id: dict[str, dict[str, Any]] = {}
     for n, rec in iter_results(path):
+        check_record(rec, f"{path} line {n}")
         by_id.pop(str(rec.get("id", f"line-{n}")), None)
         by_id[str(rec.get("id", f"line-{n}"))] = rec
     return list(by_id.values())
@@ -180,7 +208,8 @@ def repair_tail(path: Path) -> bool:
     """Cut a torn last line (a write killed midway) so appends start on a fresh line.
 
     Returns True when something was cut. A complete last record missing only its newline
-    gets the newline.
+    gets the newline. A last line that is not the start of a JSON object is not ours to
+    cut: that is an error, and the file is left as it is.
     """
     if not path.is_file() or path.stat().st_size == 0:
         return False
@@ -196,15 +225,20 @@ def repair_tail(path: Path) -> bool:
         tail = data[cut:]
         try:
             json.loads(tail.decode("utf-8"))
+        except ValueError:
+            if not tail.lstrip().startswith(b"{"):
+                raise PromptfoilError(
+                    f"{path}: the last line is not a result; not a promptfoil results file, left unchanged"
+                ) from None
+            fh.truncate(cut)
+            cut_it = True
+        else:
             fh.seek(0, os.SEEK_END)
             fh.write(b"\n")
-            return False
-        except ValueError:
-            fh.truncate(cut)
-            return True
-        finally:
-            fh.flush()
-            os.fsync(fh.fileno())
+            cut_it = False
+        fh.flush()
+        os.fsync(fh.fileno())
+        return cut_it
 
 
 def finished_ids(path: Path, retry_failed: bool = False) -> set[str]:
@@ -233,55 +267,99 @@ def result_record(item: RunItem, ex: Explanation | None, error: str | None = Non
 
 
 def append_record(fh: Any, rec: dict[str, Any]) -> None:
-    """One line, written at once, flushed and fsynced: durable before the next item starts."""
-    fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    """One line, written at once, flushed and fsynced: durable before the next item starts.
+
+    Strict JSON: a number that is not finite is written as null; text that is not valid
+    Unicode (lone surrogates) is written escaped.
+    """
+    line = strict_dumps(rec, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = strict_dumps(rec, ensure_ascii=True)
+    fh.write(line + "\n")
     fh.flush()
     os.fsync(fh.fileno())
 
 
+def explain_item(explainer: ExplainerLike, item: RunItem, trace: bool = True) -> dict[str, Any]:
+    """The results line of one item, whatever happens to it.
+
+    A failing item gives a record with its ``error``; a missing package is raised (every
+    item would fail the same way), as are interrupts.
+    """
+    try:
+        ex = explainer.explain(item.prompt, protected=item.protected)
+        return result_record(item, ex, trace=trace)
+    except MissingDependency:
+        raise
+    except PromptfoilError as exc:
+        return result_record(item, None, str(exc))
+    except Exception as exc:  # a user's target or model failing on one item
+        return result_record(item, None, f"{type(exc).__name__}: {exc}")
+
+
 def run(
     items: Sequence[RunItem],
-    explainer: ExplainerLike,
+    explainer: ExplainerLike | Engine,
     out: str | Path,
     *,
     retry_failed: bool = False,
     trace: bool = True,
+    prompts_file: str | Path | None = None,
+    lock: bool = True,
     on_start: Callable[[int, int], None] | None = None,
     on_item: Callable[[RunItem, dict[str, Any]], None] | None = None,
 ) -> RunSummary:
     """Explain every item not yet in ``out``, appending each result as it finishes.
 
-    A failing item is recorded with its ``error`` and the run goes on; a missing package
-    stops the run (every item would fail the same way). ``on_start(todo, skipped)`` is
-    called once, ``on_item`` after each item is written.
+    ``explainer`` is an Explainer (explained here, one item after the other) or an
+    :class:`~promptfoil.engines.Engine` (e.g. Ray workers); either way this process is the
+    only writer of ``out``, and results arrive in whatever order they finish. A failing item
+    is recorded with its ``error`` and the run goes on; a missing package stops the run.
+    ``on_start(todo, skipped)`` is called once, ``on_item`` after each item is written.
+
+    ``out`` must be a results file (or new, or empty) and not ``prompts_file``: nothing is
+    written otherwise. With ``lock`` the run holds ``OUT.lock`` (a second run on the same
+    file is refused); pass False when the caller holds it (:func:`results_lock`).
     """
-    out = Path(out)
+    from .engines.local import LocalEngine
+
+    engine = explainer if isinstance(explainer, Engine) else LocalEngine(explainer)
+    out = check_results_file(out, prompts_file)
+    with results_lock(out) if lock else nullcontext():
+        return _run(items, engine, out, retry_failed, trace, on_start, on_item)
+
+
+def _run(
+    items: Sequence[RunItem],
+    engine: Engine,
+    out: Path,
+    retry_failed: bool,
+    trace: bool,
+    on_start: Callable[[int, int], None] | None,
+    on_item: Callable[[RunItem, dict[str, Any]], None] | None,
+) -> RunSummary:
     out.parent.mkdir(parents=True, exist_ok=True)
+    done = finished_ids(out, retry_failed)  # reads (and so checks) every complete line first
     repaired = repair_tail(out)
-    done = finished_ids(out, retry_failed)
     todo = [it for it in items if it.id not in done]
     skipped = len(items) - len(todo)
     if on_start:
         on_start(len(todo), skipped)
     t0 = time.perf_counter()
     n_done = n_failed = 0
+    written: set[str] = set()
     with out.open("a", encoding="utf-8") as fh:
-        for it in todo:
-            try:
-                ex = explainer.explain(it.prompt, protected=it.protected)
-                rec = result_record(it, ex, trace=trace)
-                n_done += 1
-            except MissingDependency:
-                raise
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except PromptfoilError as exc:
-                rec = result_record(it, None, str(exc))
-                n_failed += 1
-            except Exception as exc:  # a user's target or model failing on one item
-                rec = result_record(it, None, f"{type(exc).__name__}: {exc}")
-                n_failed += 1
+        for it, rec in engine.explain_items(todo, trace):
+            if it.id in written:  # an engine that delivered an item twice: keep the first
+                continue
+            written.add(it.id)
             append_record(fh, rec)
+            if "error" in rec:
+                n_failed += 1
+            else:
+                n_done += 1
             if on_item:
                 on_item(it, rec)
     return RunSummary(len(items), skipped, n_done, n_failed, round(time.perf_counter() - t0, 3), repaired)

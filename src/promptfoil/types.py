@@ -68,11 +68,13 @@ class Candidate:
 @dataclass(frozen=True)
 class Reply:
     """What a target answered: the text, the tokens it cost (0 when unknown), and whether
-    generation stopped at ``max_tokens`` (the text is then cut off)."""
+    generation stopped at ``max_tokens`` (the text is then cut off). ``skipped`` says why the
+    prompt was not answered at all (it does not fit the context): never cached or paid."""
 
     text: str
     tokens: int = 0
     truncated: bool = False
+    skipped: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class QueryResult:
     response: str | None
     paid_by: PaidBy
     truncated: bool = False
+    skipped: str = ""  # why the target could not take the prompt (response is then None)
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class TraceEntry:
     response: str | None = None
     score: float | None = None
     parent: int | None = None  # index of the trace entry it was derived from
+    reason: str = ""  # why a candidate was skipped (no-op, duplicate, ...) or re-asked
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..errors import PromptfoilError
+from ..errors import PromptfoilError, PromptTooLong
 from .chat import ChatReply, ChatRequest, read_reply
 from .embedded import require, smollm2_gguf
 from .identity import file_identity
@@ -77,7 +77,7 @@ class LocalChat:
         """The prompt and ``max_tokens`` must fit the context (llama.cpp would shorten the answer)."""
         n = self._room(llm, r)
         if n + r.max_tokens > self.n_ctx:
-            raise PromptfoilError(
+            raise PromptTooLong(
                 f"prompt of about {n} tokens does not fit the model context of {self.n_ctx} "
                 f"with max_tokens={r.max_tokens}"
             )

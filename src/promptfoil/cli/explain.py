@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from typing import Any
@@ -11,12 +10,15 @@ from typing import Any
 from rich.console import Console
 
 from ..config import DEFAULT_BUDGET
+from ..errors import ConfigError, PromptfoilError
 from ..explainer import Explainer
 from ..infill.base import infillers
 from ..scorers.base import scorers
 from ..search import searches
 from ..targets.base import targets
+from ..jsonout import strict_dumps
 from .options import add_explainer_options, config_from_args, parse_budget
+from .paths import check_writable
 
 EXAMPLES = """\
 examples:
@@ -79,8 +81,25 @@ def cmd_list(args: argparse.Namespace, console: Console, err: Console) -> int:
     return 0
 
 
+def read_prompt(arg: str) -> str:
+    """The prompt argument, or standard input for ``-``, as text; invalid UTF-8 is a clear error."""
+    if arg != "-":
+        return arg
+    data = sys.stdin.buffer.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"standard input is not valid UTF-8 text: byte 0x{data[exc.start]:02x} at position {exc.start} "
+            "(save the prompt as UTF-8)"
+        ) from None
+
+
 def cmd_explain(args: argparse.Namespace, console: Console, err: Console) -> int:
-    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    # Side outputs are checked before the search, and written after the result is shown.
+    svg = check_writable(args.svg, "--svg") if args.svg else None
+    html = check_writable(args.html, "--html") if args.html else None
+    prompt = read_prompt(args.prompt)
     explainer = Explainer(config_from_args(args))
     show = err.is_terminal and not args.json
     if show:
@@ -94,23 +113,27 @@ def cmd_explain(args: argparse.Namespace, console: Console, err: Console) -> int
             result = explainer.explain(prompt, protected=args.protect, progress=lambda n: bar.update(task, completed=n))
     else:
         result = explainer.explain(prompt, protected=args.protect)
-    if args.html:
-        from ..report.html import write_explanation_html
+    from ..report.terminal import render
 
-        write_explanation_html(result, args.html)
     if args.json:
         d = result.to_dict()
         if args.no_trace:
             d.pop("trace")
-        print(json.dumps(d, ensure_ascii=False))
+        print(strict_dumps(d, ensure_ascii=False))
     else:
-        from ..report.terminal import render
+        render(result, console)  # the result first: a side output that fails cannot lose it
+    try:
+        if html is not None:
+            from ..report.html import write_explanation_html
 
-        if args.svg:
-            rec = Console(record=True, width=100, file=open(os.devnull, "w"))  # noqa: SIM115
-            render(result, rec)
-            rec.save_svg(args.svg, title="promptfoil explain")
-        render(result, console)
+            write_explanation_html(result, html)
+        if svg is not None and not args.json:
+            with open(os.devnull, "w") as sink:
+                rec = Console(record=True, width=100, file=sink)
+                render(result, rec)
+                rec.save_svg(str(svg), title="promptfoil explain")
+    except OSError as exc:
+        raise PromptfoilError(f"the explanation is above, but an output file could not be written: {exc}") from None
     return 0
 
 

@@ -73,7 +73,8 @@ def cell_budget(ctx: SearchContext, alpha: float = 0.5, max_iters: int = 100) ->
             # SAMPLE_SEEDS (Algorithm 5): n_p perturbations around each seed, plus the seeds
             samples = []
             for s in seeds:
-                picks = [ctx.rng.choice(s.free) for _ in range(n_p)] if s.free else []
+                # at most every fill of every free unit: more picks could ask for nothing new
+                picks = [ctx.rng.choice(s.free) for _ in range(min(n_p, len(s.free) * ctx.fills_per_mask))] if s.free else []
                 counts: dict[int, int] = {}
                 for u in picks:
                     counts[u] = counts.get(u, 0) + 1

@@ -148,8 +148,8 @@ class SearchContext:
             results = self.queries.query([n.candidate.text for n in part])
             answered = [(n, r) for n, r in zip(part, results) if r.response is not None]
             for n, r in zip(part, results):
-                if r.response is None:
-                    self._record(n, stage, "over-budget", "none")
+                if r.response is None:  # no budget left, or the target cannot take the prompt
+                    self._record(n, stage, "skipped" if r.skipped else "over-budget", "none", r.skipped)
             if answered:
                 items = [ScoreItem(self.x0, self.y0, n.candidate.text, r.response or "") for n, r in answered]
                 self.counters.scorer += len(items)
@@ -166,7 +166,7 @@ class SearchContext:
             self._record(n, stage, "skipped", "none")  # a contrast was found first
         return done
 
-    def _record(self, n: Node, stage: str, status: str, paid_by: str) -> None:
+    def _record(self, n: Node, stage: str, status: str, paid_by: str, reason: str = "") -> None:
         n.trace_index = len(self.trace)
         self.trace.append(
             TraceEntry(
@@ -179,6 +179,7 @@ class SearchContext:
                 response=n.response,
                 score=n.score,
                 parent=n.parent,
+                reason=reason,
             )
         )
 

@@ -56,6 +56,7 @@ class QueryStage:
 
     # -- plumbing ----------------------------------------------------------------------
     def _store(self, pairs: dict[str, Reply]) -> None:
+        pairs = {p: r for p, r in pairs.items() if not r.skipped}  # unanswered: nothing to keep
         if not pairs:
             return
         self._memo.update(pairs)
@@ -100,7 +101,10 @@ class QueryStage:
             self.cache_hits += 1
             return hit
         self.original_paid += 1
-        return self._ask([prompt])[0]
+        reply = self._ask([prompt])[0]
+        if reply.skipped:
+            raise PromptfoilError(f"the prompt to explain cannot be asked: {reply.skipped}")
+        return reply
 
     def query(self, prompts: Sequence[str]) -> list[QueryResult]:
         """Answer in order; misses are paid while budget remains, the rest get no response."""
@@ -121,9 +125,10 @@ class QueryStage:
             try:
                 replies = self._ask(asked)
             except TargetError as exc:
-                self.meter.calls += len(exc.answered)
+                self.meter.calls += sum(1 for r in exc.answered.values() if not r.skipped)
                 raise
-            self.meter.calls += len(replies)
+            self.meter.calls += sum(1 for r in replies if not r.skipped)  # a skipped prompt cost nothing
             for i, r in zip(to_ask, replies):
-                results[i] = QueryResult(r.text, "budget", r.truncated)
+                results[i] = (QueryResult(None, "none", skipped=r.skipped) if r.skipped
+                              else QueryResult(r.text, "budget", r.truncated))
         return [r for r in results if r is not None]
