@@ -8,6 +8,11 @@ whichever tool makes it, so calls, repeated prompts and seconds are measured in 
 
 Nothing here imports ICX360: :func:`make_icx` takes its class and fills in the attributes
 its search methods read, instead of running its constructor (which loads hub models).
+
+ICX360 cannot protect part of a prompt. For the ``news`` set, whose instruction promptfoil
+never edits, ICX360 is given the document alone and every wrapper puts the instruction
+(``prefix``) back in front: the target, the infiller and the scorer see the same full
+prompts as with promptfoil, and ICX360 edits only the document.
 """
 
 from __future__ import annotations
@@ -134,13 +139,14 @@ class TimedScorer:
 class IcxModel:
     """ICX360's model-wrapper interface (``generate(inputs, text_only=True)``) over a target."""
 
-    def __init__(self, target: CountingTarget) -> None:
+    def __init__(self, target: CountingTarget, prefix: str = "") -> None:
         self.target = target
+        self.prefix = prefix
 
     def generate(self, inputs: str | Sequence[str], text_only: bool = True, **_: Any) -> list[str]:
         if not text_only:
             raise NotImplementedError("the benchmark model wrapper returns text only")
-        prompts = [inputs] if isinstance(inputs, str) else list(inputs)
+        prompts = [self.prefix + p for p in ([inputs] if isinstance(inputs, str) else list(inputs))]
         return [getattr(r, "text", r) for r in self.target.generate(prompts)]  # Reply -> its text
 
 
@@ -155,8 +161,9 @@ class IcxInfiller:
 
     mask_string = MASK
 
-    def __init__(self, infiller: Infiller) -> None:
+    def __init__(self, infiller: Infiller, prefix: str = "") -> None:
         self.infiller = infiller
+        self.prefix = prefix
 
     def encode(self, text: str, add_special_tokens: bool = False) -> str:
         return text
@@ -173,7 +180,8 @@ class IcxInfiller:
     ) -> str | tuple[str, str]:
         pos = tokens.index(MASK)
         left, right = tokens[:pos], tokens[pos + len(MASK) :]
-        request = InfillRequest(left + masked_word + right, pos, pos + len(masked_word), max(1, num_return_sequences))
+        at = len(self.prefix) + pos
+        request = InfillRequest(self.prefix + left + masked_word + right, at, at + len(masked_word), max(1, num_return_sequences))
         fills = self.infiller.infill([request])[0]
         fill = fills[0] if fills else masked_word
         filled = left + fill + right
@@ -189,9 +197,10 @@ class IcxScalarizer:
     ends as a recorded failure instead of hanging the benchmark.
     """
 
-    def __init__(self, scorer: Scorer, target: CountingTarget, stall_limit: int = 5000) -> None:
+    def __init__(self, scorer: Scorer, target: CountingTarget, stall_limit: int = 5000, prefix: str = "") -> None:
         self.scorer = scorer
         self.target = target
+        self.prefix = prefix
         self.stall_limit = stall_limit
         self._last_calls = -1
         self._idle = 0
@@ -211,11 +220,14 @@ class IcxScalarizer:
         self._idle += 1
         if self._idle > self.stall_limit:
             raise SearchStalled(f"{self.stall_limit} scorer calls in a row without a new target call")
-        score = self.scorer.score([ScoreItem(inputs, outputs, ref_input, ref_output)])[0]
+        item = ScoreItem(self.prefix + inputs, outputs, self.prefix + ref_input, ref_output)
+        score = self.scorer.score([item])[0]
         return float(score), input_label
 
 
-def make_icx(cls: type, target: CountingTarget, infiller: Infiller, scorer: Scorer, scorer_name: str) -> Any:
+def make_icx(
+    cls: type, target: CountingTarget, infiller: Infiller, scorer: Scorer, scorer_name: str, prefix: str = ""
+) -> Any:
     """An ICX360 ``CELL``/``mCELL`` instance whose search uses our components.
 
     Its constructor would download BART/T5 and a scorer from the model hub, so it is not
@@ -223,12 +235,12 @@ def make_icx(cls: type, target: CountingTarget, infiller: Infiller, scorer: Scor
     search code is used unchanged.
     """
     obj = cls.__new__(cls)
-    obj._model = IcxModel(target)
+    obj._model = IcxModel(target, prefix)
     obj._device = "cpu"
     obj._num_return_sequences = 1
-    obj._infiller = IcxInfiller(infiller)
+    obj._infiller = IcxInfiller(infiller, prefix)
     obj._scalarizer_name = scorer_name
     obj._scalarizer_type = "distance"
-    obj._scalarizer_func = IcxScalarizer(scorer, target)
+    obj._scalarizer_func = IcxScalarizer(scorer, target, prefix=prefix)
     obj._generation = True
     return obj

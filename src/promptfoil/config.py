@@ -99,6 +99,7 @@ class Search:
     alpha: float = 0.5
     max_iters: int = 100
     order: Any = "none"  # "none", "prompt-shift" or a Prioritizer
+    prefetch: bool = True  # infill the next target batch while the target answers this one
 
     def __post_init__(self) -> None:
         _whole("split_k", self.split_k, 1)

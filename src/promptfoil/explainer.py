@@ -129,6 +129,7 @@ class Explainer:
         ctx = SearchContext(
             space, prompt, y0, CheckedInfiller(self.infiller), queries, CheckedScorer(self.scorer), self.goal, s.seed,
             fills_per_mask=s.fills_per_mask, progress=progress, prioritizer=self.prioritizer,
+            prefetch=s.prefetch,
         )
         result = self.search(ctx)
         best = result.best

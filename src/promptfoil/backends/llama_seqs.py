@@ -1,8 +1,10 @@
 """One llama.cpp context holding many token sequences side by side.
 
-Sequences share one KV cache (``kv_unified``), so a prefix decoded once in one sequence can
-be copied into others for free (the cells are shared, not duplicated). Both the ``lm``
-infiller's branch decoder and the batched target generation decode through this class.
+Two layouts. *Unified* (the ``lm`` infiller's branches): every sequence lives in one KV
+buffer, and copying a prefix into another sequence shares its cells for free. *Streams*
+(batched target generation): each sequence has its own KV buffer, so its cells sit at the
+same places as in a one-sequence context and the arithmetic, hence the greedy answer, is
+exactly that of one-by-one decoding; copying a sequence copies its whole buffer.
 """
 
 from __future__ import annotations
@@ -19,27 +21,31 @@ Entry = tuple[int, int, int, bool]
 
 
 class SeqContext:
-    """A llama.cpp context over a loaded model with ``n_seq`` sequences and ``n_ctx`` cells."""
+    """A llama.cpp context over a loaded model with ``n_seq`` sequences.
+
+    ``n_ctx`` is the number of KV cells in all (unified) or per sequence (streams).
+    """
 
     def __init__(
-        self, llama: Any, n_ctx: int, n_seq: int, n_batch: int = 512, same_kernels: bool = False
+        self, llama: Any, n_ctx: int, n_seq: int, n_batch: int = 512, unified: bool = True
     ) -> None:
         llama_cpp = require("llama_cpp", "llama.cpp decoding", "llama-cpp-python", "local")
         from llama_cpp import _internals
 
         params = llama_cpp.llama_context_default_params()
-        params.n_ctx = n_ctx
+        params.n_ctx = n_ctx if unified else n_ctx * n_seq
         params.n_batch = params.n_ubatch = n_batch
         params.n_seq_max = n_seq
-        params.kv_unified = True
+        params.kv_unified = unified
         params.n_threads = params.n_threads_batch = llama.context_params.n_threads
-        if same_kernels:  # the attention kernel of the model's own context: the same answers
+        if not unified:  # the attention kernel of the model's own context: the same answers
             params.flash_attn_type = llama.context_params.flash_attn_type
         self._ctx = _internals.LlamaContext(model=llama._model, params=params, verbose=False)
         self._batch = _internals.LlamaBatch(n_tokens=n_batch, embd=0, n_seq_max=n_seq, verbose=False)
         self.n_vocab = llama.n_vocab()
         self.n_ctx = n_ctx
         self.n_seq = n_seq
+        self.unified = unified
         self.n_batch = n_batch
 
     def decode(self, entries: Sequence[Entry]) -> list[np.ndarray]:
@@ -66,8 +72,11 @@ class SeqContext:
             rows += self.decode(entries[i : i + self.n_batch])
         return rows
 
-    def copy(self, src: int, dst: int, p0: int, p1: int) -> None:
-        """Share positions ``[p0, p1)`` of sequence ``src`` with sequence ``dst``."""
+    def copy(self, src: int, dst: int, p0: int = -1, p1: int = -1) -> None:
+        """Share positions ``[p0, p1)`` of sequence ``src`` with ``dst`` (unified), or make
+        ``dst`` a copy of all of ``src`` (streams: llama.cpp copies whole buffers only)."""
+        if not self.unified:
+            p0 = p1 = -1
         self._ctx.kv_cache_seq_cp(src, dst, p0, p1)
 
     def drop(self, seq: int, p0: int = -1, p1: int = -1) -> None:

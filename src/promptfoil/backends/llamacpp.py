@@ -21,6 +21,18 @@ from .llamacpp_batch import BatchGenerator, ChatTemplate
 _LOCK = threading.Lock()  # a llama.cpp context answers one request at a time
 
 
+def default_threads() -> int:
+    """llama.cpp threads: ``$PROMPTFOIL_THREADS`` when set, else the cores (at most 8).
+
+    On a machine whose cores other processes keep busy, llama.cpp's waiting threads compete
+    with those that work; one thread per context is then much faster (measured here).
+    """
+    env = os.environ.get("PROMPTFOIL_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return max(1, min(8, os.cpu_count() or 1))
+
+
 @lru_cache(maxsize=8)
 def load_llama(path: str, n_ctx: int, logits_all: bool, n_threads: int | None = None) -> Any:
     """One shared ``llama_cpp.Llama`` per (file, context, logits mode)."""
@@ -32,7 +44,7 @@ def load_llama(path: str, n_ctx: int, logits_all: bool, n_threads: int | None = 
             model_path=path,
             n_ctx=n_ctx,
             logits_all=logits_all,
-            n_threads=n_threads or max(1, min(8, os.cpu_count() or 1)),
+            n_threads=n_threads or default_threads(),
             seed=0,
             verbose=False,
         )

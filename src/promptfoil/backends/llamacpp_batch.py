@@ -40,6 +40,12 @@ class Generated:
     truncated: bool
 
 
+#: Prompt tokens each sequence decodes itself, at least. llama.cpp's arithmetic for a token
+#: decoded alone differs (in the last bits) from one decoded with others of its sequence, and
+#: one-by-one decoding reads the end of every prompt in one piece; so does this module.
+MIN_TAIL = 2
+
+
 def _token_text(llama: Any, token: int) -> str:
     return llama._model.token_get_text(token) if token != -1 else ""
 
@@ -85,8 +91,12 @@ def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
 class BatchGenerator:
     """Greedy decoding of up to ``max_batch`` prompts in one llama.cpp context.
 
-    ``n_ctx`` is the context one prompt may use (as for the model's own context);
-    ``reuse`` keeps the shared prefix between calls (off: every call starts empty).
+    Sequence 0 holds the prefix the prompts of the last batch shared; sequence ``i`` holds
+    prompt ``i`` of the last batch (its answer's cells are dropped before reuse). A new prompt continues its sequence when
+    that already holds more of it than the shared prefix, else starts from a copy of
+    sequence 0; either way only the rest of the prompt is decoded. ``n_ctx`` is the
+    context one prompt may use (as for the model's own context); ``reuse`` False starts
+    every batch empty (for measuring what the reuse saves).
     """
 
     def __init__(self, llama: Any, n_ctx: int, max_batch: int = 16, reuse: bool = True) -> None:
@@ -96,18 +106,18 @@ class BatchGenerator:
         self.reuse = reuse
         self._lib = require("llama_cpp", "llama.cpp generation", "llama-cpp-python", "local")
         self._seqs: SeqContext | None = None
-        self._prefix: list[int] = []  # what sequence 0 holds
-        self.prefix_reused = 0  # prompt tokens not decoded thanks to a kept prefix (for reports)
+        self._held: list[list[int]] = []  # the tokens each sequence holds
+        self.decoded = 0  # prompt tokens decoded so far (what reuse saves shows here)
 
     # -- the context ------------------------------------------------------------------
     def _context(self, cells: int) -> SeqContext:
-        """A context with at least ``cells`` KV cells (grown in powers of two)."""
+        """A context whose sequences have at least ``cells`` KV cells each (powers of two)."""
         if self._seqs is None or self._seqs.n_ctx < cells:
-            size = 4096
+            size = 512
             while size < cells:
                 size *= 2
-            self._seqs = SeqContext(self.llama, size, self.max_batch + 1, same_kernels=True)
-            self._prefix = []
+            self._seqs = SeqContext(self.llama, size, self.max_batch + 1, unified=False)
+            self._held = [[] for _ in range(self.max_batch + 1)]
         return self._seqs
 
     def _is_end(self, token: int) -> bool:
@@ -133,28 +143,39 @@ class BatchGenerator:
     def _batch(self, prompts: list[ChatPrompt], max_tokens: int) -> list[Generated]:
         limits = self._limits(prompts, max_tokens)
         toks = [p.tokens for p in prompts]
-        shared = min(len(t) for t in toks) - 1  # every sequence decodes at least one token
+        seqs = self._context(max(len(t) + m for t, m in zip(toks, limits)))
+        if not self.reuse:
+            seqs.clear()
+            self._held = [[] for _ in self._held]
+        shared = min(len(t) for t in toks) - MIN_TAIL
         for t in toks[1:]:
             shared = min(shared, common_prefix(toks[0], t))
-        prefix = toks[0][:shared]
-        cells = shared + sum(len(t) - shared + m for t, m in zip(toks, limits))
-        seqs = self._context(cells + cells // 4 + 256)  # slack: the cache may fragment
-        keep = common_prefix(self._prefix, prefix) if self.reuse else 0
-        if keep:
-            seqs.drop(0, keep, -1)
-            for s in range(1, seqs.n_seq):
-                seqs.drop(s)
-        else:
-            seqs.clear()
-        seqs.decode_all([(t, keep + j, 0, False) for j, t in enumerate(prefix[keep:])])
-        self._prefix = list(prefix)
-        self.prefix_reused += keep * len(prompts) + shared * (len(prompts) - 1)
-        entries: list[Entry] = []
-        for s, t in enumerate(toks, start=1):
-            seqs.copy(0, s, 0, shared)
-            entries += [(tok, shared + j, s, j == len(t) - shared - 1) for j, tok in enumerate(t[shared:])]
-        rows = seqs.decode_all(entries)
+        shared = shared if shared >= MIN_TAIL else 0
+        starts = [max(0, min(common_prefix(self._held[s], t), len(t) - MIN_TAIL)) for s, t in enumerate(toks, start=1)]
+        if len(toks) > 1 and any(r < shared for r in starts):
+            self._extend(seqs, 0, toks[0][:shared])
+        rows = []
+        for s, (t, r) in enumerate(zip(toks, starts), start=1):
+            if r < shared and len(toks) > 1:
+                seqs.copy(0, s)
+                r = shared
+            seqs.drop(s, max(r, 0), -1)
+            # one decode per prompt: its tokens are never split across micro-batches
+            rows += seqs.decode_all([(tok, r + j, s, j == len(t) - r - 1) for j, tok in enumerate(t[r:])])
+            self.decoded += len(t) - r
+            self._held[s] = list(t)
         return self._greedy(seqs, prompts, limits, rows)
+
+    def _extend(self, seqs: SeqContext, seq: int, tokens: list[int]) -> None:
+        """Make sequence ``seq`` hold exactly ``tokens``, decoding only what it lacks (and
+        never a single token alone, see :data:`MIN_TAIL`)."""
+        keep = common_prefix(self._held[seq], tokens)
+        if keep < len(tokens):
+            keep = max(0, min(keep, len(tokens) - MIN_TAIL))
+        seqs.drop(seq, keep, -1)
+        seqs.decode_all([(t, keep + j, seq, False) for j, t in enumerate(tokens[keep:])])
+        self.decoded += len(tokens) - keep
+        self._held[seq] = list(tokens)
 
     def _greedy(
         self, seqs: SeqContext, prompts: list[ChatPrompt], limits: list[int], rows: list[np.ndarray]

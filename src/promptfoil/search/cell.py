@@ -29,20 +29,17 @@ def cell(ctx: SearchContext) -> SearchResult:
             return ctx.finish(ctx.queries.stop_reason or "budget exhausted")
         if not current.free:
             break
-        # Units are infilled a group at a time and queried at once, so a hit early in the
-        # round saves the infilling of the rest (with a query order, the whole round is
-        # infilled first so that it can be ranked).
-        group = len(current.free) if ctx.prioritizer is not None else ctx.chunk
-        scored = []
-        proposed = 0
-        for i in range(0, len(current.free), group):
-            children = ctx.fill([FillRequest(current, u, 1) for u in current.free[i : i + group]])
-            proposed += len(children)
-            scored += ctx.evaluate(children, stage=f"cell:round-{rnd}")
-            if ctx.winner() is not None:
-                return ctx.finish("")
-            if ctx.queries.exhausted:
-                break
+        # Units are infilled a batch at a time and queried at once (the next batch infilled
+        # while the target answers), so a hit early in the round saves the infilling of the
+        # rest; with a query order, the whole round is infilled first so that it can be ranked.
+        if ctx.prioritizer is None:
+            scored, proposed = ctx.stream([FillRequest(current, u, 1) for u in current.free], f"cell:round-{rnd}")
+        else:
+            children = ctx.fill([FillRequest(current, u, 1) for u in current.free])
+            proposed = len(children)
+            scored = ctx.evaluate(children, stage=f"cell:round-{rnd}")
+        if ctx.winner() is not None:
+            return ctx.finish("")
         if not proposed:
             return ctx.finish("the infiller has no new fill for any unit")
         best = ctx.best(scored)

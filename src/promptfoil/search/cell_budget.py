@@ -84,7 +84,7 @@ def cell_budget(ctx: SearchContext, alpha: float = 0.5, max_iters: int = 100) ->
             scored = ctx.evaluate([s for s in seeds if not s.scored], stage=f"budget:t{t}-j{j}")
             explored.extend(scored)
             if ctx.winner() is None and not ctx.queries.exhausted:
-                around = ctx.evaluate(ctx.fill(samples), stage=f"budget:t{t}-j{j}")
+                around, _ = ctx.stream(samples, stage=f"budget:t{t}-j{j}")
                 explored.extend(around)
                 scored += around
             if ctx.winner() is not None:

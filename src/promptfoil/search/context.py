@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ..infill.base import Infiller, InfillRequest
@@ -74,6 +75,7 @@ class SearchContext:
         fills_per_mask: int = 6,
         progress: Callable[[int], None] | None = None,
         prioritizer: Prioritizer | None = None,
+        prefetch: bool = True,
     ) -> None:
         self.space = space
         self.x0, self.y0 = x0, y0
@@ -86,6 +88,7 @@ class SearchContext:
         self.chunk = queries.batch_size
         self.progress = progress
         self.prioritizer = prioritizer
+        self.prefetch = prefetch
         self.trace: list[TraceEntry] = []
         self.counters = Counters()
         self.root = Node(space.candidate({}), tuple(range(space.n_units)))
@@ -145,26 +148,72 @@ class SearchContext:
         while i < len(pending):
             part = pending[i : i + self.chunk]
             i += len(part)
-            results = self.queries.query([n.candidate.text for n in part])
-            answered = [(n, r) for n, r in zip(part, results) if r.response is not None]
-            for n, r in zip(part, results):
-                if r.response is None:  # no budget left, or the target cannot take the prompt
-                    self._record(n, stage, "skipped" if r.skipped else "over-budget", "none", r.skipped)
-            if answered:
-                items = [ScoreItem(self.x0, self.y0, n.candidate.text, r.response or "") for n, r in answered]
-                self.counters.scorer += len(items)
-                for (n, r), s in zip(answered, self.scorer.score(items)):
-                    n.response, n.score, n.objective = r.response, float(s), self.goal.objective(float(s))
-                    self._record(n, stage, "scored", r.paid_by)
-                    done.append(n)
-                    self.scored.append(n)
-            if self.progress is not None:
-                self.progress(self.queries.paid)
-            if stop_early and any(self.goal.reached(n.score or 0.0) for n, _ in answered):
+            got, hit = self._batch(part, stage)
+            done += got
+            if stop_early and hit:
                 break
         for n in pending[i:]:
             self._record(n, stage, "skipped", "none")  # a contrast was found first
         return done
+
+    def stream(self, requests: Sequence[FillRequest], stage: str) -> tuple[list[Node], int]:
+        """Fill ``requests`` and evaluate the candidates in full target batches, stopping
+        between batches at the first that reaches δ (or when the budget is spent).
+
+        A batch is topped up from the next requests when some fills were duplicates. With
+        ``prefetch``, the next batch's masks are infilled in a worker thread while the target
+        answers the current one; a prefetched candidate left over at a stop is recorded
+        "skipped". Returns the scored nodes and how many candidates were proposed.
+        """
+        self.step += 1
+        todo = list(requests)
+        ready: list[Node] = []
+        done: list[Node] = []
+        proposed = 0
+        ahead: Future[list[Node]] | None = None
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            while True:
+                while len(ready) < self.chunk and (todo or ahead is not None):
+                    new = ahead.result() if ahead is not None else self.fill(_take(todo, self.chunk - len(ready)))
+                    ahead = None
+                    proposed += len(new)
+                    ready += new
+                if not ready:
+                    break
+                part, ready = ready[: self.chunk], ready[self.chunk :]
+                if self.prefetch and todo and len(ready) < self.chunk:
+                    ahead = pool.submit(self.fill, _take(todo, self.chunk - len(ready)))
+                got, hit = self._batch(part, stage)
+                done += got
+                if hit or self.queries.exhausted:
+                    break
+            if ahead is not None:
+                new = ahead.result()
+                proposed += len(new)
+                ready += new
+        for n in ready:
+            self._record(n, stage, "skipped", "none")
+        return done, proposed
+
+    def _batch(self, part: Sequence[Node], stage: str) -> tuple[list[Node], bool]:
+        """Query and score one target batch; the scored nodes and whether one reached δ."""
+        results = self.queries.query([n.candidate.text for n in part])
+        answered = [(n, r) for n, r in zip(part, results) if r.response is not None]
+        for n, r in zip(part, results):
+            if r.response is None:  # no budget left, or the target cannot take the prompt
+                self._record(n, stage, "skipped" if r.skipped else "over-budget", "none", r.skipped)
+        done: list[Node] = []
+        if answered:
+            items = [ScoreItem(self.x0, self.y0, n.candidate.text, r.response or "") for n, r in answered]
+            self.counters.scorer += len(items)
+            for (n, r), s in zip(answered, self.scorer.score(items)):
+                n.response, n.score, n.objective = r.response, float(s), self.goal.objective(float(s))
+                self._record(n, stage, "scored", r.paid_by)
+                done.append(n)
+                self.scored.append(n)
+        if self.progress is not None:
+            self.progress(self.queries.paid)
+        return done, any(self.goal.reached(n.score or 0.0) for n in done)
 
     def _record(self, n: Node, stage: str, status: str, paid_by: str, reason: str = "") -> None:
         n.trace_index = len(self.trace)
@@ -200,3 +249,14 @@ class SearchContext:
         if win is not None:
             return SearchResult(win, True, "threshold reached")
         return SearchResult(self.best(), False, reason)
+
+
+def _take(todo: list[FillRequest], want: int) -> list[FillRequest]:
+    """Pop requests off the front of ``todo`` until they ask for ``want`` candidates (one at least)."""
+    out: list[FillRequest] = []
+    asked = 0
+    while todo and (not out or asked < want):
+        r = todo.pop(0)
+        out.append(r)
+        asked += r.count
+    return out
