@@ -50,7 +50,7 @@ README_END = "<!-- bench:vs_icx360 end -->"
 #: (benchmarks/results/vs_icx360_calibration.md: the best score reached within 10, 20, 40 calls).
 SETS: dict[str, dict[str, Any]] = {
     "mic-style": {"scorer": "semantic", "threshold": 0.8},
-    "news": {"scorer": "bleu", "threshold": 0.7},
+    "news": {"scorer": "bleu", "threshold": 0.8},
 }
 
 
@@ -65,7 +65,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--pairs", nargs="+", choices=["cell", "cell-budget"], default=["cell-budget"])
     ap.add_argument("--max-tokens", type=int, default=32, help="target response length (default 32)")
     ap.add_argument("--threshold", nargs=2, action="append", metavar=("SET", "DELTA"), default=[],
-                    help="δ of a set (default: mic-style 0.8, news 0.7)")
+                    help="δ of a set (default: mic-style 0.8, news 0.8)")
     ap.add_argument("--batch", type=int, default=None, help="target batch size (default: the target's)")
     ap.add_argument("--no-prefetch", action="store_true", help="promptfoil infills only when a batch is needed")
     ap.add_argument("--icx-no-info", action="store_true",

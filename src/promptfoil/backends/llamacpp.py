@@ -45,6 +45,7 @@ def load_llama(path: str, n_ctx: int, logits_all: bool, n_threads: int | None = 
             n_ctx=n_ctx,
             logits_all=logits_all,
             n_threads=n_threads or default_threads(),
+            n_threads_batch=n_threads or default_threads(),  # llama-cpp-python's default: every core
             seed=0,
             verbose=False,
         )

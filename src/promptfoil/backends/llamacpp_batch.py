@@ -95,8 +95,8 @@ class BatchGenerator:
     prompt ``i`` of the last batch (its answer's cells are dropped before reuse). A new prompt continues its sequence when
     that already holds more of it than the shared prefix, else starts from a copy of
     sequence 0; either way only the rest of the prompt is decoded. ``n_ctx`` is the
-    context one prompt may use (as for the model's own context); ``reuse`` False starts
-    every batch empty (for measuring what the reuse saves).
+    context one prompt may use (as for the model's own context); ``reuse`` False reads
+    every prompt in full (for measuring what the reuse saves).
     """
 
     def __init__(self, llama: Any, n_ctx: int, max_batch: int = 16, reuse: bool = True) -> None:
@@ -144,13 +144,13 @@ class BatchGenerator:
         limits = self._limits(prompts, max_tokens)
         toks = [p.tokens for p in prompts]
         seqs = self._context(max(len(t) + m for t, m in zip(toks, limits)))
-        if not self.reuse:
+        if not self.reuse:  # every prompt read in full
             seqs.clear()
             self._held = [[] for _ in self._held]
         shared = min(len(t) for t in toks) - MIN_TAIL
         for t in toks[1:]:
             shared = min(shared, common_prefix(toks[0], t))
-        shared = shared if shared >= MIN_TAIL else 0
+        shared = shared if shared >= MIN_TAIL and self.reuse else 0
         starts = [max(0, min(common_prefix(self._held[s], t), len(t) - MIN_TAIL)) for s, t in enumerate(toks, start=1)]
         if len(toks) > 1 and any(r < shared for r in starts):
             self._extend(seqs, 0, toks[0][:shared])
