@@ -256,17 +256,16 @@ def _reported_calls(log: str) -> int | None:
 
 
 def cases(args: argparse.Namespace, prompts: dict[str, list[dict[str, Any]]]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-    """(case, prompt row) in an order that keeps a partial run balanced: prompt by prompt,
-    both sets, every seed, pair, budget and split_k."""
+    """(case, prompt row) in an order that keeps a run cut short balanced: prompt by prompt,
+    seed by seed, every pair, budget and split_k, both sets side by side."""
     for i in range(max(len(p) for p in prompts.values())):
-        for name in args.sets:
-            if i >= len(prompts[name]):
-                continue
-            for seed in args.seeds:
-                for pair in args.pairs:
-                    for budget in ([None] if pair == "cell" else args.budgets):
-                        for k in args.split_k:
-                            yield {"set": name, "pair": pair, "budget": budget, "split_k": k, "seed": seed}, prompts[name][i]
+        for seed in args.seeds:
+            for pair in args.pairs:
+                for budget in ([None] if pair == "cell" else args.budgets):
+                    for k in args.split_k:
+                        for name in args.sets:
+                            if i < len(prompts[name]):
+                                yield {"set": name, "pair": pair, "budget": budget, "split_k": k, "seed": seed}, prompts[name][i]
 
 
 def machine() -> dict[str, Any]:

@@ -110,14 +110,18 @@ class BatchGenerator:
         self.decoded = 0  # prompt tokens decoded so far (what reuse saves shows here)
 
     # -- the context ------------------------------------------------------------------
-    def _context(self, cells: int) -> SeqContext:
-        """A context whose sequences have at least ``cells`` KV cells each (powers of two)."""
-        if self._seqs is None or self._seqs.n_ctx < cells:
-            size = 512
-            while size < cells:
+    def _context(self, cells: int, prompts: int) -> SeqContext:
+        """A context for ``prompts`` sequences (and sequence 0) of at least ``cells`` KV cells
+        each; grown in powers of two, so that a few small batches never hold much memory."""
+        seqs = self._seqs
+        if seqs is None or seqs.n_ctx < cells or seqs.n_seq < prompts + 1:
+            size, n = 512, 2
+            while size < max(cells, seqs.n_ctx if seqs else 0):
                 size *= 2
-            self._seqs = SeqContext(self.llama, size, self.max_batch + 1, unified=False)
-            self._held = [[] for _ in range(self.max_batch + 1)]
+            while n < max(prompts + 1, seqs.n_seq if seqs else 0):
+                n *= 2
+            self._seqs = SeqContext(self.llama, size, min(n, self.max_batch + 1), unified=False)
+            self._held = [[] for _ in range(self._seqs.n_seq)]
         return self._seqs
 
     def _is_end(self, token: int) -> bool:
@@ -143,7 +147,7 @@ class BatchGenerator:
     def _batch(self, prompts: list[ChatPrompt], max_tokens: int) -> list[Generated]:
         limits = self._limits(prompts, max_tokens)
         toks = [p.tokens for p in prompts]
-        seqs = self._context(max(len(t) + m for t, m in zip(toks, limits)))
+        seqs = self._context(max(len(t) + m for t, m in zip(toks, limits)), len(toks))
         if not self.reuse:  # every prompt read in full
             seqs.clear()
             self._held = [[] for _ in self._held]
