@@ -83,22 +83,22 @@ def build_target(cfg: Config) -> Target:
     raise ConfigError(f"target must be a name, a Target or a callable, got {type(name).__name__}")
 
 
-def build_infiller(cfg: Config) -> Infiller:
-    name = cfg.infiller.name
+def _named_or_object(cfg: Config, kind: str, registry: Registry[Any], protocol: type) -> Any:
+    """A registry name (or import path) is built; an object already implementing ``protocol`` is used as is."""
+    name = getattr(cfg, kind).name
     if isinstance(name, str):
-        return _create(infillers, "infiller", cfg)
-    if isinstance(name, Infiller):
+        return _create(registry, kind, cfg)
+    if isinstance(name, protocol):
         return name
-    raise ConfigError(f"infiller must be a name or an Infiller, got {type(name).__name__}")
+    raise ConfigError(f"{kind} must be a name or a {protocol.__name__}, got {type(name).__name__}")
+
+
+def build_infiller(cfg: Config) -> Infiller:
+    return _named_or_object(cfg, "infiller", infillers, Infiller)
 
 
 def build_scorer(cfg: Config) -> Scorer:
-    name = cfg.scorer.name
-    if isinstance(name, str):
-        return _create(scorers, "scorer", cfg)
-    if isinstance(name, Scorer):
-        return name
-    raise ConfigError(f"scorer must be a name or a Scorer, got {type(name).__name__}")
+    return _named_or_object(cfg, "scorer", scorers, Scorer)
 
 
 def build_search(cfg: Config) -> Callable[..., Any]:

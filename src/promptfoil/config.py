@@ -88,7 +88,8 @@ class Endpoint:
 
 @dataclass(frozen=True)
 class Search:
-    """How the search walks: algorithm, unit size, goal (threshold, direction) and seed."""
+    """How the search walks: algorithm, unit size, goal (threshold, direction) and seed, and
+    what is done with a contrast once found (minimise, confirm, look for more)."""
 
     algorithm: str = DEFAULT_ALGORITHM
     split_k: int = DEFAULT_SPLIT_K
@@ -100,9 +101,16 @@ class Search:
     max_iters: int = 100
     order: Any = "none"  # "none", "prompt-shift" or a Prioritizer
     prefetch: bool = True  # infill the next target batch while the target answers this one
+    minimize: bool = True  # undo edits of a found contrast while it still reaches δ (budget permitting)
+    confirm: int = 0  # re-ask a stochastic target K times: the contrast must hold in most re-samples
+    contrasts: int = 1  # up to N contrasts that edit disjoint units
 
     def __post_init__(self) -> None:
         _whole("split_k", self.split_k, 1)
+        _whole("confirm", self.confirm, 0)
+        _whole("contrasts", self.contrasts, 1)
+        if not isinstance(self.minimize, bool):
+            raise ConfigError(f"minimize must be true or false (got {self.minimize!r})")
         _whole("fills_per_mask", self.fills_per_mask, 1)
         _whole("max_iters", self.max_iters, 1)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from rapidfuzz.distance import Levenshtein
@@ -13,12 +14,13 @@ from .config import Config
 from .contracts import CheckedInfiller, CheckedScorer
 from .errors import ConfigError
 from .prompt_checks import check_spans, check_text, span_list
-from .search import SearchContext
+from .search import Node, SearchContext
 from .search.goal import Goal
+from .search.refine import Passes, Refined, refine
 from .search.space import PromptSpace
 from .segment import count_words, segment, words
 from .targets.query import QueryStage
-from .types import Calls, Direction, Explanation
+from .types import Calls, Contrast, Direction, Explanation
 
 MAX_PROMPT_CHARS = 200_000
 
@@ -126,31 +128,43 @@ class Explainer:
         queries = QueryStage(self.target, self.cache, self.config.budget)
         y0 = queries.original(prompt).text
         s = self.config.search
+        passes = Passes(minimize=s.minimize, contrasts=s.contrasts, confirm=s.confirm)
+        held = self._hold_for_confirm(queries, passes)
         ctx = SearchContext(
             space, prompt, y0, CheckedInfiller(self.infiller), queries, CheckedScorer(self.scorer), self.goal, s.seed,
             fills_per_mask=s.fills_per_mask, progress=progress, prioritizer=self.prioritizer,
             prefetch=s.prefetch,
         )
         result = self.search(ctx)
-        best = result.best
+        if held:  # the search is done: the calls kept for --confirm are free to use
+            queries.meter.budget = queries.budget
+            result.stop_reason = result.stop_reason.replace(
+                f"call budget of {queries.budget.calls - held} spent",
+                f"call budget of {queries.budget.calls} spent ({held} kept for --confirm)",
+            )
+        out = refine(ctx, self.search, result, passes)
+        best = out.best
         calls = Calls(
             target=queries.paid,
             original=queries.original_paid,
             infiller=ctx.counters.infiller,
             scorer=ctx.counters.scorer,
             cache_hits=queries.cache_hits,
+            minimize=out.minimize_calls,
+            confirm=out.confirm_calls,
         )
+        first = self._contrast(space, prompt, best, out) if best is not None else None
         return Explanation(
-            found=result.found,
+            found=out.found,
             prompt=prompt,
             response=y0,
-            contrast_prompt=best.candidate.text if best else None,
-            contrast_response=best.response if best else None,
-            score=best.score if best else None,
+            contrast_prompt=first.prompt if first else None,
+            contrast_response=first.response if first else None,
+            score=first.score if first else None,
             threshold=self.threshold,
             direction=self.direction,
-            edits=space.edits(best.candidate) if best else (),
-            edit_distance=edit_distance(prompt, best.candidate.text) if best else None,
+            edits=first.edits if first else (),
+            edit_distance=first.edit_distance if first else None,
             calls=calls,
             budget=self.budget,
             algorithm=self.algorithm,
@@ -161,7 +175,39 @@ class Explainer:
             target=getattr(self.target, "name", "target"),
             infiller=getattr(self.infiller, "name", "infiller"),
             scorer=getattr(self.scorer, "name", "scorer"),
-            stop_reason=result.stop_reason,
+            stop_reason=out.stop_reason,
+            contrasts=tuple(self._contrast(space, prompt, n, out) for n in out.contrasts),
+            minimized_from=self._contrast(space, prompt, out.before, out) if out.before is not None else None,
+            stability=out.stability.get(id(best)) if best is not None else None,
+            noise_band=out.noise,
+            notes=tuple(out.notes),
+        )
+
+    @staticmethod
+    def _hold_for_confirm(queries: QueryStage, passes: Passes) -> int:
+        """Calls kept out of the search's budget so that ``--confirm`` can re-ask the original
+        and each contrast ``K`` times; 0 when nothing is to be confirmed or the budget is open."""
+        calls = queries.budget.calls
+        if not passes.confirm or calls is None or not queries.stochastic:
+            return 0
+        held = passes.confirm * (1 + passes.contrasts)
+        if calls - held < 1:
+            raise ConfigError(
+                f"--confirm {passes.confirm} with {passes.contrasts} contrast(s) keeps {held} calls for "
+                f"re-asking; the budget of {calls} leaves none for the search: raise --budget"
+            )
+        queries.meter.budget = replace(queries.budget, calls=calls - held)
+        return held
+
+    @staticmethod
+    def _contrast(space: PromptSpace, prompt: str, node: Node, out: Refined) -> Contrast:
+        return Contrast(
+            prompt=node.candidate.text,
+            response=node.response,
+            score=node.score,
+            edits=space.edits(node.candidate),
+            edit_distance=edit_distance(prompt, node.candidate.text),
+            stability=out.stability.get(id(node)),
         )
 
 

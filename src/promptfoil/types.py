@@ -107,8 +107,10 @@ class TraceEntry:
 class Calls:
     """Model calls of one explanation, per kind.
 
-    ``target`` counts budgeted queries of perturbed prompts; ``original`` the query of the
-    input prompt (0 when it came from the cache); ``cache_hits`` responses served free.
+    ``target`` counts every budgeted query (perturbed prompts and re-samples); of those,
+    ``minimize`` were spent undoing edits and ``confirm`` re-asking prompts of a stochastic
+    target. ``original`` is the query of the input prompt (0 when it came from the cache);
+    ``cache_hits`` responses served free.
     """
 
     target: int = 0
@@ -116,6 +118,28 @@ class Calls:
     infiller: int = 0
     scorer: int = 0
     cache_hits: int = 0
+    minimize: int = 0
+    confirm: int = 0
+
+
+@dataclass(frozen=True)
+class Contrast:
+    """One contrastive prompt with its response, score and edits of the original prompt.
+
+    ``stability`` is the share of the target's re-samples of ``prompt`` that still reach δ
+    (None when it was not re-asked: a greedy target, or ``--confirm`` off).
+    """
+
+    prompt: str
+    response: str | None
+    score: float | None
+    edits: tuple[Edit, ...]
+    edit_distance: float | None
+    stability: float | None = None
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Contrast:
+        return cls(**{**d, "edits": tuple(Edit(**e) for e in d.get("edits") or ())})
 
 
 @dataclass(frozen=True)
@@ -143,6 +167,15 @@ class Explanation:
     infiller: str = ""
     scorer: str = ""
     stop_reason: str = ""
+    #: Every contrast kept, ranked by edits then score; the first is the one above.
+    contrasts: tuple[Contrast, ...] = ()
+    #: The first contrast as the search found it, before edits were undone (None: not minimised).
+    minimized_from: Contrast | None = None
+    #: ``--confirm``: share of re-samples of the contrast that reach δ, and the noise band
+    #: (the score furthest in the contrast direction of ``y0`` against its own re-samples).
+    stability: float | None = None
+    noise_band: float | None = None
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Explanation:
@@ -152,6 +185,9 @@ class Explanation:
         kw = {k: v for k, v in d.items() if k in names}
         kw["edits"] = tuple(Edit(**e) for e in d.get("edits") or ())
         kw["calls"] = Calls(**(d.get("calls") or {}))
+        kw["contrasts"] = tuple(Contrast.from_dict(c) for c in d.get("contrasts") or ())
+        kw["minimized_from"] = Contrast.from_dict(d["minimized_from"]) if d.get("minimized_from") else None
+        kw["notes"] = tuple(d.get("notes") or ())
         kw["trace"] = tuple(
             TraceEntry(**{**t, "edits": tuple(Edit(**e) for e in t.get("edits") or ())}) for t in d.get("trace") or ()
         )
@@ -164,7 +200,14 @@ class Explanation:
         d["trace"] = [
             {**asdict(t), "edits": [asdict(e) for e in t.edits]} for t in self.trace
         ]
+        d["contrasts"] = [_contrast_dict(c) for c in self.contrasts]
+        d["minimized_from"] = _contrast_dict(self.minimized_from) if self.minimized_from else None
+        d["notes"] = list(self.notes)
         return d
+
+
+def _contrast_dict(c: Contrast) -> dict[str, Any]:
+    return {**asdict(c), "edits": [asdict(e) for e in c.edits]}
 
 
 #: Field names of a result record: the explanation's own plus what a dataset run adds.

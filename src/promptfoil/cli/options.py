@@ -126,6 +126,9 @@ def add_explainer_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup
     s.add_argument("--threshold", type=float, help="score a contrast must reach (default: the scorer's measured default for the direction)")
     s.add_argument("--direction", choices=DIRECTIONS, help="which way is contrastive (default: the scorer's); another direction than the scorer's needs --threshold")
     s.add_argument("--seed", type=int, default=0, help="drives every random choice (default: %(default)s)")
+    s.add_argument("--minimize", action=argparse.BooleanOptionalAction, default=True, help="after a contrast is found, undo the edits it does not need (one at a time, then smaller subsets), paid from the same budget (default: on)")
+    s.add_argument("--confirm", type=int, default=0, metavar="K", help="for a stochastic target (temperature > 0): re-ask the original and each contrast K times; found only when the contrast holds in a majority of re-samples and beyond the noise band; costs nothing with a greedy target (default: off)")
+    s.add_argument("--contrasts", type=int, default=1, metavar="N", help="return up to N contrasts that edit disjoint units, ranked by edits then score (default: %(default)s)")
     s.add_argument("--order", choices=PRIORITIZERS, default="none", help="which candidates of a batch to query first: 'prompt-shift' asks first those whose prompt moved furthest in meaning (MiniLM), which saves calls (default: %(default)s)")
     b = p.add_argument_group("budget (every limit is per explanation)")
     b.add_argument("--budget", type=parse_budget, default=DEFAULT_BUDGET, help="most target queries of perturbed prompts; cache hits are free; 'none' = unlimited for cell (default: %(default)s)")
@@ -183,6 +186,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         search=Search(
             algorithm=args.algorithm, split_k=args.split_k, threshold=args.threshold,
             direction=args.direction, seed=args.seed, order=args.order,
+            minimize=args.minimize, confirm=args.confirm, contrasts=args.contrasts,
         ),
         budget=Budget(calls=args.budget, tokens=args.token_budget, seconds=args.time_budget),
         max_tokens=args.max_tokens,

@@ -7,7 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..types import Edit, Explanation
+from ..types import Contrast, Edit, Explanation
 from .diff import response_diff
 
 PALETTE = ("bold magenta", "bold cyan", "bold yellow", "bold green", "bold red", "bold blue")
@@ -23,11 +23,12 @@ def contrast_spans(edits: tuple[Edit, ...]) -> list[tuple[int, int]]:
     return spans
 
 
-def coloured_prompts(ex: Explanation) -> tuple[Text, Text]:
-    """The original and contrast prompts with edit ``i`` in colour ``i`` in both."""
-    edits = tuple(sorted(ex.edits, key=lambda e: e.start))
+def coloured_prompts(ex: Explanation, other: Contrast | None = None) -> tuple[Text, Text]:
+    """The original and contrast prompts with edit ``i`` in colour ``i`` in both
+    (``other``: one of the further contrasts instead of the first)."""
+    edits = tuple(sorted((other.edits if other else ex.edits), key=lambda e: e.start))
     original = Text(ex.prompt)
-    contrast = Text(ex.contrast_prompt or "")
+    contrast = Text((other.prompt if other else ex.contrast_prompt) or "")
     for i, (e, (s, t)) in enumerate(zip(edits, contrast_spans(edits))):
         style = PALETTE[i % len(PALETTE)]
         original.stylize(style + " underline", e.start, e.end)
@@ -69,13 +70,35 @@ def render(ex: Explanation, console: Console | None = None) -> None:
         "edits",
         f"{len(ex.edits)}  (edit distance {ex.edit_distance:.2f})" if ex.edit_distance is not None else "0",
     )
+    if ex.minimized_from is not None:
+        before = ex.minimized_from
+        table.add_row("minimised", f"from {len(before.edits)} edit(s) (score {_num(before.score)}): {before.prompt}")
+    if ex.stability is not None or ex.noise_band is not None:
+        table.add_row("stability", f"held in {_pct(ex.stability)} of re-samples; noise band {_num(ex.noise_band)}")
     c = ex.calls
     budget = "unlimited" if ex.budget is None else str(ex.budget)
+    extra = "".join(f", {k} {v}" for k, v in (("of which minimize", c.minimize), ("of which confirm", c.confirm)) if v)
     table.add_row(
         "calls",
-        f"target {c.target}/{budget} + original {c.original}, cache hits {c.cache_hits}, "
+        f"target {c.target}/{budget}{extra} + original {c.original}, cache hits {c.cache_hits}, "
         f"infiller {c.infiller}, scorer {c.scorer}",
     )
     table.add_row("search", f"{ex.algorithm}, split_k={ex.split_k}, seed={ex.seed}, {ex.seconds:.1f}s"
                   + (f" — {ex.stop_reason}" if ex.stop_reason and not ex.found else ""))
+    for note in ex.notes:
+        table.add_row("note", Text(note, style="dim"))
     console.print(Group(table))
+    for i, other in enumerate(ex.contrasts[1:], 2):
+        _, prompt = coloured_prompts(ex, other)
+        stab = "" if other.stability is None else f", held in {_pct(other.stability)} of re-samples"
+        title = f"contrast {i} of {len(ex.contrasts)}: {len(other.edits)} edit(s), score {_num(other.score)}{stab}"
+        console.print(Panel(Group(prompt, Text(other.response or "", style="green")), title=title,
+                            title_align="left", border_style="green"))
+
+
+def _num(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.0%}"

@@ -7,6 +7,7 @@ algorithms in ``cell.py`` and ``cell_budget.py`` read like their pseudocode.
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -93,6 +94,10 @@ class SearchContext:
         self.counters = Counters()
         self.root = Node(space.candidate({}), tuple(range(space.n_units)))
         self._seen: set[str] = {x0}  # prompts queried or pending: never asked twice
+        self._dropped: set[str] = set()  # skipped fills already in the trace
+        self._by_text: dict[str, Node] = {}
+        self._local = threading.local()  # a prefetching worker's trace entries wait here
+        self.banned: frozenset[int] = frozenset()
         self._fills: dict[tuple[str, int, int], list[str]] = {}
         self.scored: list[Node] = []
         self.step = 0
@@ -100,6 +105,14 @@ class SearchContext:
     # -- infill ----------------------------------------------------------------------
     def fill(self, requests: Sequence[FillRequest]) -> list[Node]:
         """New, distinct, not-yet-seen candidates; one infiller batch for all masks."""
+        return [n for nodes in self.fill_each(requests) for n in nodes]
+
+    def fill_each(self, requests: Sequence[FillRequest]) -> list[list[Node]]:
+        """:meth:`fill`, with the new candidates of each request apart (empty: none left).
+
+        Fills that change nothing (the masked words again) or that give a prompt already
+        queried are dropped, and recorded in the trace as "skipped" with the reason.
+        """
         keys = []
         todo: list[InfillRequest] = []
         for r in requests:
@@ -113,22 +126,49 @@ class SearchContext:
             self.counters.infiller += len(todo)
             for req, fills in zip(todo, self.infiller.infill(todo)):
                 self._fills[(req.text, req.start, req.end)] = list(fills)
-        out: list[Node] = []
+        out: list[list[Node]] = []
         for r, key in zip(requests, keys):
-            taken = 0
+            taken: list[Node] = []
+            old = key[0][key[1] : key[2]]
             for new in self._fills[key]:
-                if taken >= r.count:
+                if len(taken) >= r.count:
                     break
                 reps = dict(r.node.candidate.replacements)
                 reps[r.unit] = new
                 cand = self.space.candidate(reps)
+                free = tuple(u for u in r.node.free if u != r.unit)
                 if cand.text in self._seen:
+                    if cand.text not in self._dropped:
+                        self._dropped.add(cand.text)
+                        why = (f"no-op: the fill repeats the masked words {old!r}" if new.strip() == old.strip()
+                               else "duplicate of a prompt already queried or pending")
+                        self._note(Node(cand, free, parent=r.node.trace_index), "fill", "skipped", "none", why)
                     continue
                 self._seen.add(cand.text)
-                free = tuple(u for u in r.node.free if u != r.unit)
-                out.append(Node(cand, free, parent=r.node.trace_index))
-                taken += 1
+                taken.append(Node(cand, free, parent=r.node.trace_index))
+            out.append(taken)
         return out
+
+    def variant(self, node: Node, keep: frozenset[int]) -> Node:
+        """``node`` with only the edits of units ``keep`` (the scored node when known)."""
+        reps = {u: v for u, v in node.candidate.replacements if u in keep}
+        cand = self.space.candidate(reps)
+        known = self._by_text.get(cand.text)
+        if known is not None:
+            return known
+        self._seen.add(cand.text)
+        free = tuple(u for u in self.root.free if u not in reps)
+        return Node(cand, free, parent=node.trace_index)
+
+    # -- which units the search may edit ---------------------------------------------
+    def restrict(self, banned: frozenset[int]) -> None:
+        """Search again without units ``banned`` (a new root; what was scored is kept)."""
+        self.banned = frozenset(banned)
+        self.root = Node(self.space.candidate({}), tuple(u for u in range(self.space.n_units) if u not in self.banned))
+
+    def usable(self, node: Node) -> bool:
+        """The node edits no banned unit."""
+        return not (node.candidate.units & self.banned)
 
     # -- query and score -------------------------------------------------------------
     def evaluate(self, nodes: Sequence[Node], stage: str, stop_early: bool = True) -> list[Node]:
@@ -153,7 +193,7 @@ class SearchContext:
             if stop_early and hit:
                 break
         for n in pending[i:]:
-            self._record(n, stage, "skipped", "none")  # a contrast was found first
+            self._record(n, stage, "skipped", "none", "not asked: a contrast was found first")
         return done
 
     def stream(self, requests: Sequence[FillRequest], stage: str) -> tuple[list[Node], int]:
@@ -170,11 +210,11 @@ class SearchContext:
         ready: list[Node] = []
         done: list[Node] = []
         proposed = 0
-        ahead: Future[list[Node]] | None = None
+        ahead: Future[tuple[list[Node], list[tuple]]] | None = None
         with ThreadPoolExecutor(max_workers=1) as pool:
             while True:
                 while len(ready) < self.chunk and (todo or ahead is not None):
-                    new = ahead.result() if ahead is not None else self.fill(_take(todo, self.chunk - len(ready)))
+                    new = self._landed(ahead) if ahead is not None else self.fill(_take(todo, self.chunk - len(ready)))
                     ahead = None
                     proposed += len(new)
                     ready += new
@@ -182,18 +222,42 @@ class SearchContext:
                     break
                 part, ready = ready[: self.chunk], ready[self.chunk :]
                 if self.prefetch and todo and len(ready) < self.chunk:
-                    ahead = pool.submit(self.fill, _take(todo, self.chunk - len(ready)))
+                    ahead = pool.submit(self._fill_ahead, _take(todo, self.chunk - len(ready)))
                 got, hit = self._batch(part, stage)
                 done += got
                 if hit or self.queries.exhausted:
                     break
             if ahead is not None:
-                new = ahead.result()
+                new = self._landed(ahead)
                 proposed += len(new)
                 ready += new
         for n in ready:
-            self._record(n, stage, "skipped", "none")
+            self._record(n, stage, "skipped", "none", "not asked: a contrast was found first (prefetched)")
         return done, proposed
+
+    def _fill_ahead(self, requests: list[FillRequest]) -> tuple[list[Node], list[tuple]]:
+        """:meth:`fill` in the prefetching worker; its trace entries are handed back."""
+        self._local.notes = []
+        try:
+            return self.fill(requests), self._local.notes
+        finally:
+            self._local.notes = None
+
+    def _landed(self, ahead: Future[tuple[list[Node], list[tuple]]]) -> list[Node]:
+        """The prefetched candidates, their trace entries written now (in the main thread, so
+        the trace has the order it has without prefetching)."""
+        nodes, notes = ahead.result()
+        for args in notes:
+            self._record(*args)
+        return nodes
+
+    def _note(self, *args: object) -> None:
+        """Write a trace entry, or keep it for the main thread when a worker fills."""
+        notes = getattr(self._local, "notes", None)
+        if notes is None:
+            self._record(*args)  # type: ignore[arg-type]
+        else:
+            notes.append(args)
 
     def _batch(self, part: Sequence[Node], stage: str) -> tuple[list[Node], bool]:
         """Query and score one target batch; the scored nodes and whether one reached δ."""
@@ -211,6 +275,7 @@ class SearchContext:
                 self._record(n, stage, "scored", r.paid_by)
                 done.append(n)
                 self.scored.append(n)
+                self._by_text[n.candidate.text] = n
         if self.progress is not None:
             self.progress(self.queries.paid)
         return done, any(self.goal.reached(n.score or 0.0) for n in done)
@@ -232,17 +297,30 @@ class SearchContext:
             )
         )
 
+    def record_sample(self, prompt: str, edits_of: Node, stage: str, paid_by: str, response: str | None,
+                      score: float | None, reason: str) -> None:
+        """A re-sample of a prompt already in the trace (``--confirm``)."""
+        self.trace.append(
+            TraceEntry(self.step, stage, prompt, self.space.edits(edits_of.candidate),
+                       "scored" if response is not None else "over-budget", paid_by,  # type: ignore[arg-type]
+                       response, score, edits_of.trace_index, reason)
+        )
+
     # -- results ---------------------------------------------------------------------
     def best(self, nodes: Sequence[Node] | None = None) -> Node | None:
-        pool = [n for n in (self.scored if nodes is None else nodes) if n.scored]
+        pool = [n for n in (self.scored if nodes is None else nodes) if n.scored and self.usable(n)]
         return max(pool, key=lambda n: n.objective or 0.0, default=None)
 
+    def hits(self) -> list[Node]:
+        """Candidates reaching δ (and editing no banned unit), best first: fewest edits
+        (Problem (1)), then best score, then the first found."""
+        hits = [n for n in self.scored if self.goal.reached(n.score or 0.0) and self.usable(n)]
+        return sorted(hits, key=lambda n: (n.candidate.n_edits, -(n.objective or 0.0), n.trace_index or 0))
+
     def winner(self) -> Node | None:
-        """Among candidates reaching δ: fewest edits first (Problem (1)), then best score."""
-        hits = [n for n in self.scored if self.goal.reached(n.score or 0.0)]
-        if not hits:
-            return None
-        return min(hits, key=lambda n: (n.candidate.n_edits, -(n.objective or 0.0), n.trace_index or 0))
+        """The best candidate reaching δ, if any (see :meth:`hits`)."""
+        hits = self.hits()
+        return hits[0] if hits else None
 
     def finish(self, reason: str) -> SearchResult:
         win = self.winner()

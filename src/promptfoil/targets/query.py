@@ -8,6 +8,7 @@ the answers that did arrive, so they are never asked again.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 
 from ..errors import PromptfoilError
@@ -53,6 +54,16 @@ class QueryStage:
     @property
     def stop_reason(self) -> str:
         return self.meter.spent() or ""
+
+    @property
+    def stochastic(self) -> bool:
+        """The target may answer one prompt differently when asked again: it says so
+        (``deterministic = False``), samples (temperature > 0), or is not cacheable."""
+        flag = getattr(self.target, "deterministic", None)
+        if isinstance(flag, bool):
+            return not flag
+        temp = (self.target.settings or {}).get("temperature", getattr(self.target, "temperature", 0))
+        return bool(isinstance(temp, (int, float)) and temp > 0) or not self.target.cacheable
 
     # -- plumbing ----------------------------------------------------------------------
     def _store(self, pairs: dict[str, Reply]) -> None:
@@ -132,3 +143,30 @@ class QueryStage:
                 results[i] = (QueryResult(None, "none", skipped=r.skipped) if r.skipped
                               else QueryResult(r.text, "budget", r.truncated))
         return [r for r in results if r is not None]
+
+    def resample(self, prompt: str, k: int) -> list[QueryResult]:
+        """``k`` fresh answers to ``prompt``: memo and cache bypassed, each paid from the budget
+        (fewer when it runs out) and never stored. A target with an integer ``seed`` is asked
+        through copies seeded ``seed + 1 .. seed + k``, so a seeded sampler varies and the
+        whole explanation stays reproducible."""
+        n = k if self.meter.remaining_calls is None else min(k, self.meter.remaining_calls)
+        if self.exhausted:
+            n = 0
+        seed = getattr(self.target, "seed", None)
+        out: list[QueryResult] = []
+        for i in range(1, n + 1):
+            target = self.target
+            if isinstance(seed, int) and not isinstance(seed, bool):
+                target = copy.copy(self.target)
+                target.seed = seed + i  # type: ignore[attr-defined]
+            name = getattr(self.target, "name", "target")
+            try:
+                reply = as_reply(target.generate([prompt])[0], name)
+            except PromptfoilError:
+                raise
+            except Exception as exc:  # a user's function or a backend failing: say which
+                raise PromptfoilError(f"target '{name}' failed: {type(exc).__name__}: {exc}") from exc
+            self.meter.calls += 1
+            self.meter.tokens += reply.tokens
+            out.append(QueryResult(reply.text, "budget", reply.truncated))
+        return out + [QueryResult(None, "none")] * (k - n)
