@@ -108,8 +108,9 @@ class TimedInfiller:
 class TimedScorer:
     """Wraps a scorer; counts items scored and seconds spent.
 
-    :meth:`reset` also empties the inner scorer's embedding memo (when it has one), so the
-    tool that runs second on a prompt does not get the first one's embeddings for free.
+    :meth:`reset` also empties the inner scorer's embedding memo (its own or its shared
+    embedder's), so the tool that runs second on a prompt does not get the first one's
+    embeddings for free.
     """
 
     def __init__(self, inner: Scorer) -> None:
@@ -123,9 +124,10 @@ class TimedScorer:
     def reset(self) -> None:
         self.items = 0
         self.seconds = 0.0
-        memo = getattr(self.inner, "_memo", None)
-        if isinstance(memo, dict):
-            memo.clear()
+        for owner in (self.inner, getattr(self.inner, "embedder", None)):  # the scorer's or its embedder's
+            memo = getattr(owner, "_memo", None)
+            if isinstance(memo, dict):
+                memo.clear()
 
     def score(self, items: Sequence[ScoreItem]) -> list[float]:
         self.items += len(items)

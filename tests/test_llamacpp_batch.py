@@ -89,3 +89,12 @@ def test_infiller_prefix_reuse_changes_no_fill():
     shared = LMInfiller().infill(requests)  # one decoder: each prefix re-reads only what is new
     alone = [LMInfiller().infill([r])[0] for r in requests]  # a fresh decoder per mask
     assert shared == alone and all(shared)
+
+
+def test_infiller_lanes_fill_masks_side_by_side_with_the_same_fills():
+    rows = shipped_set("mic-style")[30:32]
+    requests = [InfillRequest(r["prompt"], u.start, u.end, 4)
+                for r in rows for u in segment(r["prompt"], 1, []) if u.editable][::2][:5]
+    one, two = LMInfiller(lanes=1), LMInfiller(lanes=2)
+    assert two.infill(requests) == one.infill(requests)
+    assert len(two._more) == 1  # a second llama.cpp context did part of the work

@@ -5,7 +5,6 @@ mode), shared by everything in the process, and the one chat-completion call tha
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -17,20 +16,9 @@ from .chat import ChatReply, ChatRequest, read_reply
 from .embedded import require, smollm2_gguf
 from .identity import file_identity
 from .llamacpp_batch import BatchGenerator, ChatTemplate
+from .threads import default_threads
 
 _LOCK = threading.Lock()  # a llama.cpp context answers one request at a time
-
-
-def default_threads() -> int:
-    """llama.cpp threads: ``$PROMPTFOIL_THREADS`` when set, else the cores (at most 8).
-
-    On a machine whose cores other processes keep busy, llama.cpp's waiting threads compete
-    with those that work; one thread per context is then much faster (measured here).
-    """
-    env = os.environ.get("PROMPTFOIL_THREADS", "").strip()
-    if env.isdigit() and int(env) > 0:
-        return int(env)
-    return max(1, min(8, os.cpu_count() or 1))
 
 
 @lru_cache(maxsize=8)

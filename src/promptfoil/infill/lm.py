@@ -12,8 +12,11 @@ left, broke, cheated). The left context is decoded once and every continuation o
 
 from __future__ import annotations
 
+import os
+import threading
 import unicodedata
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -86,8 +89,10 @@ class LMInfiller:
         pool: int = 20,
         proposals: int = 8,
         n_ctx: int = 2048,
+        lanes: int | None = None,
     ) -> None:
-        for opt, value in (("top_k", top_k), ("pool", pool), ("proposals", proposals), ("n_ctx", n_ctx)):
+        for opt, value in (("top_k", top_k), ("pool", pool), ("proposals", proposals), ("n_ctx", n_ctx),
+                           ("lanes", 1 if lanes is None else lanes)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigError(f"infiller 'lm' option {opt} must be a whole number of at least 1 (got {value!r})")
         self.model_path = str(model_path or smollm2_gguf())
@@ -99,6 +104,10 @@ class LMInfiller:
         self._lm: Any = None
         self._dec: BranchDecoder | None = None
         self._header: list[int] | None = None
+        self.lanes = lanes  # masks filled at once, each in its own llama.cpp context (None: cores / threads)
+        self._more: list[BranchDecoder] = []  # the other lanes' decoders
+        self._local = threading.local()
+        self._lock = threading.Lock()
 
     # -- llama.cpp plumbing -------------------------------------------------------------
     @property
@@ -110,6 +119,10 @@ class LMInfiller:
 
     @property
     def dec(self) -> BranchDecoder:
+        """This lane's decoder (the first lane's outside :meth:`infill`'s threads)."""
+        own = getattr(self._local, "dec", None)
+        if own is not None:
+            return own
         if self._dec is None:
             self._dec = BranchDecoder(self.lm, n_ctx=self.n_ctx)
         return self._dec
@@ -233,10 +246,42 @@ class LMInfiller:
         order = sorted(range(len(candidates)), key=lambda i: -scores[i])
         return [candidates[i] for i in order[: req.n]]
 
+    def _lanes(self) -> int:
+        if self.lanes is not None:
+            return self.lanes
+        threads = int(getattr(self.lm.context_params, "n_threads", 1) or 1)
+        return max(1, (os.cpu_count() or 1) // threads)
+
     def infill(self, requests: Sequence[InfillRequest]) -> list[list[str]]:
-        return [self._fill_one(r) for r in requests]
+        """Fills per request, in order. With several lanes (cores left idle by llama.cpp's
+        threads), masks are filled side by side, one llama.cpp context per lane; a mask's
+        fills do not depend on its lane (nor on the masks before it)."""
+        lanes = min(self._lanes(), len(requests))
+        if lanes <= 1:
+            return [self._fill_one(r) for r in requests]
+        with self._lock:
+            _ = self.header, self.dec  # built once, before the threads
+            while len(self._more) < lanes - 1:
+                self._more.append(BranchDecoder(self.lm, n_ctx=self.n_ctx))
+            decoders = [self.dec, *self._more[: lanes - 1]]
+            out: list[list[str]] = [[] for _ in requests]
+
+            def lane(i: int) -> None:
+                self._local.dec = decoders[i]
+                try:
+                    for j in range(i, len(requests), lanes):
+                        out[j] = self._fill_one(requests[j])
+                finally:
+                    self._local.dec = None
+
+            with ThreadPoolExecutor(max_workers=lanes) as pool:
+                list(pool.map(lane, range(lanes)))
+            return out
 
 
 @infillers.register("lm", "local GGUF LM proposes fills, ranked by whole-sentence likelihood (offline)")
-def _make_lm(model: str | None = None, top_k: int = 40, pool: int = 20, proposals: int = 8, n_ctx: int = 2048) -> LMInfiller:
-    return LMInfiller(model, top_k, pool, proposals, n_ctx)
+def _make_lm(
+    model: str | None = None, top_k: int = 40, pool: int = 20, proposals: int = 8, n_ctx: int = 2048,
+    lanes: int | None = None,
+) -> LMInfiller:
+    return LMInfiller(model, top_k, pool, proposals, n_ctx, lanes)
