@@ -122,3 +122,12 @@ def test_prefetch_infills_the_next_batch_while_the_target_works():
         seconds[prefetch] = time.perf_counter() - t
     # 4 batches: one by one, infill then target (8 waits); overlapped, about 5 waits
     assert seconds[True] < 0.85 * seconds[False], seconds
+
+
+def test_nothing_is_prefetched_that_the_budget_cannot_pay_for():
+    masks = {}
+    for prefetch in (True, False):
+        infiller = GappyInfiller()
+        explainer(Batched(4), infiller, algorithm="cell", budget=8, threshold=1.0, prefetch=prefetch).explain(PROMPT)
+        masks[prefetch] = len(infiller.requests)
+    assert masks[True] == masks[False]

@@ -13,7 +13,8 @@ pytest.importorskip("llama_cpp")
 
 from promptfoil.backends.chat import ChatRequest  # noqa: E402
 from promptfoil.backends.llamacpp import LocalChat, load_llama  # noqa: E402
-from promptfoil.backends.llamacpp_batch import BatchGenerator, ChatTemplate  # noqa: E402
+from promptfoil.backends.llamacpp_batch import BatchGenerator  # noqa: E402
+from promptfoil.backends.llamacpp_template import ChatTemplate  # noqa: E402
 from promptfoil.datasets import shipped_set  # noqa: E402
 from promptfoil.infill.base import InfillRequest  # noqa: E402
 from promptfoil.infill.lm import LMInfiller  # noqa: E402

@@ -85,3 +85,13 @@ class SeqContext:
 
     def clear(self) -> None:
         self._ctx.kv_cache_clear()
+
+
+def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    """How many leading tokens ``a`` and ``b`` share."""
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n

@@ -15,7 +15,8 @@ from ..errors import PromptfoilError, PromptTooLong
 from .chat import ChatReply, ChatRequest, read_reply
 from .embedded import require, smollm2_gguf
 from .identity import file_identity
-from .llamacpp_batch import BatchGenerator, ChatTemplate
+from .llamacpp_batch import BatchGenerator
+from .llamacpp_template import ChatTemplate
 from .threads import default_threads
 
 _LOCK = threading.Lock()  # a llama.cpp context answers one request at a time

@@ -2,13 +2,15 @@
 
 The prompts of a batch differ only after a common prefix (the chat template, the system
 prompt and the words before the first edit). That prefix is decoded once into sequence 0
-and shared with every prompt's sequence; each prompt then decodes only its own suffix, and
-all sequences take their next token in the same model pass. Sequence 0 is kept between
-calls, so the next batch re-reads only what its prefix does not share with the last one.
+and copied to every prompt's sequence; each prompt then decodes only its own suffix, and
+all sequences take their next token in the same model pass. What the sequences hold is
+kept between calls, so the next batch re-reads only what it does not share with the last.
 
 Answers are those of llama-cpp-python's ``create_chat_completion`` with greedy settings
-(the same prompt tokens, end-of-generation tokens, stop string and ``max_tokens`` rule);
-a slow test compares the two on the embedded model.
+(the same prompt tokens, end-of-generation tokens, stop string and ``max_tokens`` rule),
+to the last bit: each sequence has its own KV buffer (see ``llama_seqs``) and reads the end
+of its prompt in one piece (:data:`MIN_TAIL`). Slow tests compare the two on the embedded
+model.
 """
 
 from __future__ import annotations
@@ -20,15 +22,8 @@ from typing import Any
 import numpy as np
 
 from .embedded import require
-from .llama_seqs import Entry, SeqContext
-
-
-@dataclass(frozen=True)
-class ChatPrompt:
-    """A rendered chat prompt: its tokens and the stop string of the chat format."""
-
-    tokens: list[int]
-    stop: bytes
+from .llama_seqs import Entry, SeqContext, common_prefix
+from .llamacpp_template import ChatPrompt
 
 
 @dataclass(frozen=True)
@@ -46,55 +41,13 @@ class Generated:
 MIN_TAIL = 2
 
 
-def _token_text(llama: Any, token: int) -> str:
-    return llama._model.token_get_text(token) if token != -1 else ""
-
-
-class ChatTemplate:
-    """The model's own chat template (GGUF metadata), rendered as llama-cpp-python does.
-
-    Only models whose chat format is their Jinja template qualify (:meth:`of` returns None
-    otherwise, and the caller answers one prompt at a time through ``create_chat_completion``).
-    """
-
-    def __init__(self, llama: Any, template: str) -> None:
-        fmt = require("llama_cpp", "llama.cpp chat", "llama-cpp-python", "local").llama_chat_format
-        eos = _token_text(llama, llama.token_eos())
-        self._formatter = fmt.Jinja2ChatFormatter(template, eos, _token_text(llama, llama.token_bos()))
-        self._llama = llama
-
-    @classmethod
-    def of(cls, llama: Any) -> ChatTemplate | None:
-        name = getattr(llama, "chat_format", None) or ""
-        if getattr(llama, "chat_handler", None) is not None or not name.startswith("chat_template."):
-            return None
-        key = "tokenizer.chat_template" + ("" if name == "chat_template.default" else "." + name[14:])
-        template = llama.metadata.get(key)
-        return cls(llama, template) if template else None
-
-    def render(self, messages: list[dict[str, str]]) -> ChatPrompt:
-        out = self._formatter(messages=messages)
-        tokens = self._llama.tokenize(out.prompt.encode("utf-8"), add_bos=not out.added_special, special=True)
-        stop = out.stop[0] if isinstance(out.stop, list) else out.stop
-        return ChatPrompt(tokens, (stop or "").encode("utf-8"))
-
-
-def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
 class BatchGenerator:
     """Greedy decoding of up to ``max_batch`` prompts in one llama.cpp context.
 
     Sequence 0 holds the prefix the prompts of the last batch shared; sequence ``i`` holds
-    prompt ``i`` of the last batch (its answer's cells are dropped before reuse). A new prompt continues its sequence when
-    that already holds more of it than the shared prefix, else starts from a copy of
-    sequence 0; either way only the rest of the prompt is decoded. ``n_ctx`` is the
+    prompt ``i`` of the last batch (its answer's cells are dropped before reuse). A new
+    prompt continues its sequence when that already holds more of it than the shared
+    prefix, else starts from a copy of sequence 0; either way only the rest is decoded. ``n_ctx`` is the
     context one prompt may use (as for the model's own context); ``reuse`` False reads
     every prompt in full (for measuring what the reuse saves).
     """

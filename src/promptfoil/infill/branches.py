@@ -13,8 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..backends.llama_seqs import Entry, SeqContext
-from ..backends.llamacpp_batch import common_prefix
+from ..backends.llama_seqs import Entry, SeqContext, common_prefix
 
 
 class BranchDecoder:

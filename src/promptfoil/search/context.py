@@ -221,7 +221,7 @@ class SearchContext:
                 if not ready:
                     break
                 part, ready = ready[: self.chunk], ready[self.chunk :]
-                if self.prefetch and todo and len(ready) < self.chunk:
+                if self.prefetch and todo and len(ready) < self.chunk and self._can_pay_after(len(part)):
                     ahead = pool.submit(self._fill_ahead, _take(todo, self.chunk - len(ready)))
                 got, hit = self._batch(part, stage)
                 done += got
@@ -234,6 +234,12 @@ class SearchContext:
         for n in ready:
             self._record(n, stage, "skipped", "none", "not asked: a contrast was found first (prefetched)")
         return done, proposed
+
+    def _can_pay_after(self, asked: int) -> bool:
+        """Whether the call budget may still pay for a prompt after ``asked`` more (cache hits
+        are free, so this may say no too early: then the next batch is infilled in time)."""
+        budget = self.queries.call_budget
+        return budget is None or self.queries.paid + asked < budget
 
     def _fill_ahead(self, requests: list[FillRequest]) -> tuple[list[Node], list[tuple]]:
         """:meth:`fill` in the prefetching worker; its trace entries are handed back."""
