@@ -126,6 +126,7 @@ def summarise(rows: list[dict]) -> dict[str, Any]:
             s[name]["failed_confirm"] = sum(not r["found"] for r in hit)
             s[name]["stability"] = [r["stability"] for r in hit]
             s[name]["noise_band"] = [r["noise_band"] for r in hit]
+            s[name]["confirm_calls_mean"] = _mean([r["calls_confirm"] for r in hit])
     if "log2" in by and "contrasts3" in by:
         base = {r["id"]: r["calls"] for r in by["log2"]}
         s["contrasts3"]["extra_calls_mean"] = _mean([r["calls"] - base[r["id"]] for r in by["contrasts3"] if r["id"] in base])
@@ -156,10 +157,12 @@ def markdown(s: dict[str, Any], args: argparse.Namespace) -> str:
     lines += [
         "", "## temperature 0.7, --confirm 5", "",
         f"Found by the search: {t.get('found_by_search')} of {t.get('prompts')}; failed --confirm 5: "
-        f"{t.get('failed_confirm')}. Stability per found contrast: {t.get('stability')}; noise band: {t.get('noise_band')}.",
+        f"{t.get('failed_confirm')}. Stability per found contrast: {t.get('stability')}; noise band: {t.get('noise_band')}; "
+        f"search calls {t.get('search_calls_mean')} per prompt, --confirm calls {t.get('confirm_calls_mean')} per found contrast.",
         "", "## --contrasts 3", "",
         f"Contrasts per prompt with a contrast: {c.get('contrasts_per_found')}; extra calls over a single "
-        f"contrast: {c.get('extra_calls_mean')} on average.", "",
+        f"contrast: {c.get('extra_calls_mean')} on average (prompts: {c.get('prompts')}).", "",
+        args.note, "",
     ]
     return "\n".join(lines)
 
@@ -173,6 +176,8 @@ def main() -> None:
     ap.add_argument("--configs", nargs="*", default=["log2", "ln", "contrasts3", "t0.7"])
     ap.add_argument("--out", type=Path, default=OUT / "search_quality")
     ap.add_argument("--merge", type=Path, nargs="*", default=[], help="rows of other runs (.jsonl) for the summary")
+    ap.add_argument("--summary-only", action="store_true", help="summarise the rows on disk, run nothing")
+    ap.add_argument("--note", default="", help="free text added to the markdown (how the runs were made)")
     args = ap.parse_args()
     items = shipped_set("mic-style")[:: args.every][: args.n]
     log = args.out.with_suffix(".jsonl")
@@ -183,7 +188,7 @@ def main() -> None:
     exs: dict[str, promptfoil.Explainer] = {}
     for name in args.configs:
         for i, item in enumerate(items, 1):
-            if (name, item["id"]) in done:
+            if (name, item["id"]) in done or args.summary_only:
                 continue
             exs = exs or explainers(args.budget, args.max_tokens)
             t0 = time.perf_counter()

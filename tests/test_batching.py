@@ -131,3 +131,44 @@ def test_nothing_is_prefetched_that_the_budget_cannot_pay_for():
         explainer(Batched(4), infiller, algorithm="cell", budget=8, threshold=1.0, prefetch=prefetch).explain(PROMPT)
         masks[prefetch] = len(infiller.requests)
     assert masks[True] == masks[False]
+
+
+class PickyGappyInfiller(GappyInfiller):
+    """Its fills of words ending in "e" read as broken to its fluency hook."""
+
+    def mean_logprob(self, texts: Sequence[str], reference: str | None = None) -> list[float]:
+        return [-9.0 if "ex0" in t else -1.0 for t in texts]
+
+
+@pytest.mark.parametrize("algorithm", ["cell", "cell-budget"])
+def test_prefetched_candidates_pass_the_constraints_too(algorithm):
+    out = {}
+    for prefetch in (True, False):
+        target = Batched(2, delay=0.01)
+        ex = explainer(target, PickyGappyInfiller(delay=0.01), algorithm=algorithm, budget=12, threshold=1.0,
+                       min_fluency=0.5, prefetch=prefetch)
+        d = ex.explain(PROMPT).to_dict()
+        asked = [p for b in target.batches[1:] for p in b]
+        skipped = [t for t in d["trace"] if t["reason"].startswith("not fluent")]
+        assert skipped and all("ex0" in t["prompt"] and t["paid_by"] == "none" for t in skipped)
+        assert not any("ex0" in p for p in asked)  # never sent to the target
+        per_round: dict[int, int] = {}
+        for t in d["trace"]:
+            if t["status"] == "scored":
+                per_round[t["step"]] = per_round.get(t["step"], 0) + 1
+        # batches are topped up with fluent candidates: all full but a round's last
+        assert [len(b) for b in target.batches[1:]] == [n for k in per_round.values() for n in [2] * (k // 2) + [k % 2][: k % 2]]
+        out[prefetch] = ([(t["prompt"], t["status"], t["reason"]) for t in d["trace"]], target.batches)
+    assert out[True] == out[False]
+
+
+def test_prefetched_infilling_counts_as_infiller_time():
+    target, infiller = Batched(2, delay=0.1), GappyInfiller(delay=0.1)
+    ex = explainer(target, infiller, algorithm="cell", budget=8, threshold=1.0, prefetch=True).explain(PROMPT)
+    st = ex.seconds_by_stage
+    assert st["infiller"] >= 0.1 * infiller.calls * 0.9  # the worker's infills are not lost
+    assert st["target"] >= 0.1 * len(target.batches) * 0.9
+    assert st["overlapped"] > 0.1  # some infilling happened while the target answered
+    total = st["target"] + st["infiller"] + st["scorer"] + st["other"] - st["overlapped"]
+    assert abs(total - ex.seconds) < 0.01
+    assert st["target"] + st["infiller"] > ex.seconds  # it overlapped: more work than wall time

@@ -49,6 +49,7 @@ def test_batched_greedy_answers_equal_one_by_one(chat):
         one = [chat.one(r) for r in requests]
         batched = [r for i in range(0, len(requests), 4) for r in chat.batch(requests[i : i + 4])]
         assert _key(batched) == _key(one)
+        assert any(r.truncated for r in one)  # the cut-at-max_tokens mark survives batching
 
 
 def test_the_target_hands_its_batch_to_llama_cpp_at_once():
@@ -61,7 +62,9 @@ def test_the_target_hands_its_batch_to_llama_cpp_at_once():
     target.llm.batch = lambda requests, need_room=False: calls.append(len(requests)) or real(requests, need_room)
     replies = target.generate(prompts)
     assert calls == [3] and target.batch_size == 3
-    assert [r.text for r in replies] == [target.generate([p])[0].text for p in prompts]
+    alone = [target.generate([p])[0] for p in prompts]
+    assert [(r.text, r.truncated) for r in replies] == [(r.text, r.truncated) for r in alone]
+    assert any(r.truncated for r in replies)  # Reply.truncated marks survive batched generation
 
 
 def test_prefix_reuse_gives_identical_answers_and_reads_less():

@@ -70,9 +70,13 @@ class Comparison:
 @dataclass(frozen=True)
 class ComparedItem:
     id: str
-    original_vs_contrast: float
+    original_vs_contrast: float | None  # None: the scorer could not score the pair (a judge failure)
     baseline_vs_contrast: float | None
     baseline_response: str | None
+
+
+def _num(value: float | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def compare(
@@ -90,7 +94,7 @@ def compare(
         raise PromptfoilError("no found contrasts to compare in these results")
     first = scorer.score([ScoreItem(r["prompt"], r["response"], r["contrast_prompt"], r["contrast_response"]) for r in rows])
     base: list[str] | None = None
-    second: list[float] | None = None
+    second: list[float | None] | None = None
     if target is not None:
         base = baseline_responses(target, [r["prompt"] for r in rows], [r["response"] for r in rows], cache)
         second = scorer.score(
@@ -98,13 +102,14 @@ def compare(
         )
     items = [
         ComparedItem(
-            str(r.get("id", i)), float(first[i]),
-            None if second is None else float(second[i]),
+            str(r.get("id", i)), _num(first[i]),
+            None if second is None else _num(second[i]),
             None if base is None else base[i],
         )
         for i, r in enumerate(rows)
     ]
     summary = Comparison(
-        getattr(scorer, "name", "scorer"), Stat.of(first), None if second is None else Stat.of(second), len(rows)
+        getattr(scorer, "name", "scorer"), Stat.of([v for v in first if v is not None]),
+        None if second is None else Stat.of([v for v in second if v is not None]), len(rows)
     )
     return summary, items

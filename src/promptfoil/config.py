@@ -24,11 +24,22 @@ DEFAULT_ALGORITHM = "cell-budget"
 DEFAULT_BUDGET = 40
 DEFAULT_SPLIT_K = 1
 DEFAULT_MAX_TOKENS = 64
+#: Fluency margin (nats per token below the original prompt's mean log-likelihood), chosen
+#: on a labelled set of candidates (benchmarks/results/fluency_cut.md).
+DEFAULT_MIN_FLUENCY = 0.55
 
 
 def _whole(name: str, value: object, least: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < least:
         raise ConfigError(f"{name} must be a whole number of at least {least} (got {value!r})")
+
+
+def _number_or_none(name: str, value: object, lo: float, hi: float) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+        span = f"at least {lo:g}" if hi == math.inf else f"in [{lo:g}, {hi:g}]"
+        raise ConfigError(f"{name} must be a number {span}, or None to turn it off (got {value!r})")
 
 
 @dataclass(frozen=True)
@@ -101,11 +112,18 @@ class Search:
     max_iters: int = 100
     order: Any = "none"  # "none", "prompt-shift" or a Prioritizer
     prefetch: bool = True  # infill the next target batch while the target answers this one
+    min_fluency: float | None = DEFAULT_MIN_FLUENCY  # None: no fluency constraint
+    min_prompt_similarity: float | None = None  # cosine of MiniLM prompt embeddings; None: off
+    judge_check: bool = True  # self-check an LLM judge before trusting it
     minimize: bool = True  # undo edits of a found contrast while it still reaches δ (budget permitting)
     confirm: int = 0  # re-ask a stochastic target K times: the contrast must hold in most re-samples
     contrasts: int = 1  # up to N contrasts that edit disjoint units
 
     def __post_init__(self) -> None:
+        _number_or_none("min_fluency", self.min_fluency, 0.0, math.inf)
+        _number_or_none("min_prompt_similarity", self.min_prompt_similarity, -1.0, 1.0)
+        if not isinstance(self.judge_check, bool):
+            raise ConfigError(f"judge_check must be true or false (got {self.judge_check!r})")
         _whole("split_k", self.split_k, 1)
         _whole("confirm", self.confirm, 0)
         _whole("contrasts", self.contrasts, 1)

@@ -1,7 +1,8 @@
 """Checks on what user-supplied components return, at the boundary where the search uses it.
 
-A scorer must give one finite number per item (±inf is accepted but never reaches a
-threshold; NaN is an error); an infiller one list of texts per request. Anything else is a
+A scorer must give one number per item (±inf is accepted but never reaches a threshold; NaN
+is an error), or None for an item it could not score (a judge that gave no readable answer:
+the search records it as unscored); an infiller one list of texts per request. Anything else is a
 clear :class:`~promptfoil.errors.PromptfoilError` naming the component, never a silently
 shortened batch or a ``TypeError`` deep inside the search.
 """
@@ -31,15 +32,19 @@ def _as_list(value: Any, what: str) -> list[Any]:
         raise PromptfoilError(f"{what} must return a list, got {type(value).__name__}") from None
 
 
-def check_scores(scores: Any, n: int, who: str) -> list[float]:
-    """``scores`` as floats after checking there is one real, non-NaN number per item."""
+def check_scores(scores: Any, n: int, who: str) -> list[float | None]:
+    """``scores`` as floats (None kept: not scored) after checking there is one real, non-NaN
+    number or None per item."""
     what = f"scorer '{who}'"
     out = _as_list(scores, what)
     if len(out) != n:
         raise PromptfoilError(f"{what} returned {len(out)} score(s) for {n} item(s); it must return one per item")
-    floats = []
+    floats: list[float | None] = []
     for i, s in enumerate(out):
-        if s is None or isinstance(s, (bool, str, bytes)) or not hasattr(s, "__float__"):
+        if s is None:
+            floats.append(None)
+            continue
+        if isinstance(s, (bool, str, bytes)) or not hasattr(s, "__float__"):
             raise PromptfoilError(f"{what} returned {type(s).__name__} ({s!r}) for item {i}; a score must be a number")
         f = float(s)
         if math.isnan(f):
@@ -77,7 +82,7 @@ class CheckedScorer:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def score(self, items: Sequence[ScoreItem]) -> list[float]:
+    def score(self, items: Sequence[ScoreItem]) -> list[float | None]:
         items = list(items)
         if not items:
             return []

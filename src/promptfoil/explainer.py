@@ -9,16 +9,27 @@ from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
-from .build import build_cache, build_infiller, build_prioritizer, build_scorer, build_search, build_target
+from .build import (
+    build_cache,
+    build_constraints,
+    build_infiller,
+    build_prioritizer,
+    build_scorer,
+    build_search,
+    build_target,
+)
 from .config import Config
 from .contracts import CheckedInfiller, CheckedScorer
 from .errors import ConfigError
+from .scorers.base import run_self_check
 from .prompt_checks import check_spans, check_text, span_list
 from .search import Node, SearchContext
 from .search.goal import Goal
 from .search.refine import Passes, Refined, refine
 from .search.space import PromptSpace
 from .segment import count_words, segment, words
+from .sentences import scored_text
+from .spans import protected_spans
 from .targets.query import QueryStage
 from .types import Calls, Contrast, Direction, Explanation
 
@@ -49,6 +60,20 @@ def default_threshold(scorer: Any, direction: Direction) -> float:
     )
 
 
+def stage_seconds(total: float, target: float, search: dict[str, float], check: float,
+                  overlapped: float = 0.0) -> dict[str, float]:
+    """Time per stage; "other" is the rest (constraints, segmenting, bookkeeping).
+
+    Infilling prefetched in a worker thread counts as infiller time although the target was
+    answering meanwhile; "overlapped" says how many of the stages' seconds ran beside others,
+    so that target + infiller + scorer + other - overlapped is the wall time.
+    """
+    parts = {"target": target, "infiller": search.get("infiller", 0.0), "scorer": search.get("scorer", 0.0) + check}
+    parts["other"] = max(0.0, total - sum(parts.values()) + overlapped)
+    parts["overlapped"] = overlapped
+    return {k: round(v, 3) for k, v in parts.items()}
+
+
 class Explainer:
     """Finds contrastive explanations with one fixed set of components.
 
@@ -73,6 +98,7 @@ class Explainer:
         self.infiller = build_infiller(cfg)
         self.prioritizer = build_prioritizer(cfg)
         self.cache = build_cache(cfg)
+        self.constraints = build_constraints(cfg, self.infiller)
 
     # Read-only views that reports and jobs use.
     @property
@@ -118,22 +144,36 @@ class Explainer:
         prompt: str,
         protected: Iterable[tuple[int, int]] = (),
         progress: Callable[[int], None] | None = None,
+        protect_text: str | Iterable[str] = (),
+        edit_only_text: str | Iterable[str] = (),
     ) -> Explanation:
-        """Explain the target's response to ``prompt``; ``protected`` spans are never edited.
+        """Explain the target's response to ``prompt``.
 
-        ``progress`` is called with the number of budgeted target queries made so far.
+        Never edited: the ``protected`` character spans, every occurrence of each
+        ``protect_text``, and (when ``edit_only_text`` is given) everything outside its
+        occurrences. ``progress`` is called with the number of budgeted target queries made
+        so far.
         """
-        space = self._check_prompt(prompt, span_list(protected))
+        spans = span_list(protected)
+        if isinstance(prompt, str) and (protect_text or edit_only_text):
+            spans = protected_spans(prompt, spans, protect_text, edit_only_text)
+        space = self._check_prompt(prompt, spans)
         t0 = time.perf_counter()
         queries = QueryStage(self.target, self.cache, self.config.budget)
-        y0 = queries.original(prompt).text
+        original = queries.original(prompt)
+        y0 = original.text
         s = self.config.search
+        check_seconds = 0.0
+        if s.judge_check:
+            t1 = time.perf_counter()
+            run_self_check(self.scorer, prompt, scored_text(y0, original.truncated))
+            check_seconds = time.perf_counter() - t1
         passes = Passes(minimize=s.minimize, contrasts=s.contrasts, confirm=s.confirm)
         held = self._hold_for_confirm(queries, passes)
         ctx = SearchContext(
             space, prompt, y0, CheckedInfiller(self.infiller), queries, CheckedScorer(self.scorer), self.goal, s.seed,
             fills_per_mask=s.fills_per_mask, progress=progress, prioritizer=self.prioritizer,
-            prefetch=s.prefetch,
+            prefetch=s.prefetch, constraints=self.constraints, y0_truncated=original.truncated,
         )
         result = self.search(ctx)
         if held:  # the search is done: the calls kept for --confirm are free to use
@@ -144,6 +184,7 @@ class Explainer:
             )
         out = refine(ctx, self.search, result, passes)
         best = out.best
+        seconds = time.perf_counter() - t0
         calls = Calls(
             target=queries.paid,
             original=queries.original_paid,
@@ -170,12 +211,18 @@ class Explainer:
             algorithm=self.algorithm,
             split_k=self.split_k,
             seed=self.seed,
-            seconds=round(time.perf_counter() - t0, 3),
+            seconds=round(seconds, 3),
             trace=tuple(ctx.trace),
             target=getattr(self.target, "name", "target"),
             infiller=getattr(self.infiller, "name", "infiller"),
             scorer=getattr(self.scorer, "name", "scorer"),
             stop_reason=out.stop_reason,
+            truncated=original.truncated,
+            contrast_truncated=bool(best and best.truncated),
+            scorer_failures=ctx.counters.scorer_failures,
+            seconds_by_stage=stage_seconds(
+                seconds, queries.seconds, ctx.counters.seconds, check_seconds, ctx.counters.overlapped
+            ),
             contrasts=tuple(self._contrast(space, prompt, n, out) for n in out.contrasts),
             minimized_from=self._contrast(space, prompt, out.before, out) if out.before is not None else None,
             stability=out.stability.get(id(best)) if best is not None else None,
@@ -214,5 +261,9 @@ class Explainer:
 def explain(prompt: str, **options: Any) -> Explanation:
     """One-shot :class:`Explainer` (flat settings, see :meth:`Config.with_options`) applied to ``prompt``."""
     protected = options.pop("protected", ())
+    protect_text = options.pop("protect_text", ())
+    edit_only_text = options.pop("edit_only_text", ())
     config = options.pop("config", None)
-    return Explainer(config, **options).explain(prompt, protected=protected)
+    return Explainer(config, **options).explain(
+        prompt, protected=protected, protect_text=protect_text, edit_only_text=edit_only_text
+    )

@@ -18,9 +18,10 @@ PaidBy = Literal["budget", "cache", "none"]
 PAID_BY: tuple[str, ...] = get_args(PaidBy)
 
 #: What became of a candidate: scored; not asked because no budget was left ("over-budget");
-#: or not asked because the search had stopped or the candidate was dropped ("skipped").
-#: The JSON schema's enum is checked against this list by the tests.
-Status = Literal["scored", "over-budget", "skipped"]
+#: not asked because the search had stopped or the candidate was dropped, e.g. by a
+#: constraint ("skipped"); or answered but the scorer could not score it ("unscored": a judge
+#: gave no readable answer). The JSON schema's enum is checked against this list by the tests.
+Status = Literal["scored", "over-budget", "skipped", "unscored"]
 STATUSES: tuple[str, ...] = get_args(Status)
 
 
@@ -101,6 +102,7 @@ class TraceEntry:
     score: float | None = None
     parent: int | None = None  # index of the trace entry it was derived from
     reason: str = ""  # why a candidate was skipped (no-op, duplicate, ...) or re-asked
+    truncated: bool = False  # the response stopped at max_tokens (scored on its complete sentences)
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,14 @@ class Explanation:
     stability: float | None = None
     noise_band: float | None = None
     notes: tuple[str, ...] = ()
+    #: The original / contrast response stopped at ``max_tokens``: scores compared only their
+    #: complete sentences.
+    truncated: bool = False
+    contrast_truncated: bool = False
+    #: Candidates the scorer could not score (a judge gave no readable answer).
+    scorer_failures: int = 0
+    #: Wall time split by stage: target, infiller, scorer, other (constraints included).
+    seconds_by_stage: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Explanation:

@@ -15,6 +15,7 @@ from ..explainer import Explainer
 from ..infill.base import infillers
 from ..scorers.base import scorers
 from ..search import searches
+from ..spans import protected_spans
 from ..targets.base import targets
 from ..jsonout import strict_dumps
 from .options import add_explainer_options, config_from_args, parse_budget
@@ -49,6 +50,8 @@ def add_parsers(sub: Any) -> None:
     ex.add_argument("prompt", help="the prompt to explain (use '-' to read it from standard input)")
     s = add_explainer_options(ex)
     s.add_argument("--protect", type=_protect, action="append", default=[], metavar="START:END", help="character span never edited (repeatable)")
+    s.add_argument("--protect-text", action="append", default=[], metavar="TEXT", help="never edit any occurrence of TEXT in the prompt (repeatable), e.g. --protect-text 'in one sentence'")
+    s.add_argument("--edit-only-text", action="append", default=[], metavar="TEXT", help="edit only inside the occurrences of TEXT; the rest of the prompt is protected (repeatable)")
     o = ex.add_argument_group("output")
     o.add_argument("--json", action="store_true", help="print the result as one JSON object")
     o.add_argument("--no-trace", action="store_true", help="leave the search trace out of --json output")
@@ -100,6 +103,7 @@ def cmd_explain(args: argparse.Namespace, console: Console, err: Console) -> int
     svg = check_writable(args.svg, "--svg") if args.svg else None
     html = check_writable(args.html, "--html") if args.html else None
     prompt = read_prompt(args.prompt)
+    protected = protected_spans(prompt, args.protect, args.protect_text, args.edit_only_text)
     explainer = Explainer(config_from_args(args))
     show = err.is_terminal and not args.json
     if show:
@@ -110,9 +114,9 @@ def cmd_explain(args: argparse.Namespace, console: Console, err: Console) -> int
             TimeElapsedColumn(), console=err, transient=True,
         ) as bar:
             task = bar.add_task("search", total=explainer.budget)
-            result = explainer.explain(prompt, protected=args.protect, progress=lambda n: bar.update(task, completed=n))
+            result = explainer.explain(prompt, protected=protected, progress=lambda n: bar.update(task, completed=n))
     else:
-        result = explainer.explain(prompt, protected=args.protect)
+        result = explainer.explain(prompt, protected=protected)
     from ..report.terminal import render
 
     if args.json:

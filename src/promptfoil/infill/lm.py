@@ -26,7 +26,8 @@ from ..backends.embedded import smollm2_gguf
 from ..backends.llamacpp import load_llama
 from ..segment import count_words
 from .base import InfillRequest, clean_fills, infillers
-from .branches import BranchDecoder
+from ..backends.llama_seqs import common_prefix
+from .branches import BranchDecoder, log_softmax, text_header
 
 _JOINERS = "'-\u2019"
 
@@ -68,12 +69,6 @@ def _window(text: str, start: int, end: int) -> tuple[str, str]:
     return left, right
 
 
-def _log_softmax(row: np.ndarray) -> np.ndarray:
-    row = row.astype(np.float64)
-    m = row.max()
-    return row - (m + np.log(np.exp(row - m).sum()))
-
-
 def _cased(fill: str, capital: bool) -> str:
     """Keep a sentence-initial capital where the masked words had one."""
     return fill[:1].upper() + fill[1:] if capital and fill else fill
@@ -108,6 +103,7 @@ class LMInfiller:
         self._more: list[BranchDecoder] = []  # the other lanes' decoders
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._likelihood: Any = None
 
     # -- llama.cpp plumbing -------------------------------------------------------------
     @property
@@ -131,12 +127,7 @@ class LMInfiller:
     def header(self) -> list[int]:
         """Tokens before the text: the user-turn opening for ChatML models, else BOS."""
         if self._header is None:
-            template = str(self.lm.metadata.get("tokenizer.chat_template", ""))
-            if "<|im_start|>" in template:
-                self._header = self.lm.tokenize(b"<|im_start|>user\n", add_bos=False, special=True)
-            else:
-                bos = self.lm.token_bos()
-                self._header = [bos] if bos >= 0 else []
+            self._header = text_header(self.lm)
         return self._header
 
     def _tok(self, text: str) -> list[int]:
@@ -182,7 +173,9 @@ class LMInfiller:
         for raw in raws:
             text, _ = _text(raw)
             text = text.strip()
-            fills.append(text if _starts_word(text) else "")
+            # every word of a multi-word fill must be a word; the fill must start with a letter
+            ok = bool(text) and text[0].isalpha() and all(_continues(w) for w in text.split())
+            fills.append(text if ok else "")
         return fills
 
     def _rank(self, prefix: list[int], left: str, right: str, fills: list[str]) -> list[float]:
@@ -193,17 +186,14 @@ class LMInfiller:
         starts, conts, targets = [], [], []
         for f in fills:
             toks = self._tok(left + f + right)
-            common = 0
-            while common < min(len(toks), len(prefix)) and toks[common] == prefix[common]:
-                common += 1
-            start = max(common, 1) - 1
+            start = max(common_prefix(toks, prefix), 1) - 1
             starts.append(start)
             conts.append(toks[start:-1] or toks[start:])
             targets.append(toks[start + 1 :])
         out = []
         for rows, tgt in zip(self.dec.branches(starts, conts), targets):
             n = min(len(rows), len(tgt))
-            out.append(float(sum(_log_softmax(rows[j])[tgt[j]] for j in range(n))))
+            out.append(float(sum(log_softmax(rows[j])[tgt[j]] for j in range(n))))
         return out
 
     def _fill_one(self, req: InfillRequest) -> list[str]:
@@ -230,11 +220,11 @@ class LMInfiller:
         # Look-ahead: log p(piece | left) + log p(first right token | left, piece), all
         # pieces in one batched decode.
         right_ids = self.lm.tokenize(right.encode("utf-8"), add_bos=False, special=False)[:1]
-        base = _log_softmax(next_logits)
+        base = log_softmax(next_logits)
         ahead = [float(base[t]) for _, t in pool]
         if right_ids and pool:
             rows = self.dec.branches([len(prefix)] * len(pool), [[t] for _, t in pool])
-            ahead = [a + float(_log_softmax(r[0])[right_ids[0]]) for a, r in zip(ahead, rows)]
+            ahead = [a + float(log_softmax(r[0])[right_ids[0]]) for a, r in zip(ahead, rows)]
         best = [pool[i] for i in sorted(range(len(pool)), key=lambda i: -ahead[i])[: self.proposals]]
         proposals: list[str] = []
         for fill in self._complete(prefix, best, words):
@@ -277,6 +267,14 @@ class LMInfiller:
             with ThreadPoolExecutor(max_workers=lanes) as pool:
                 list(pool.map(lane, range(lanes)))
             return out
+
+    def mean_logprob(self, texts: Sequence[str], reference: str | None = None) -> list[float]:
+        """Fluency of whole prompts under this infiller's model (the fluency constraint)."""
+        if self._likelihood is None:
+            from .likelihood import PromptLikelihood
+
+            self._likelihood = PromptLikelihood(self.model_path, self.n_ctx)
+        return self._likelihood.mean_logprob(texts, reference)
 
 
 @infillers.register("lm", "local GGUF LM proposes fills, ranked by whole-sentence likelihood (offline)")

@@ -75,7 +75,7 @@ def _fmt(x: Any, digits: int = 3) -> str:
 def item_view(rec: dict[str, Any]) -> dict[str, Any]:
     """Everything the template shows of one record, as plain strings (escaped by the template)."""
     base = {"id": str(rec.get("id", "")), "prompt": str(rec.get("prompt", "")), "error": rec.get("error"),
-            "trace_json": None}
+            "trace_json": None, "truncated": "", "scorer_failures": ""}
     if rec.get("error"):
         base["error"] = str(rec["error"])
         return base
@@ -104,7 +104,16 @@ def item_view(rec: dict[str, Any]) -> dict[str, Any]:
         ),
         "search": f"{rec.get('algorithm', '')}, split_k={rec.get('split_k', '')}, {_fmt(rec.get('seconds'), 1)} s",
         "trace_json": _trace_json(rec),
+        "truncated": _cut_badge(rec),
+        "scorer_failures": (f"scorer failed on {rec['scorer_failures']} response(s)"
+                            if rec.get("scorer_failures") else ""),
     }
+
+
+def _cut_badge(rec: dict[str, Any]) -> str:
+    """Which responses stopped at max_tokens (scored on their complete sentences), or ""."""
+    cut = [n for n, k in (("response", "truncated"), ("contrast response", "contrast_truncated")) if rec.get(k)]
+    return f"{' and '.join(cut)} cut at max_tokens" if cut else ""
 
 
 def _trace_json(rec: dict[str, Any]) -> Any:

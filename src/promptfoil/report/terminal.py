@@ -41,6 +41,31 @@ def _marked(pieces: list[tuple[str, bool]], style: str) -> Text:
     return Text.assemble(*((t, style) if changed else t for t, changed in pieces))
 
 
+CUT = " (cut at max_tokens: scored on its complete sentences)"
+STAGES = ("target", "infiller", "scorer", "other")
+
+
+def stage_line(ex: Explanation) -> str:
+    """``12.3s: target 8.1s, infiller 2.0s, scorer 0.4s, other 1.8s (1.5s of it beside the
+    target)``: the last part when infilling was prefetched while the target answered."""
+    st = ex.seconds_by_stage
+    parts = ", ".join(f"{k} {st[k]:.1f}s" for k in STAGES if k in st)
+    if st.get("overlapped", 0.0) >= 0.05:
+        parts += f" ({st['overlapped']:.1f}s of it beside the target)"
+    return f"{ex.seconds:.1f}s" + (f": {parts}" if parts else "")
+
+
+def skipped_line(ex: Explanation) -> str:
+    """Candidates skipped before querying, by the kind of reason ("not fluent 4, ..."); those
+    left unasked because a contrast was found first are the normal end of a search, not counted."""
+    kinds: dict[str, int] = {}
+    for t in ex.trace:
+        if t.status == "skipped" and t.reason and not t.reason.startswith("not asked"):
+            kind = t.reason.split(":", 1)[0]
+            kinds[kind] = kinds.get(kind, 0) + 1
+    return ", ".join(f"{k} {n}" for k, n in kinds.items())
+
+
 def render(ex: Explanation, console: Console | None = None) -> None:
     """Print an explanation: prompts, responses, verdict, calls."""
     console = console or Console()
@@ -55,12 +80,14 @@ def render(ex: Explanation, console: Console | None = None) -> None:
         removed, added = [(ex.response, False)], []
     else:
         removed, added = response_diff(ex.response, ex.contrast_response)
-    console.print(Panel(_marked(removed, "strike red"), title="response", title_align="left", border_style="dim"))
+    console.print(Panel(_marked(removed, "strike red"), title="response" + (CUT if ex.truncated else ""),
+                        title_align="left", border_style="dim"))
     if ex.contrast_prompt is None:
         console.print(Panel(Text(ex.stop_reason or "no candidate was scored"), title="no contrast", border_style="red"))
     else:
         console.print(Panel(contrast, title="contrast prompt", title_align="left", border_style="green" if ex.found else "red"))
-        console.print(Panel(_marked(added, "bold green"), title="contrast response", title_align="left", border_style="dim"))
+        title = "contrast response" + (CUT if ex.contrast_truncated else "")
+        console.print(Panel(_marked(added, "bold green"), title=title, title_align="left", border_style="dim"))
     table = Table.grid(padding=(0, 2))
     op = {"increase": ">=", "decrease": "<=", "absolute": "|score| >="}[ex.direction]
     score = "n/a" if ex.score is None else f"{ex.score:.3f}"
@@ -83,10 +110,17 @@ def render(ex: Explanation, console: Console | None = None) -> None:
         f"target {c.target}/{budget}{extra} + original {c.original}, cache hits {c.cache_hits}, "
         f"infiller {c.infiller}, scorer {c.scorer}",
     )
-    table.add_row("search", f"{ex.algorithm}, split_k={ex.split_k}, seed={ex.seed}, {ex.seconds:.1f}s"
+    skipped = skipped_line(ex)
+    if skipped:
+        table.add_row("skipped", f"before querying: {skipped}")
+    if ex.scorer_failures:
+        failed = f"{ex.scorer_failures} response(s) the scorer '{ex.scorer}' could not score"
+        table.add_row("scorer failures", Text(failed, style="bold yellow"))
+    table.add_row("search", f"{ex.algorithm}, split_k={ex.split_k}, seed={ex.seed}"
                   + (f" — {ex.stop_reason}" if ex.stop_reason and not ex.found else ""))
     for note in ex.notes:
         table.add_row("note", Text(note, style="dim"))
+    table.add_row("time", stage_line(ex))
     console.print(Group(table))
     for i, other in enumerate(ex.contrasts[1:], 2):
         _, prompt = coloured_prompts(ex, other)

@@ -5,8 +5,12 @@ The score is P(yes). Where the backend returns log-probabilities of the first an
 P(yes) = p(yes) / (p(yes) + p(no)) summed over the spellings of each word ("Yes", " yes",
 "YES", ...). Where it does not (or neither word is among the top tokens), ``samples``
 sampled answers are read as yes/no and the share of yes is the score. An item whose judge
-never gave a readable answer scores 0.0 (no evidence of a contrast) and is recorded in
-``failures``.
+never gave a readable answer has no score (None: the search records it as unscored and
+counts it) and is recorded in ``failures``.
+
+Self-check (before a search): asked whether the original response contradicts itself, the
+judge must say no, P(yes) at most ``check_bound``. A small judge that says yes to two answers
+that agree would turn every candidate into a "contrast".
 """
 
 from __future__ import annotations
@@ -74,9 +78,15 @@ class JudgeContradictionScorer:
     bounds = (0.0, 1.0)
     default_threshold = 0.5
 
-    def __init__(self, backend: ChatBackend, samples: int = 5, use_logprobs: bool = True, top_logprobs: int = 10) -> None:
+    def __init__(
+        self, backend: ChatBackend, samples: int = 5, use_logprobs: bool = True, top_logprobs: int = 10,
+        check_bound: float = 0.2,
+    ) -> None:
         if samples < 1:
             raise ConfigError(f"samples must be at least 1 (got {samples})")
+        if not 0.0 <= check_bound <= 1.0:
+            raise ConfigError(f"check_bound must lie in [0, 1] (got {check_bound})")
+        self.check_bound = check_bound
         self.backend = backend
         self.samples = samples
         self.use_logprobs = use_logprobs
@@ -88,7 +98,17 @@ class JudgeContradictionScorer:
     def _messages(self, item: ScoreItem) -> list[dict[str, str]]:
         return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": judge_prompt(item)}]
 
-    def score(self, items: Sequence[ScoreItem]) -> list[float]:
+    def self_check(self, x0: str, y0: str) -> str | None:
+        """The original response must not contradict itself (P(yes) <= ``check_bound``)."""
+        p = self.score([ScoreItem(x0, y0, x0, y0)])[0]
+        if p is None:
+            return "it gave no readable yes/no answer when asked whether the original response contradicts itself"
+        if p > self.check_bound:
+            return (f"it judged the original response to contradict itself (P(yes) = {p:.2f}; "
+                    f"a judge that can do the job stays at or below {self.check_bound:g})")
+        return None
+
+    def score(self, items: Sequence[ScoreItem]) -> list[float | None]:
         if not items:
             return []
         scores: list[float | None] = [None] * len(items)
@@ -118,12 +138,14 @@ class JudgeContradictionScorer:
                 else:
                     self.failures.append(JudgeFailure(i, tuple(answers)))
                     self.method["failed"] += 1
-        return [round(float(s), 6) if s is not None else 0.0 for s in scores]
+        return [round(float(s), 6) if s is not None else None for s in scores]
 
 
 @scorers.register(
     "judge-contradiction", "a chat model judges P(new response contradicts the original): logprobs or votes",
     options=BACKEND_OPTIONS,
 )
-def _make_judge(samples: int = 5, use_logprobs: bool = True, top_logprobs: int = 10, **backend: Any) -> JudgeContradictionScorer:
-    return JudgeContradictionScorer(chat_backend(**backend), samples, use_logprobs, top_logprobs)
+def _make_judge(
+    samples: int = 5, use_logprobs: bool = True, top_logprobs: int = 10, check_bound: float = 0.2, **backend: Any
+) -> JudgeContradictionScorer:
+    return JudgeContradictionScorer(chat_backend(**backend), samples, use_logprobs, top_logprobs, check_bound)

@@ -6,14 +6,18 @@ algorithms in ``cell.py`` and ``cell_budget.py`` read like their pseudocode.
 
 from __future__ import annotations
 
+import math
 import random
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from ..constraints import Constraints
 from ..infill.base import Infiller, InfillRequest
 from ..scorers.base import Scorer, ScoreItem
+from ..sentences import scored_text
 from ..types import Candidate, TraceEntry
 from .goal import Goal
 from .priority import Prioritizer
@@ -32,6 +36,8 @@ class Node:
     response: str | None = None
     score: float | None = None
     objective: float | None = None
+    truncated: bool = False  # its response stopped at max_tokens
+    dropped: str | None = None  # why it will never be scored (a failed constraint, a scorer failure)
 
     @property
     def scored(self) -> bool:
@@ -58,6 +64,20 @@ class SearchResult:
 class Counters:
     infiller: int = 0
     scorer: int = 0
+    scorer_failures: int = 0
+    skipped_by: dict[str, int] = field(default_factory=dict)  # constraint name -> candidates
+    #: Seconds spent infilling and scoring (in any thread); "prefetch": how long the
+    #: prefetching worker ran (infilling, constraints), "prefetch_wait": how long the search
+    #: waited for it.
+    seconds: dict[str, float] = field(
+        default_factory=lambda: {"infiller": 0.0, "scorer": 0.0, "prefetch": 0.0, "prefetch_wait": 0.0}
+    )
+
+    @property
+    def overlapped(self) -> float:
+        """Seconds of prefetched work (infilling, constraint checks) done while the search
+        was busy with something else (the target answering, the scorer): not on the wall clock."""
+        return max(0.0, self.seconds["prefetch"] - self.seconds["prefetch_wait"])
 
 
 class SearchContext:
@@ -76,10 +96,14 @@ class SearchContext:
         fills_per_mask: int = 6,
         progress: Callable[[int], None] | None = None,
         prioritizer: Prioritizer | None = None,
+        constraints: Constraints | None = None,
+        y0_truncated: bool = False,
         prefetch: bool = True,
     ) -> None:
         self.space = space
         self.x0, self.y0 = x0, y0
+        self.y0_scored = scored_text(y0, y0_truncated)  # what scorers compare against
+        self.constraints = constraints
         self.infiller = infiller
         self.queries = queries
         self.scorer = scorer
@@ -124,7 +148,10 @@ class SearchContext:
                 todo.append(InfillRequest(r.node.candidate.text, start, end, self.fills_per_mask))
         if todo:
             self.counters.infiller += len(todo)
-            for req, fills in zip(todo, self.infiller.infill(todo)):
+            t0 = time.perf_counter()
+            got = self.infiller.infill(todo)
+            self.counters.seconds["infiller"] += time.perf_counter() - t0
+            for req, fills in zip(todo, got):
                 self._fills[(req.text, req.start, req.end)] = list(fills)
         out: list[list[Node]] = []
         for r, key in zip(requests, keys):
@@ -174,12 +201,14 @@ class SearchContext:
     def evaluate(self, nodes: Sequence[Node], stage: str, stop_early: bool = True) -> list[Node]:
         """Query and score ``nodes`` in chunks; stop at budget end or (optionally) at a hit.
 
-        Returns the nodes that got a score. Nodes the budget could not pay for are recorded
-        in the trace as "over-budget".
+        Returns the nodes that got a score. Nodes that fail a constraint are recorded in the
+        trace as "skipped" (with the reason) and never queried; nodes the budget could not pay
+        for are recorded as "over-budget"; responses the scorer could not score as "unscored".
+        A truncated response is scored on its complete sentences.
         """
         self.step += 1
         done: list[Node] = []
-        pending = [n for n in nodes if not n.scored]
+        pending = self._constrain([n for n in nodes if not n.scored and n.dropped is None], stage)
         if self.prioritizer is not None and len(pending) > self.chunk:
             keys = self.prioritizer.rank(self.x0, [n.candidate.text for n in pending])
             order = sorted(range(len(pending)), key=lambda i: -keys[i])  # stable on ties
@@ -210,11 +239,15 @@ class SearchContext:
         ready: list[Node] = []
         done: list[Node] = []
         proposed = 0
+        why = ""
         ahead: Future[tuple[list[Node], list[tuple]]] | None = None
         with ThreadPoolExecutor(max_workers=1) as pool:
             while True:
                 while len(ready) < self.chunk and (todo or ahead is not None):
-                    new = self._landed(ahead) if ahead is not None else self.fill(_take(todo, self.chunk - len(ready)))
+                    if ahead is not None:
+                        new = self._landed(ahead)
+                    else:
+                        new = self._constrain(self.fill(_take(todo, self.chunk - len(ready))), stage)
                     ahead = None
                     proposed += len(new)
                     ready += new
@@ -222,17 +255,18 @@ class SearchContext:
                     break
                 part, ready = ready[: self.chunk], ready[self.chunk :]
                 if self.prefetch and todo and len(ready) < self.chunk and self._can_pay_after(len(part)):
-                    ahead = pool.submit(self._fill_ahead, _take(todo, self.chunk - len(ready)))
+                    ahead = pool.submit(self._fill_ahead, _take(todo, self.chunk - len(ready)), stage)
                 got, hit = self._batch(part, stage)
                 done += got
                 if hit or self.queries.exhausted:
+                    why = "a contrast was found first" if hit else "the budget was spent"
                     break
             if ahead is not None:
                 new = self._landed(ahead)
                 proposed += len(new)
                 ready += new
         for n in ready:
-            self._record(n, stage, "skipped", "none", "not asked: a contrast was found first (prefetched)")
+            self._record(n, stage, "skipped", "none", f"not asked: {why} (prefetched)")
         return done, proposed
 
     def _can_pay_after(self, asked: int) -> bool:
@@ -241,18 +275,25 @@ class SearchContext:
         budget = self.queries.call_budget
         return budget is None or self.queries.paid + asked < budget
 
-    def _fill_ahead(self, requests: list[FillRequest]) -> tuple[list[Node], list[tuple]]:
-        """:meth:`fill` in the prefetching worker; its trace entries are handed back."""
+    def _fill_ahead(self, requests: list[FillRequest], stage: str) -> tuple[list[Node], list[tuple]]:
+        """:meth:`fill` and the constraints in the prefetching worker; its trace entries are
+        handed back. Its infiller time counts as infiller time (:meth:`fill` measures it in
+        whichever thread fills); how long the worker ran is kept apart, to tell how much of
+        it the target's answering hid (:attr:`Counters.overlapped`)."""
         self._local.notes = []
+        t0 = time.perf_counter()
         try:
-            return self.fill(requests), self._local.notes
+            return self._constrain(self.fill(requests), stage), self._local.notes
         finally:
             self._local.notes = None
+            self.counters.seconds["prefetch"] += time.perf_counter() - t0
 
     def _landed(self, ahead: Future[tuple[list[Node], list[tuple]]]) -> list[Node]:
         """The prefetched candidates, their trace entries written now (in the main thread, so
         the trace has the order it has without prefetching)."""
+        t0 = time.perf_counter()
         nodes, notes = ahead.result()
+        self.counters.seconds["prefetch_wait"] += time.perf_counter() - t0
         for args in notes:
             self._record(*args)
         return nodes
@@ -266,25 +307,59 @@ class SearchContext:
             notes.append(args)
 
     def _batch(self, part: Sequence[Node], stage: str) -> tuple[list[Node], bool]:
-        """Query and score one target batch; the scored nodes and whether one reached δ."""
+        """Query and score one target batch; the scored nodes and whether one reached δ.
+
+        A truncated response is scored on its complete sentences; a response the scorer
+        could not score is recorded "unscored" and counted.
+        """
         results = self.queries.query([n.candidate.text for n in part])
         answered = [(n, r) for n, r in zip(part, results) if r.response is not None]
         for n, r in zip(part, results):
             if r.response is None:  # no budget left, or the target cannot take the prompt
+                if r.skipped:
+                    n.dropped = r.skipped  # it never can: not offered again
                 self._record(n, stage, "skipped" if r.skipped else "over-budget", "none", r.skipped)
         done: list[Node] = []
         if answered:
-            items = [ScoreItem(self.x0, self.y0, n.candidate.text, r.response or "") for n, r in answered]
+            items = [
+                ScoreItem(self.x0, self.y0_scored, n.candidate.text, scored_text(r.response or "", r.truncated))
+                for n, r in answered
+            ]
             self.counters.scorer += len(items)
-            for (n, r), s in zip(answered, self.scorer.score(items)):
-                n.response, n.score, n.objective = r.response, float(s), self.goal.objective(float(s))
+            t0 = time.perf_counter()
+            scores = self.scorer.score(items)
+            self.counters.seconds["scorer"] += time.perf_counter() - t0
+            for (n, r), s in zip(answered, scores):
+                n.response, n.truncated = r.response, r.truncated
+                if s is None or not math.isfinite(s):
+                    n.dropped = f"scorer '{self.scorer.name}' could not score this response"
+                    self.counters.scorer_failures += 1
+                    self._record(n, stage, "unscored", r.paid_by, n.dropped)
+                    continue
+                n.score, n.objective = float(s), self.goal.objective(float(s))
                 self._record(n, stage, "scored", r.paid_by)
                 done.append(n)
                 self.scored.append(n)
                 self._by_text[n.candidate.text] = n
         if self.progress is not None:
             self.progress(self.queries.paid)
-        return done, any(self.goal.reached(n.score or 0.0) for n in done)
+        return done, any(n.score is not None and self.goal.reached(n.score) for n in done)
+
+    def _constrain(self, nodes: list[Node], stage: str) -> list[Node]:
+        """The nodes that pass every constraint; the others are recorded as skipped (kept
+        for the main thread when a prefetching worker checks them)."""
+        if not self.constraints or not nodes:
+            return nodes
+        keep = []
+        for n, verdict in zip(nodes, self.constraints.check(self.x0, [n.candidate.text for n in nodes])):
+            if verdict is None:
+                keep.append(n)
+                continue
+            name, why = verdict
+            n.dropped = why
+            self.counters.skipped_by[name] = self.counters.skipped_by.get(name, 0) + 1
+            self._note(n, stage, "skipped", "none", why)
+        return keep
 
     def _record(self, n: Node, stage: str, status: str, paid_by: str, reason: str = "") -> None:
         n.trace_index = len(self.trace)
@@ -300,6 +375,7 @@ class SearchContext:
                 score=n.score,
                 parent=n.parent,
                 reason=reason,
+                truncated=n.truncated,
             )
         )
 
@@ -332,7 +408,13 @@ class SearchContext:
         win = self.winner()
         if win is not None:
             return SearchResult(win, True, "threshold reached")
-        return SearchResult(self.best(), False, reason)
+        notes = [reason] if reason else []
+        if self.counters.skipped_by:
+            by = ", ".join(f"{k} {v}" for k, v in sorted(self.counters.skipped_by.items()))
+            notes.append(f"{sum(self.counters.skipped_by.values())} candidate(s) skipped by constraints ({by})")
+        if self.counters.scorer_failures:
+            notes.append(f"scorer '{self.scorer.name}' could not score {self.counters.scorer_failures} response(s)")
+        return SearchResult(self.best(), False, "; ".join(notes))
 
 
 def _take(todo: list[FillRequest], want: int) -> list[FillRequest]:

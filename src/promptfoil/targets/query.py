@@ -9,6 +9,7 @@ the answers that did arrive, so they are never asked again.
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Sequence
 
 from ..errors import PromptfoilError
@@ -33,6 +34,7 @@ class QueryStage:
         self._memo: dict[str, Reply] = {}
         self.original_paid = 0
         self.cache_hits = 0
+        self.seconds = 0.0  # wall time spent waiting for the target
 
     # -- what the search reads ---------------------------------------------------------
     @property
@@ -86,6 +88,7 @@ class QueryStage:
 
     def _ask(self, prompts: list[str]) -> list[Reply]:
         name = getattr(self.target, "name", "target")
+        t0 = time.perf_counter()
         try:
             raw = self.target.generate(prompts)
         except TargetError as exc:
@@ -96,6 +99,8 @@ class QueryStage:
             raise
         except Exception as exc:  # a user's function or a backend failing: say which
             raise PromptfoilError(f"target '{name}' failed: {type(exc).__name__}: {exc}") from exc
+        finally:
+            self.seconds += time.perf_counter() - t0
         if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence):
             raise PromptfoilError(f"target '{name}' must return a list of texts, got {type(raw).__name__}")
         if len(raw) != len(prompts):
