@@ -49,7 +49,7 @@ def config(cache: Path, delay: float = 0.0) -> Config:
 
 def without_seconds(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: without_seconds(v) for k, v in value.items() if k != "seconds"}
+        return {k: without_seconds(v) for k, v in value.items() if k not in ("seconds", "seconds_by_stage")}
     if isinstance(value, list):
         return [without_seconds(v) for v in value]
     return value
