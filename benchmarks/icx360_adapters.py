@@ -104,6 +104,11 @@ class TimedInfiller:
         finally:
             self.seconds += time.perf_counter() - t
 
+    def mean_logprob(self, texts: Sequence[str], reference: str | None = None) -> list[float]:
+        """promptfoil's fluency check reads the inner (``lm``) infiller's model, as it would
+        without this wrapper (not counted as infilling)."""
+        return self.inner.mean_logprob(texts, reference)  # type: ignore[attr-defined]
+
 
 class TimedScorer:
     """Wraps a scorer; counts items scored and seconds spent.

@@ -6,7 +6,8 @@ Runs the default :class:`promptfoil.Explainer` (smollm2 target, lm infiller, sem
 cell-budget, budget 40; response cache off) under cProfile, with infill prefetching off and
 one infiller lane, so that every model call runs in the profiled thread. Reports, as shares of wall time:
 
-* *components*: time inside ``target.generate``, ``infiller.infill`` and ``scorer.score``;
+* *components*: time inside ``target.generate``, ``infiller.infill``, ``scorer.score`` and
+  the fluency constraint's likelihood model;
   the rest is search bookkeeping, trace and result building (the issue's goal: under 5%);
 * *kernels*: inside llama.cpp's decode and sampler and the MiniLM forward pass; what the
   components spend beyond that is their Python glue (tokenising, templates, log-softmax).
@@ -32,6 +33,7 @@ COMPONENTS = {  # (file suffix, function) whose cumulative time is a component's
     "target": ("targets/base.py", "generate"),
     "infiller": ("infill/lm.py", "infill"),
     "scorer": ("scorers/semantic.py", "score"),
+    "fluency check": ("infill/likelihood.py", "mean_logprob"),  # the constraint's LM (issue 10)
 }
 KERNELS = {  # calls into native model code
     "llama.cpp decode": ("llama_cpp/_internals.py", "decode"),
