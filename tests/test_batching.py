@@ -12,6 +12,7 @@ import pytest
 from standins import LostWordsScorer, RecordingFunction, SuffixInfiller
 
 from promptfoil import Explainer, FunctionTarget, InfillRequest
+from promptfoil.report.terminal import stage_line
 
 PROMPT = "Why are rich people able to avoid financial ruin when markets crash so hard?"
 
@@ -172,3 +173,4 @@ def test_prefetched_infilling_counts_as_infiller_time():
     total = st["target"] + st["infiller"] + st["scorer"] + st["other"] - st["overlapped"]
     assert abs(total - ex.seconds) < 0.01
     assert st["target"] + st["infiller"] > ex.seconds  # it overlapped: more work than wall time
+    assert f"{st['overlapped']:.1f}s of these overlapped" in stage_line(ex)  # the terminal says so
