@@ -5,7 +5,6 @@ mode), shared by everything in the process, and the one chat-completion call tha
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -16,6 +15,9 @@ from ..errors import PromptfoilError, PromptTooLong
 from .chat import ChatReply, ChatRequest, read_reply
 from .embedded import require, smollm2_gguf
 from .identity import file_identity
+from .llamacpp_batch import BatchGenerator
+from .llamacpp_template import ChatTemplate
+from .threads import default_threads
 
 _LOCK = threading.Lock()  # a llama.cpp context answers one request at a time
 
@@ -31,7 +33,8 @@ def load_llama(path: str, n_ctx: int, logits_all: bool, n_threads: int | None = 
             model_path=path,
             n_ctx=n_ctx,
             logits_all=logits_all,
-            n_threads=n_threads or max(1, min(8, os.cpu_count() or 1)),
+            n_threads=n_threads or default_threads(),
+            n_threads_batch=n_threads or default_threads(),  # llama-cpp-python's default: every core
             seed=0,
             verbose=False,
         )
@@ -46,12 +49,16 @@ class LocalChat:
     reported then, not in the middle of a search.
     """
 
-    def __init__(self, model_path: str | Path | None = None, n_ctx: int = 2048) -> None:
+    def __init__(self, model_path: str | Path | None = None, n_ctx: int = 2048, max_batch: int = 16) -> None:
         self.path = Path(model_path) if model_path else smollm2_gguf()
         if not self.path.is_file():
             raise PromptfoilError(f"GGUF model file not found: {self.path}")
         self.n_ctx = n_ctx
+        self.max_batch = max_batch
         self._identity: str | None = None
+        self._batcher: BatchGenerator | None = None
+        self._template: ChatTemplate | None = None
+        self._batch_lock = threading.Lock()  # the batch context, one batch at a time
 
     @property
     def identity(self) -> str:
@@ -59,9 +66,18 @@ class LocalChat:
             self._identity = f"llamacpp:{file_identity(self.path)}"
         return self._identity
 
+    def _room(self, llm: Any, r: ChatRequest) -> int:
+        """About how many tokens the prompt takes, and ``max_tokens`` for its answer."""
+        return sum(len(llm.tokenize(c.encode("utf-8"), add_bos=False)) + 16 for _, c in r.messages) + 16
+
+    def fits(self, requests: Sequence[ChatRequest]) -> bool:
+        """Every prompt leaves ``max_tokens`` of context for its answer."""
+        llm = load_llama(str(self.path), self.n_ctx, False)
+        return all(self._room(llm, r) + r.max_tokens <= self.n_ctx for r in requests)
+
     def _check_room(self, llm: Any, r: ChatRequest) -> None:
         """The prompt and ``max_tokens`` must fit the context (llama.cpp would shorten the answer)."""
-        n = sum(len(llm.tokenize(c.encode("utf-8"), add_bos=False)) + 16 for _, c in r.messages) + 16
+        n = self._room(llm, r)
         if n + r.max_tokens > self.n_ctx:
             raise PromptTooLong(
                 f"prompt of about {n} tokens does not fit the model context of {self.n_ctx} "
@@ -89,5 +105,41 @@ class LocalChat:
                 raise PromptfoilError(f"local chat model {self.path.name} failed: {exc}") from None
         return read_reply(out, r.top_logprobs)
 
+    # -- many requests at once --------------------------------------------------------
+    def batchable(self, requests: Sequence[ChatRequest]) -> bool:
+        """Greedy requests without log-probabilities, all with the same ``max_tokens``, on
+        a model whose chat format is its own template: these decode as one batch."""
+        if len(requests) < 2 or len({r.max_tokens for r in requests}) != 1:
+            return False
+        if any(r.temperature != 0 or r.top_logprobs for r in requests):
+            return False
+        if self._template is None:
+            self._template = ChatTemplate.of(load_llama(str(self.path), self.n_ctx, False))
+        return self._template is not None
+
+    def batch(self, requests: Sequence[ChatRequest], need_room: bool = False) -> list[ChatReply]:
+        """Answer greedy requests together (see :meth:`batchable`): the same replies as
+        :meth:`one` gives one at a time, in fewer model passes."""
+        llm = load_llama(str(self.path), self.n_ctx, False)
+        if need_room:
+            for r in requests:
+                self._check_room(llm, r)
+        if self._template is None and not self.batchable(requests):
+            return [self.one(r, need_room) for r in requests]
+        assert self._template is not None
+        prompts = [self._template.render(r.as_messages()) for r in requests]
+        with self._batch_lock:
+            if self._batcher is None:
+                self._batcher = BatchGenerator(llm, self.n_ctx, self.max_batch)
+            try:
+                answers = self._batcher.generate(prompts, requests[0].max_tokens)
+            except (ValueError, RuntimeError) as exc:
+                raise PromptfoilError(f"local chat model {self.path.name} failed: {exc}") from None
+        return [
+            ChatReply(a.text, None, len(p.tokens) + len(a.tokens), a.truncated) for p, a in zip(prompts, answers)
+        ]
+
     def chat(self, requests: Sequence[ChatRequest]) -> list[ChatReply]:
+        if self.batchable(requests):
+            return self.batch(requests)
         return [self.one(r) for r in requests]

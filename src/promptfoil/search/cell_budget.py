@@ -169,7 +169,7 @@ def cell_budget(ctx: SearchContext, alpha: float = 0.5, max_iters: int = 100, lo
                 return ctx.finish(ctx.queries.stop_reason)
             if share <= 0 or not current:
                 break
-            around = ctx.evaluate(ctx.fill(_samples(ctx, current, share)), stage=f"budget:t{t}-j{j}")
+            around, _ = ctx.stream(_samples(ctx, current, share), stage=f"budget:t{t}-j{j}")
             seeder.explored.extend(around)
             m = max(1, math.ceil(m / 2))
             current = _best_subset(current + around, m)
