@@ -10,13 +10,20 @@ from rapidfuzz.distance import Levenshtein
 
 from .build import build_cache, build_infiller, build_prioritizer, build_scorer, build_search, build_target
 from .config import Config
+from .conversation import Conversation, Layout, layout
 from .errors import ConfigError
 from .search import SearchContext
 from .search.goal import Goal
 from .search.space import PromptSpace
+from .search.turns import ConversationSpace
 from .segment import count_words, segment, words
+from .targets.conversation import ConversationTarget
 from .targets.query import QueryStage
 from .types import Calls, Direction, Explanation
+
+#: What :meth:`Explainer.explain` takes: a text, or a conversation (a list of
+#: ``{"role", "content"}`` messages ending with a user turn, or a :class:`Conversation`).
+Prompt = str | Conversation | Sequence[dict[str, str]]
 
 MAX_PROMPT_CHARS = 200_000
 
@@ -89,41 +96,69 @@ class Explainer:
 
     def _check_prompt(self, prompt: object, protected: Sequence[tuple[int, int]]) -> PromptSpace:
         if not isinstance(prompt, str):
-            raise ConfigError(f"prompt must be a string, got {type(prompt).__name__}")
+            raise ConfigError(f"prompt must be a string or a conversation, got {type(prompt).__name__}")
         if not prompt.strip():
             raise ConfigError("prompt is empty: give a prompt with at least one word")
-        if len(prompt) > MAX_PROMPT_CHARS:
-            raise ConfigError(
-                f"prompt has {len(prompt):,} characters; the limit is {MAX_PROMPT_CHARS:,}"
-            )
+        self._check_length(prompt)
         space = PromptSpace(prompt, segment(prompt, self.split_k, protected))
-        n_words = count_words(prompt)
         if space.n_units == 0:
             raise ConfigError("prompt has no editable words (only punctuation, or all protected)")
+        self._check_words(count_words(prompt))
+        return space
+
+    def _check_length(self, text: str) -> None:
+        if len(text) > MAX_PROMPT_CHARS:
+            raise ConfigError(f"prompt has {len(text):,} characters; the limit is {MAX_PROMPT_CHARS:,}")
+
+    def _check_words(self, n_words: int) -> None:
         if n_words < self.split_k:
             raise ConfigError(
-                f"prompt has {n_words} word(s) but split_k={self.split_k} needs at least "
+                f"prompt has {n_words} editable word(s) but split_k={self.split_k} needs at least "
                 f"{self.split_k} for one edit; lower --split-k"
             )
+
+    def _conversation_space(self, prompt: object, protected: Sequence[Sequence[int]],
+                            edit: str | Iterable[str] | None) -> ConversationSpace:
+        lay: Layout = layout(Conversation.of(prompt), edit)
+        self._check_length(lay.text)
+        space = ConversationSpace(lay, segment(lay.text, self.split_k, lay.protected(protected)))
+        for turn in lay.turns:
+            s, e = lay.spans[turn]
+            if not any(s <= space.unit(u).start and space.unit(u).end <= e for u in range(space.n_units)):
+                role = lay.conversation.messages[turn].role
+                raise ConfigError(f"turn {turn} ({role}) is selected for edits but has no editable word")
+        self._check_words(count_words(lay.edited_text()))
         return space
 
     def explain(
         self,
-        prompt: str,
-        protected: Iterable[tuple[int, int]] = (),
+        prompt: Prompt,
+        protected: Iterable[Sequence[int]] = (),
         progress: Callable[[int], None] | None = None,
+        edit: str | Iterable[str] | None = None,
     ) -> Explanation:
         """Explain the target's response to ``prompt``; ``protected`` spans are never edited.
 
-        ``progress`` is called with the number of budgeted target queries made so far.
+        ``prompt`` is a text or a conversation. In a conversation only the turns that the
+        ``edit`` selectors pick change (default ``user:-1``: the last user turn), and a
+        protected span is ``(turn, start, end)`` in that turn's content. ``progress`` is
+        called with the number of budgeted target queries made so far.
         """
-        space = self._check_prompt(prompt, list(protected))
+        target = self.target
+        if isinstance(prompt, str):
+            if edit is not None:
+                raise ConfigError("edit selectors apply to conversations only; this prompt is a text")
+            space: PromptSpace = self._check_prompt(prompt, [tuple(p) for p in protected])  # type: ignore[misc]
+        else:
+            space = self._conversation_space(prompt, list(protected), edit)
+            target = ConversationTarget(self.target, space.layout)
+        text = space.prompt
         t0 = time.perf_counter()
-        queries = QueryStage(self.target, self.cache, self.config.budget)
-        y0 = queries.original(prompt).text
+        queries = QueryStage(target, self.cache, self.config.budget)
+        y0 = queries.original(text).text
         s = self.config.search
         ctx = SearchContext(
-            space, prompt, y0, self.infiller, queries, self.scorer, self.goal, s.seed,
+            space, text, y0, self.infiller, queries, self.scorer, self.goal, s.seed,
             fills_per_mask=s.fills_per_mask, progress=progress, prioritizer=self.prioritizer,
         )
         result = self.search(ctx)
@@ -137,7 +172,7 @@ class Explainer:
         )
         return Explanation(
             found=result.found,
-            prompt=prompt,
+            prompt=text,
             response=y0,
             contrast_prompt=best.candidate.text if best else None,
             contrast_response=best.response if best else None,
@@ -145,7 +180,7 @@ class Explainer:
             threshold=self.threshold,
             direction=self.direction,
             edits=space.edits(best.candidate) if best else (),
-            edit_distance=edit_distance(prompt, best.candidate.text) if best else None,
+            edit_distance=self._distance(space, best.candidate.text) if best else None,
             calls=calls,
             budget=self.budget,
             algorithm=self.algorithm,
@@ -157,11 +192,34 @@ class Explainer:
             infiller=getattr(self.infiller, "name", "infiller"),
             scorer=getattr(self.scorer, "name", "scorer"),
             stop_reason=result.stop_reason,
+            **self._conversation_fields(space, best.candidate.text if best else None),
         )
 
+    @staticmethod
+    def _distance(space: PromptSpace, contrast: str) -> float:
+        """Edit distance; in a conversation over the selected turns only."""
+        if isinstance(space, ConversationSpace):
+            lay = space.layout
+            return edit_distance(lay.edited_text(), lay.edited_text(lay.decode(contrast)))
+        return edit_distance(space.prompt, contrast)
 
-def explain(prompt: str, **options: Any) -> Explanation:
-    """One-shot :class:`Explainer` (flat settings, see :meth:`Config.with_options`) applied to ``prompt``."""
+    @staticmethod
+    def _conversation_fields(space: PromptSpace, contrast: str | None) -> dict[str, Any]:
+        if not isinstance(space, ConversationSpace):
+            return {}
+        lay = space.layout
+        back = lay.decode(contrast) if contrast is not None else None
+        return {
+            "conversation": tuple(lay.conversation.to_list()),
+            "contrast_conversation": tuple(back.to_list()) if back is not None else None,
+            "edited_turns": lay.turns,
+        }
+
+
+def explain(prompt: Prompt, **options: Any) -> Explanation:
+    """One-shot :class:`Explainer` (flat settings, see :meth:`Config.with_options`) applied to
+    ``prompt`` (a text, or a conversation with ``edit=`` selectors)."""
     protected = options.pop("protected", ())
+    edit = options.pop("edit", None)
     config = options.pop("config", None)
-    return Explainer(config, **options).explain(prompt, protected=protected)
+    return Explainer(config, **options).explain(prompt, protected=protected, edit=edit)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from .conversation import Conversation, parse_selectors, render
 from .errors import MissingDependency, PromptfoilError
 from .types import EXPLANATION_FIELDS, Explanation
 
@@ -28,12 +29,23 @@ MAX_BAD_LINES_SHOWN = 5
 
 @dataclass(frozen=True)
 class RunItem:
-    """One prompt to explain; ``fields`` are the input's other columns, carried to the result."""
+    """One prompt to explain; ``fields`` are the input's other columns, carried to the result.
+
+    A row with ``messages`` is a conversation (``prompt`` is then its rendered text) and may
+    name the turns to edit in ``edit`` (default: the run's, else ``user:-1``).
+    """
 
     id: str
     prompt: str
     fields: dict[str, Any] = field(default_factory=dict)
-    protected: tuple[tuple[int, int], ...] = ()
+    protected: tuple[tuple[int, ...], ...] = ()
+    conversation: Conversation | None = None
+    edit: tuple[str, ...] | None = None
+
+    @property
+    def input(self) -> str | Conversation:
+        """What the explainer is given."""
+        return self.conversation if self.conversation is not None else self.prompt
 
 
 @dataclass(frozen=True)
@@ -49,23 +61,36 @@ class RunSummary:
 
 
 class ExplainerLike(Protocol):
-    def explain(self, prompt: str, protected: Iterable[tuple[int, int]] = ...) -> Explanation: ...
+    def explain(self, prompt: Any, protected: Iterable[Sequence[int]] = ..., *,
+                edit: Sequence[str] | None = ...) -> Explanation: ...
 
 
 def _item(row: dict[str, Any], where: str, index: int) -> RunItem:
+    conversation = edit = None
+    if "messages" in row:
+        try:
+            conversation = Conversation.of(row["messages"])
+            edit = None if row.get("edit") is None else parse_selectors(row["edit"])
+        except PromptfoilError as exc:
+            raise PromptfoilError(f"{where}: {exc}") from None
+        row = {**row, "prompt": render(conversation.messages)}
     prompt = row.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
-        raise PromptfoilError(f"{where}: no 'prompt' text")
+        raise PromptfoilError(f"{where}: no 'prompt' text (or 'messages' list)")
     raw_id = row.get("id")
     item_id = str(index) if raw_id is None or str(raw_id).strip() == "" else str(raw_id)
-    protected: tuple[tuple[int, int], ...] = ()
+    protected: tuple[tuple[int, ...], ...] = ()
+    size = 2 if conversation is None else 3
     if "protected" in row and isinstance(row["protected"], list):
         try:
-            protected = tuple((int(s), int(e)) for s, e in row["protected"])
+            protected = tuple(tuple(int(x) for x in p) for p in row["protected"])
+            if any(len(p) != size for p in protected):
+                raise ValueError
         except (TypeError, ValueError):
-            raise PromptfoilError(f"{where}: 'protected' must be a list of [start, end] pairs") from None
-    fields = {k: v for k, v in row.items() if k not in ("id", "prompt", "protected")}
-    return RunItem(item_id, prompt, fields, protected)
+            shape = "[start, end] pairs" if size == 2 else "[turn, start, end] triples"
+            raise PromptfoilError(f"{where}: 'protected' must be a list of {shape}") from None
+    fields = {k: v for k, v in row.items() if k not in ("id", "prompt", "protected", "messages", "edit")}
+    return RunItem(item_id, prompt, fields, protected, conversation, edit)
 
 
 def _check(items: list[RunItem], bad: list[str], path: Path) -> list[RunItem]:
@@ -227,6 +252,8 @@ def result_record(item: RunItem, ex: Explanation | None, error: str | None = Non
         rec.update(d)
     else:
         rec.update({"prompt": item.prompt, "error": error})
+        if item.conversation is not None:
+            rec["conversation"] = item.conversation.to_list()
     for k, v in item.fields.items():
         rec[f"input_{k}" if k in RESERVED else k] = v
     return rec
@@ -248,12 +275,14 @@ def run(
     trace: bool = True,
     on_start: Callable[[int, int], None] | None = None,
     on_item: Callable[[RunItem, dict[str, Any]], None] | None = None,
+    edit: Sequence[str] | None = None,
 ) -> RunSummary:
     """Explain every item not yet in ``out``, appending each result as it finishes.
 
     A failing item is recorded with its ``error`` and the run goes on; a missing package
     stops the run (every item would fail the same way). ``on_start(todo, skipped)`` is
-    called once, ``on_item`` after each item is written.
+    called once, ``on_item`` after each item is written. ``edit``: the turns to edit in a
+    conversation row that names none.
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -268,7 +297,10 @@ def run(
     with out.open("a", encoding="utf-8") as fh:
         for it in todo:
             try:
-                ex = explainer.explain(it.prompt, protected=it.protected)
+                if it.conversation is None:
+                    ex = explainer.explain(it.prompt, protected=it.protected)
+                else:
+                    ex = explainer.explain(it.conversation, protected=it.protected, edit=it.edit or edit)
                 rec = result_record(it, ex, trace=trace)
                 n_done += 1
             except MissingDependency:

@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     except PromptfoilError as exc:
-        err.print(Text.assemble(("error: ", "bold red"), str(exc)), highlight=False)
+        err.print(Text.assemble(("error: ", "bold red"), str(exc)), highlight=False, soft_wrap=True)  # one line
         return 2
     except KeyboardInterrupt:
         err.print("interrupted")

@@ -16,7 +16,7 @@ from ..infill.base import infillers
 from ..scorers.base import scorers
 from ..search import searches
 from ..targets.base import targets
-from .options import add_explainer_options, config_from_args, parse_budget
+from .options import add_conversation_options, add_explainer_options, config_from_args, parse_budget
 
 EXAMPLES = """\
 examples:
@@ -24,16 +24,37 @@ examples:
   promptfoil explain "Is it fine to skip a friend's wedding?" --algorithm cell --split-k 2
   promptfoil explain "..." --budget 20 --threshold 0.4 --json > result.json
   promptfoil explain "..." --time-budget 60 --scorer mypkg.judges:Strict   # a plugin scorer
+  promptfoil explain --conversation chat.json --edit user:-1 --scorer judge-contradiction
+  promptfoil explain --conversation chat.json --edit 'assistant:*' --scorer maxims
   promptfoil list                      # every target, infiller, scorer and algorithm
 """
 
 
-def _protect(value: str) -> tuple[int, int]:
+def _protect(value: str) -> tuple[int, ...]:
     try:
-        start, end = value.split(":")
-        return int(start), int(end)
+        parts = tuple(int(p) for p in value.split(":"))
+        if len(parts) not in (2, 3):
+            raise ValueError
+        return parts
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected START:END character offsets, got {value!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected START:END character offsets (TURN:START:END in a conversation), got {value!r}"
+        ) from None
+
+
+def read_conversation(source: str) -> Any:
+    """The conversation of ``--conversation FILE`` (``-``: standard input)."""
+    from ..conversation import load_messages
+    from ..errors import ConfigError
+
+    if source == "-":
+        return load_messages(sys.stdin.read(), "standard input")
+    try:
+        with open(source, encoding="utf-8") as fh:
+            raw = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read conversation file {source}: {exc}") from None
+    return load_messages(raw, source)
 
 
 def add_parsers(sub: Any) -> None:
@@ -44,9 +65,12 @@ def add_parsers(sub: Any) -> None:
         "response scores past the threshold against the original response.",
         epilog=EXAMPLES, formatter_class=fmt,
     )
-    ex.add_argument("prompt", help="the prompt to explain (use '-' to read it from standard input)")
+    ex.add_argument("prompt", nargs="?", help="the prompt to explain (use '-' to read it from standard input)")
+    ex.add_argument("--conversation", metavar="FILE", help="explain the next assistant reply of a conversation: a JSON "
+                    "list of {\"role\", \"content\"} messages ending with a user turn ('-': standard input)")
     s = add_explainer_options(ex)
-    s.add_argument("--protect", type=_protect, action="append", default=[], metavar="START:END", help="character span never edited (repeatable)")
+    s.add_argument("--protect", type=_protect, action="append", default=[], metavar="START:END", help="character span never edited (repeatable); in a conversation TURN:START:END within that turn")
+    add_conversation_options(s)
     o = ex.add_argument_group("output")
     o.add_argument("--json", action="store_true", help="print the result as one JSON object")
     o.add_argument("--no-trace", action="store_true", help="leave the search trace out of --json output")
@@ -79,9 +103,24 @@ def cmd_list(args: argparse.Namespace, console: Console, err: Console) -> int:
     return 0
 
 
+def _explain_input(args: argparse.Namespace) -> Any:
+    from ..errors import ConfigError
+
+    if args.conversation is not None:
+        if args.prompt is not None:
+            raise ConfigError("give either a PROMPT or --conversation FILE, not both")
+        return read_conversation(args.conversation)
+    if args.prompt is None:
+        raise ConfigError("give a PROMPT to explain, or --conversation FILE")
+    if args.edit is not None:
+        raise ConfigError("--edit selects turns of a conversation; use it with --conversation FILE")
+    return sys.stdin.read() if args.prompt == "-" else args.prompt
+
+
 def cmd_explain(args: argparse.Namespace, console: Console, err: Console) -> int:
-    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    prompt = _explain_input(args)
     explainer = Explainer(config_from_args(args))
+    kw: dict[str, Any] = {} if isinstance(prompt, str) else {"edit": args.edit}
     show = err.is_terminal and not args.json
     if show:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -91,9 +130,9 @@ def cmd_explain(args: argparse.Namespace, console: Console, err: Console) -> int
             TimeElapsedColumn(), console=err, transient=True,
         ) as bar:
             task = bar.add_task("search", total=explainer.budget)
-            result = explainer.explain(prompt, protected=args.protect, progress=lambda n: bar.update(task, completed=n))
+            result = explainer.explain(prompt, protected=args.protect, progress=lambda n: bar.update(task, completed=n), **kw)
     else:
-        result = explainer.explain(prompt, protected=args.protect)
+        result = explainer.explain(prompt, protected=args.protect, **kw)
     if args.html:
         from ..report.html import write_explanation_html
 

@@ -18,7 +18,7 @@ from ..build import build_cache, build_scorer, build_target
 from ..errors import ConfigError, PromptfoilError
 from ..explainer import Explainer
 from ..scorers.base import scorers
-from .options import add_explainer_options, config_from_args
+from .options import add_conversation_options, add_explainer_options, config_from_args
 
 RUN_EXAMPLES = """\
 examples:
@@ -44,6 +44,7 @@ def add_parsers(sub: Any) -> None:
     r = sub.add_parser(
         "run", help="explain every prompt of a JSONL/CSV file into a results JSONL (resumable)",
         description="Explain each prompt of PROMPTS (JSONL or CSV with a 'prompt' field, optional 'id'; "
+        "a JSONL row with 'messages' is a conversation, optional 'edit' selectors; "
         "other fields are carried to the results). Each result is appended as it finishes; running the "
         "same command again skips finished items.", epilog=RUN_EXAMPLES, formatter_class=fmt,
     )
@@ -51,7 +52,7 @@ def add_parsers(sub: Any) -> None:
     r.add_argument("--out", required=True, metavar="RESULTS.jsonl", help="results file (appended to; resumed)")
     r.add_argument("--retry-failed", action="store_true", help="explain again the items recorded with an error")
     r.add_argument("--no-trace", action="store_true", help="leave the search trace out of each result")
-    add_explainer_options(r)
+    add_conversation_options(add_explainer_options(r))
 
     m = sub.add_parser("metrics", help="flip rate, edit distance, content preservation, calls, time",
                        description="The paper's measures over a results file, each with its standard error.")
@@ -73,10 +74,11 @@ def add_parsers(sub: Any) -> None:
     c.add_argument("--out", metavar="PATH", help="also write per-item scores and baseline responses as JSONL")
     add_explainer_options(c)
 
-    rep = sub.add_parser("report", help="a self-contained HTML report of a results file",
-                         description="One HTML file, no network fetches, every model or prompt string escaped.")
-    rep.add_argument("results", help="results JSONL written by `promptfoil run`")
-    rep.add_argument("--html", required=True, metavar="PATH", help="where to write the report")
+    rep = sub.add_parser("report", help="show a results file in the terminal, or write a self-contained HTML report",
+                         description="Without --html every record is printed (a conversation as turns). With --html: one "
+                         "HTML file, no network fetches, every model or prompt string escaped.")
+    rep.add_argument("results", help="results JSONL written by `promptfoil run` or `promptfoil redteam`")
+    rep.add_argument("--html", metavar="PATH", help="write the HTML report here instead of printing")
     rep.add_argument("--title", default="promptfoil report", help="page title")
     rep.add_argument("--no-content", action="store_true", help="skip content preservation in the summary")
 
@@ -168,7 +170,7 @@ def cmd_run(args: argparse.Namespace, console: Console, err: Console) -> int:
             bar.update(task, rate=_rate(bar.tasks[0]))
 
         summary = run(items, explainer, args.out, retry_failed=args.retry_failed, trace=not args.no_trace,
-                      on_start=start, on_item=step)
+                      on_start=start, on_item=step, edit=args.edit)
     if summary.repaired_tail:
         err.print("a torn last line (interrupted write) was removed from the results file", highlight=False)
     console.print(
@@ -228,6 +230,11 @@ def cmd_report(args: argparse.Namespace, console: Console, err: Console) -> int:
     from ..runs import read_results
 
     records = read_results(args.results)
+    if not args.html:
+        from ..report.terminal import render_records
+
+        render_records(records, console)
+        return 0
     path = write_html(records, args.html, title=args.title, source=str(args.results),
                       embed=_embedder(args.no_content, err))
     console.print(f"report written to {path} ({len(records)} items)", highlight=False)

@@ -107,6 +107,13 @@ def add_explainer_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup
     return s
 
 
+def add_conversation_options(p: Any) -> None:
+    """``--edit``: which turns of a conversation may change (also for ``run``)."""
+    p.add_argument("--edit", action="append", default=None, metavar="SELECTOR",
+                   help="turns of a conversation the search may edit (repeatable or comma-separated): "
+                   "user:-1 (default), user:*, assistant:*, assistant:-1, user:0, or a message index")
+
+
 def config_from_args(args: argparse.Namespace) -> Config:
     """The :class:`Config` the shared options describe."""
     return Config(

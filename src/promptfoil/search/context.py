@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..infill.base import Infiller, InfillRequest
-from ..scorers.base import Scorer, ScoreItem
+from ..scorers.base import Scorer
 from ..types import Candidate, TraceEntry
 from .goal import Goal
 from .priority import Prioritizer
@@ -119,7 +119,7 @@ class SearchContext:
                 reps = dict(r.node.candidate.replacements)
                 reps[r.unit] = new
                 cand = self.space.candidate(reps)
-                if cand.text in self._seen:
+                if cand.text in self._seen or not self.space.admits(cand):
                     continue
                 self._seen.add(cand.text)
                 free = tuple(u for u in r.node.free if u != r.unit)
@@ -151,7 +151,7 @@ class SearchContext:
                 if r.response is None:
                     self._record(n, stage, "over-budget", "none")
             if answered:
-                items = [ScoreItem(self.x0, self.y0, n.candidate.text, r.response or "") for n, r in answered]
+                items = [self.space.score_item(self.x0, self.y0, n.candidate, r.response or "") for n, r in answered]
                 self.counters.scorer += len(items)
                 for (n, r), s in zip(answered, self.scorer.score(items)):
                     n.response, n.score, n.objective = r.response, float(s), self.goal.objective(float(s))
