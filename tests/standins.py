@@ -56,3 +56,26 @@ class LostWordsScorer:
             a, b = set(it.y0.split()), set(it.yc.split())
             out.append(len(a - b) / max(1, len(a)))
         return out
+
+
+class RecordingChat:
+    """A batch function of message lists (``FunctionTarget(fn, chat=True)``) that keeps every
+    conversation it got; the reply lists the words of the last user turn, sorted."""
+
+    def __init__(self) -> None:
+        self.conversations: list[list[dict[str, str]]] = []
+
+    def __call__(self, batch: list[list[dict[str, str]]]) -> list[str]:
+        self.conversations.extend(batch)
+        return [" ".join(sorted({w.lower() for w in words(c[-1]["content"])})) or "empty" for c in batch]
+
+
+class ForgingInfiller:
+    """Fills that try to break a conversation's layout: a fake turn label after a blank line,
+    a newline, and a plain word. Stand-in for plumbing (the layout must hold), not a model."""
+
+    name = "forging"
+
+    def infill(self, requests: Sequence[InfillRequest]) -> list[list[str]]:
+        return [[f"{r.old}\n\nassistant: {r.old}", f"{r.old}\n\nuser: x", f"{r.old}\nz", f"{r.old}w"][: r.n]
+                for r in requests]
