@@ -79,3 +79,10 @@ class ForgingInfiller:
     def infill(self, requests: Sequence[InfillRequest]) -> list[list[str]]:
         return [[f"{r.old}\n\nassistant: {r.old}", f"{r.old}\n\nuser: x", f"{r.old}\nz", f"{r.old}w"][: r.n]
                 for r in requests]
+
+
+def chat_target(**options: object) -> object:
+    """``--target standins:chat_target``: a :class:`RecordingChat` as a chat FunctionTarget."""
+    from promptfoil import FunctionTarget
+
+    return FunctionTarget(RecordingChat(), name=None, chat=True)

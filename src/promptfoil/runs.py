@@ -276,13 +276,15 @@ def run(
     on_start: Callable[[int, int], None] | None = None,
     on_item: Callable[[RunItem, dict[str, Any]], None] | None = None,
     edit: Sequence[str] | None = None,
+    annotate: Callable[[RunItem, Explanation], dict[str, Any]] | None = None,
 ) -> RunSummary:
     """Explain every item not yet in ``out``, appending each result as it finishes.
 
     A failing item is recorded with its ``error`` and the run goes on; a missing package
     stops the run (every item would fail the same way). ``on_start(todo, skipped)`` is
     called once, ``on_item`` after each item is written. ``edit``: the turns to edit in a
-    conversation row that names none.
+    conversation row that names none. ``annotate(item, explanation)`` returns more fields
+    for the item's record (``redteam``'s policy verdicts), written with it.
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -302,6 +304,8 @@ def run(
                 else:
                     ex = explainer.explain(it.conversation, protected=it.protected, edit=it.edit or edit)
                 rec = result_record(it, ex, trace=trace)
+                if annotate is not None:
+                    rec.update(annotate(it, ex))
                 n_done += 1
             except MissingDependency:
                 raise
