@@ -30,7 +30,7 @@ def main() -> None:
     with FakeOpenAIServer(delay=args.delay) as srv:
         for conc in (1, 4):
             target = OpenAITarget(model="bench", base_url=srv.base_url, max_concurrency=conc)
-            _ = target.client  # import and build the HTTP client outside the timing
+            _ = target.server.client  # import and build the HTTP client outside the timing
             srv.max_in_flight = 0
             t0 = time.perf_counter()
             for i in range(0, len(prompts), target.batch_size):  # as the search sends them

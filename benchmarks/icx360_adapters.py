@@ -137,7 +137,7 @@ class IcxModel:
         if not text_only:
             raise NotImplementedError("the benchmark model wrapper returns text only")
         prompts = [inputs] if isinstance(inputs, str) else list(inputs)
-        return self.target.generate(prompts)
+        return [getattr(r, "text", r) for r in self.target.generate(prompts)]  # Reply -> its text
 
 
 class IcxInfiller:

@@ -8,6 +8,8 @@ server tests use llama-cpp-python's server.
 Faults are chosen by markers inside the prompt text (first request of that prompt only,
 unless the marker says ``always``):
   [429]        429 with ``Retry-After: 1``       [500]   HTTP 500
+  [429-date]   429, Retry-After as an HTTP date 2 s ahead
+  [429-ms]     429 with ``retry-after-ms: 1500``
   [hang]       sleeps past the client timeout    [badjson]  a body that is not JSON
   [500-always] HTTP 500 every time               [badjson-always]  never valid JSON
   [401-echo]   401 quoting the Authorization header back (as some servers do)
@@ -19,6 +21,7 @@ import json
 import threading
 import time
 from collections import Counter
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -113,6 +116,13 @@ class FakeOpenAIServer:
                     return
                 if "[429]" in prompt and n == 1:
                     self._send(429, b'{"error": {"message": "slow down"}}', {"Retry-After": "1"})
+                    return
+                if "[429-date]" in prompt and n == 1:
+                    when = formatdate(time.time() + 2, usegmt=True)
+                    self._send(429, b'{"error": {"message": "slow down"}}', {"Retry-After": when})
+                    return
+                if "[429-ms]" in prompt and n == 1:
+                    self._send(429, b'{"error": {"message": "slow down"}}', {"retry-after-ms": "1500"})
                     return
                 if "[hang]" in prompt and n == 1:
                     time.sleep(fake.hang)

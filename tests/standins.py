@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from promptfoil import InfillRequest, ScoreItem
+from promptfoil import BaseTarget, InfillRequest, ScoreItem
 from promptfoil.segment import words
 
 
@@ -56,6 +56,41 @@ class LostWordsScorer:
             a, b = set(it.y0.split()), set(it.yc.split())
             out.append(len(a - b) / max(1, len(a)))
         return out
+
+
+def sorted_words(prompt: str) -> str:
+    """The stand-in answer: the prompt's distinct words, lower-cased and sorted."""
+    return " ".join(sorted({w.lower() for w in words(prompt)}))
+
+
+class WordsTarget(BaseTarget):
+    """Answers :func:`sorted_words`, except the prompts in ``overrides`` (prompt -> answer).
+
+    Named by import path (``standins:WordsTarget``) on the command line; ``--target-option
+    overrides={...}`` makes the "new model" that answers some prompts differently. Every
+    prompt it is asked lands in the class-level ``asked`` list.
+    """
+
+    name = "words"
+    asked: list[str] = []
+
+    def __init__(self, overrides: dict[str, str] | None = None, fail_on: list[str] | None = None) -> None:
+        self.overrides = dict(overrides or {})
+        self.fail_on = set(fail_on or ())
+
+    @property
+    def identity(self) -> str:
+        return "standin:words"
+
+    @property
+    def settings(self) -> dict[str, object]:
+        return {"overrides": self.overrides}
+
+    def _generate_one(self, prompt: str) -> str:
+        WordsTarget.asked.append(prompt)
+        if prompt in self.fail_on:
+            raise RuntimeError("this prompt is refused")
+        return self.overrides.get(prompt, sorted_words(prompt))
 
 
 class RecordingChat:

@@ -30,6 +30,10 @@ def run_cli(capsys, *args):
         (["explain", "Hello there", "--scorer", "bleu", "--threshold", "-0.1"], "outside the range of scorer 'bleu'"),
         (["explain", "Hello there", "--scorer-option", "nope=1"], "has no option 'nope'"),
         (["explain", "Hello there", "--infiller-option", "pool=abc"], "pool must be a whole number"),
+        (["explain", "Hello there", "--target-model", "other.gguf"], "target 'smollm2' is the embedded model and takes no --target-model"),
+        (["explain", "Hello there", "--target", "openai", "--target-model", "m", "--target-option", "token_budget=9"],
+         "has no option 'token_budget'"),
+        (["explain", "Hello there", "--scorer", "contradiction", "--scorer-option", "lable=x"], "has no option 'lable'; valid options: label"),
     ],
 )
 def test_cli_errors_are_one_clear_line(capsys, args, needle):

@@ -68,7 +68,7 @@ def test_permuted_id2label_gives_the_same_contradiction_probability(models):
     import torch
 
     tok, net = b._load()
-    enc = tok(prem, hyp, return_tensors="pt", padding=True)
+    enc = tok(prem, hyp, return_tensors="pt", padding=True).to(net.device)  # where promptfoil put it
     with torch.no_grad():
         at_zero = torch.softmax(net(**enc).logits, dim=-1)[:, 0].tolist()
     assert max(abs(x - y) for x, y in zip(at_zero, pb)) > 1e-3

@@ -2,7 +2,8 @@
 
 The server (tests/openai_fakes.py) is a plumbing fake: it answers "echo: <prompt>" and
 injects faults chosen by markers in the prompt. What is tested is the real client code:
-retries, Retry-After, timeouts, error messages, concurrency, budgets, key hygiene.
+retries, Retry-After, timeouts, error messages, concurrency, budgets, key hygiene. Transport
+retries are the ``openai`` client's own (``max_retries``); these tests hold it to what we need.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from standins import LostWordsScorer, SuffixInfiller
 from promptfoil import Explainer
 from promptfoil.cli import main
 from promptfoil.errors import ConfigError, PromptfoilError
-from promptfoil.http import EndpointError, RateLimiter
-from promptfoil.search.budget import Querier
+from promptfoil.backends.openai import EndpointError, RateLimiter
+from promptfoil.targets.base import targets
+from promptfoil.targets.budget import Budget
 from promptfoil.targets.cache import ResponseCache
 from promptfoil.targets.openai_compat import OpenAITarget
+from promptfoil.targets.query import QueryStage
 
 
 @pytest.fixture()
@@ -40,28 +43,43 @@ def target(srv: FakeOpenAIServer, **kw) -> OpenAITarget:
     return OpenAITarget(base_url=srv.base_url, **kw)
 
 
+def texts(t: OpenAITarget, prompts: list[str]) -> list[str]:
+    return [r.text for r in t.generate(prompts)]
+
+
 def test_429_honours_retry_after_then_succeeds(server):
     t = target(server)
     t0 = time.perf_counter()
-    assert t.generate(["slow [429]"]) == ["echo: slow [429]"]
+    assert texts(t, ["slow [429]"]) == ["echo: slow [429]"]
     assert time.perf_counter() - t0 >= 0.9  # Retry-After: 1 was waited, not the short backoff
     assert server.hits["slow [429]"] == 2
 
 
+@pytest.mark.parametrize("marker", ["[429-date]", "[429-ms]"])
+def test_retry_after_as_a_date_or_in_milliseconds_is_waited(server, marker):
+    """An HTTP-date Retry-After (about 2 s ahead) or retry-after-ms: 1500 is waited; the
+    client's own backoff for a first retry is at most 0.5 s, so a short wait fails this."""
+    t = target(server)
+    t0 = time.perf_counter()
+    assert texts(t, [f"later {marker}"]) == [f"echo: later {marker}"]
+    assert time.perf_counter() - t0 >= 0.9
+    assert server.hits[f"later {marker}"] == 2
+
+
 def test_500_then_success(server):
-    assert target(server).generate(["x [500]"]) == ["echo: x [500]"]
+    assert texts(target(server), ["x [500]"]) == ["echo: x [500]"]
     assert server.hits["x [500]"] == 2
 
 
 def test_hung_request_times_out_and_is_retried(server):
     t = target(server, timeout=0.5)
-    assert t.generate(["wait [hang]"]) == ["echo: wait [hang]"]
+    assert texts(t, ["wait [hang]"]) == ["echo: wait [hang]"]
     assert server.hits["wait [hang]"] == 2
 
 
 def test_malformed_json_is_retried_then_reported_naming_the_endpoint(server):
     t = target(server)
-    assert t.generate(["j [badjson]"]) == ["echo: j [badjson]"]
+    assert texts(t, ["j [badjson]"]) == ["echo: j [badjson]"]
     with pytest.raises(EndpointError, match=server.base_url.replace(".", r"\.")):
         t.generate(["j [badjson-always]"])
     assert server.hits["j [badjson-always]"] == 3  # first try + 2 retries, then a clear error
@@ -82,11 +100,13 @@ def test_permanent_failure_keeps_answers_of_the_batch(server, tmp_path):
     """One prompt fails for good: the others' answers are cached and never asked again."""
     cache = ResponseCache(tmp_path / "c.sqlite")
     t = target(server, retries=1, max_concurrency=3)
-    q = Querier(t, cache, budget=10)
-    with pytest.raises(PromptfoilError, match="HTTP 500"):
+    q = QueryStage(t, cache, Budget(calls=10))
+    with pytest.raises(EndpointError, match="HTTP 500") as info:
         q.query(["a", "b [500-always]", "c"])
+    assert sorted(info.value.answered) == ["a", "c"]  # the answers travel on the error
     assert server.hits["a"] == 1 and server.hits["c"] == 1
-    q2 = Querier(target(server, retries=1), cache, budget=10)
+    assert server.hits["b [500-always]"] == 2  # first try + 1 retry (the client's)
+    q2 = QueryStage(target(server, retries=1), cache, Budget(calls=10))
     results = q2.query(["a", "c", "d"])
     assert [r.response for r in results] == ["echo: a", "echo: c", "echo: d"]
     assert [r.paid_by for r in results] == ["cache", "cache", "budget"]
@@ -98,7 +118,7 @@ def test_requests_run_concurrently_up_to_the_limit():
         t = OpenAITarget(model="m", base_url=srv.base_url, max_concurrency=4)
         assert t.batch_size == 4
         prompts = [f"p{i}" for i in range(8)]
-        assert t.generate(prompts) == [f"echo: {p}" for p in prompts]
+        assert texts(t, prompts) == [f"echo: {p}" for p in prompts]
         assert srv.max_in_flight == 4
         t1 = OpenAITarget(model="m", base_url=srv.base_url, max_concurrency=1)
         srv.max_in_flight = 0
@@ -116,15 +136,24 @@ def test_rate_limit_spaces_request_starts():
         RateLimiter(rpm=0)
 
 
+def test_replies_carry_the_tokens_the_server_reports(server):
+    """The fake reports prompt words + answer words as usage; finish_reason "stop"."""
+    [reply] = target(server).generate(["one two three"])
+    assert reply.tokens == 3 + 4 and not reply.truncated
+
+
 def test_token_budget_stops_the_search_like_the_call_budget(server):
-    """Each fake answer costs ~5 tokens; a budget of 12 allows a few requests, then none."""
-    t = target(server, token_budget=12, max_concurrency=1)
-    q = Querier(t, None, budget=None)
-    results = q.query([f"w{i} two three" for i in range(6)])
+    """Each fake answer costs 7 tokens; a budget of 12 allows a few requests, then none.
+    Prompts are handed over a batch at a time, as the search does."""
+    t = target(server, max_concurrency=1)
+    q = QueryStage(t, None, Budget(calls=None, tokens=12))
+    prompts = [f"w{i} two three" for i in range(6)]
+    results = [r for i in range(0, len(prompts), q.batch_size) for r in q.query(prompts[i : i + q.batch_size])]
     answered = [r for r in results if r.response is not None]
     assert 1 <= len(answered) < 6
     assert all(r.paid_by == "none" for r in results[len(answered):])
     assert q.exhausted and q.paid == len(answered)
+    assert q.stop_reason.startswith("token budget of 12 spent")
     sent = sum(server.hits.values())
     assert q.query(["more"])[0].response is None
     assert sum(server.hits.values()) == sent  # nothing sent once the budget is spent
@@ -132,13 +161,15 @@ def test_token_budget_stops_the_search_like_the_call_budget(server):
 
 def test_completions_api_and_settings(server):
     t = target(server, completions=True, top_p=0.5, model="auto")
-    assert t.generate(["plain"]) == ["echo: plain"]
+    assert texts(t, ["plain"]) == ["echo: plain"]
     assert t.settings["api"] == "completions" and t.settings["top_p"] == 0.5
     assert t.identity == f"openai:{server.base_url}:fake-model"  # the server's only model
     with pytest.raises(ConfigError, match="no option 'colour'"):
         OpenAITarget(model="m", base_url=server.base_url, colour=1)
     with pytest.raises(ConfigError, match="--target-model"):
         OpenAITarget(base_url=server.base_url)
+    with pytest.raises(ConfigError, match="has no option 'token_budget'"):  # the query stage's job now
+        targets.create("openai", model="m", base_url=server.base_url, token_budget=100)
 
 
 def test_bad_options_are_config_errors():
@@ -169,32 +200,23 @@ def test_api_key_never_in_results_cache_or_logs(server, tmp_path, monkeypatch, c
     assert secret not in repr(t.endpoint) and secret not in t.identity
 
 
-def test_urls_lose_credentials_and_retry_after_dates_are_read():
-    from email.utils import formatdate
-    from types import SimpleNamespace
-
-    from promptfoil.http import redact_url, retry_after
+def test_urls_lose_credentials():
+    from promptfoil.backends.openai import redact_url
 
     assert redact_url("http://user:pw@host:8000/v1/") == "http://host:8000/v1"
-    later = SimpleNamespace(response=SimpleNamespace(headers={"retry-after": formatdate(time.time() + 30, usegmt=True)}))
-    assert 25 <= (retry_after(later) or 0) <= 31
-    assert retry_after(SimpleNamespace(response=SimpleNamespace(headers={"retry-after-ms": "250"}))) == 0.25
-    assert retry_after(SimpleNamespace(response=None)) is None
 
 
-def test_cli_endpoint_flags_reach_target_infiller_and_judge():
+def test_cli_token_budget_goes_to_the_query_stage_not_the_target():
+    from promptfoil.build import component_options
     from promptfoil.cli import build_parser
-    from promptfoil.cli_endpoint import endpoint_options
+    from promptfoil.cli.options import config_from_args
 
     args = build_parser().parse_args([
         "explain", "x", "--target", "openai", "--base-url", "http://127.0.0.1:9/v1", "--target-model", "m",
-        "--max-concurrency", "3", "--rpm", "60", "--token-budget", "500", "--completions",
-        "--api-key-env", "MY_KEY", "--infiller", "llm", "--scorer", "maxims",
+        "--max-concurrency", "3", "--token-budget", "500",
     ])
-    t, i, s = endpoint_options(args)
-    assert t == {"base_url": "http://127.0.0.1:9/v1", "api_key_env": "MY_KEY", "max_concurrency": 3,
-                 "rpm": 60.0, "token_budget": 500, "completions": True}
-    assert i == s == {"base_url": "http://127.0.0.1:9/v1", "api_key_env": "MY_KEY", "max_concurrency": 3,
-                      "rpm": 60.0, "model": "m"}
-    local = build_parser().parse_args(["explain", "x", "--infiller", "llm", "--scorer", "bleu"])
-    assert endpoint_options(local) == ({}, {}, {})  # no endpoint: the llm infiller stays local
+    cfg = config_from_args(args)
+    assert cfg.budget.tokens == 500
+    opts = component_options(cfg, "target")
+    assert "token_budget" not in opts and opts["max_concurrency"] == 3
+    assert targets.create("openai", **opts).batch_size == 3

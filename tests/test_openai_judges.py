@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from promptfoil.chat import ChatReply, ChatRequest
+from promptfoil.backends.chat import ChatReply, ChatRequest
 from promptfoil.errors import ConfigError
 from promptfoil.infill.base import InfillRequest
 from promptfoil.infill.llm import LLMInfiller, parse_fills

@@ -35,7 +35,7 @@ def llama_server(tmp_path_factory):
     pytest.importorskip("openai")
     pytest.importorskip("uvicorn")
     pytest.importorskip("llama_cpp.server.app")
-    from promptfoil.models import smollm2_gguf
+    from promptfoil.backends.embedded import smollm2_gguf
 
     port = _free_port()
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
@@ -112,7 +112,7 @@ def test_whole_explanation_over_completions_from_the_cli(llama_server, capsys):
 
 
 def test_maxims_judge_over_the_server_never_crashes(llama_server):
-    from promptfoil.chat import chat_backend
+    from promptfoil.backends.chat import chat_backend
     from promptfoil.scorers.base import ScoreItem
     from promptfoil.scorers.maxims import MaximsScorer
 

@@ -1,2 +1,2 @@
-"""Model plumbing every stage shares: local GGUF (llama.cpp), OpenAI-compatible endpoints,
-Hugging Face loading, the embedded-model locator, and one sentence embedder."""
+"""Model plumbing every stage builds on: local GGUF (llama.cpp), OpenAI-compatible endpoints,
+Hugging Face loading, the chat backend, embedded model files and their identity, one embedder."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..models import load_sentence_transformer, minilm_dir
+from .embedded import load_sentence_transformer, minilm_dir
 
 
 class SentenceEmbedder:
@@ -50,11 +50,11 @@ class SentenceEmbedder:
 
 
 def shared_embedder(model: str | None = None) -> SentenceEmbedder:
-    """One embedder per model for the whole process (the model loads once); the embedded
-    model's folder is looked up on every call, so a missing package is always reported."""
-    return _embedder_for(str(model) if model else str(minilm_dir()))
+    """One embedder per model for the whole process (the model loads once). The embedded
+    model's folder is looked up on every call (cheap), so a missing package is always named."""
+    return _embedder(str(model) if model else str(minilm_dir()))
 
 
 @lru_cache(maxsize=4)
-def _embedder_for(path: str) -> SentenceEmbedder:
+def _embedder(path: str) -> SentenceEmbedder:
     return SentenceEmbedder(path)

@@ -73,22 +73,39 @@ def add_endpoint_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--completions", action="store_true", help="use the legacy completions API instead of chat for the target")
 
 
+def add_component_options(
+    p: argparse.ArgumentParser, infiller: bool = True, scorer_default: str | None = DEFAULT_SCORER,
+    scorer_help: str | None = None,
+) -> argparse._ArgumentGroup:
+    """Target and scorer options (and the infiller's, unless ``infiller=False``)."""
+    g = p.add_argument_group("components (see `promptfoil list`; a plugin's import path package.module:Name works too)")
+    g.add_argument("--target", default=DEFAULT_TARGET, type=component_name("target", targets.names()), metavar="TARGET", help=f"the LLM to explain: {', '.join(targets.names())} (default: %(default)s)")
+    g.add_argument("--target-model", help="model file or name for the target (e.g. a .gguf path for 'gguf')")
+    g.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS, help="response length of the target (default: %(default)s)")
+    if infiller:
+        g.add_argument("--infiller", default=DEFAULT_INFILLER, type=component_name("infiller", infillers.names()), metavar="INFILLER", help=f"proposes replacements for masked words: {', '.join(infillers.names())} (default: %(default)s)")
+        g.add_argument("--infiller-model", help="model for the infiller")
+    g.add_argument("--scorer", default=scorer_default, type=component_name("scorer", scorers.names()), metavar="SCORER", help=scorer_help or f"how a new response differs from the original: {', '.join(scorers.names())} (default: %(default)s)")
+    g.add_argument("--scorer-model", help="model for the scorer")
+    g.add_argument("--target-option", type=parse_option, action="append", default=[], metavar="KEY=VALUE", help="extra setting for the target factory (repeatable), e.g. temperature=0.7")
+    if infiller:
+        g.add_argument("--infiller-option", type=parse_option, action="append", default=[], metavar="KEY=VALUE", help="extra setting for the infiller (repeatable)")
+    g.add_argument("--scorer-option", type=parse_option, action="append", default=[], metavar="KEY=VALUE", help="extra setting for the scorer (repeatable)")
+    return g
+
+
+def add_cache_options(p: argparse.ArgumentParser) -> None:
+    c = p.add_argument_group("cache")
+    c.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
+    c.add_argument("--cache", metavar="PATH", help="response cache file (default: $PROMPTFOIL_CACHE_DIR or ~/.cache/promptfoil)")
+
+
 def add_explainer_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup:
     """Component, search, budget and cache options shared by every explaining command.
 
     Returns the search group so a command can add its own search options to it.
     """
-    g = p.add_argument_group("components (see `promptfoil list`; a plugin's import path package.module:Name works too)")
-    g.add_argument("--target", default=DEFAULT_TARGET, type=component_name("target", targets.names()), metavar="TARGET", help=f"the LLM to explain: {', '.join(targets.names())} (default: %(default)s)")
-    g.add_argument("--target-model", help="model file or name for the target (e.g. a .gguf path for 'gguf')")
-    g.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS, help="response length of the target (default: %(default)s)")
-    g.add_argument("--infiller", default=DEFAULT_INFILLER, type=component_name("infiller", infillers.names()), metavar="INFILLER", help=f"proposes replacements for masked words: {', '.join(infillers.names())} (default: %(default)s)")
-    g.add_argument("--infiller-model", help="model for the infiller")
-    g.add_argument("--scorer", default=DEFAULT_SCORER, type=component_name("scorer", scorers.names()), metavar="SCORER", help=f"how a new response differs from the original: {', '.join(scorers.names())} (default: %(default)s)")
-    g.add_argument("--scorer-model", help="model for the scorer")
-    g.add_argument("--target-option", type=parse_option, action="append", default=[], metavar="KEY=VALUE", help="extra setting for the target factory (repeatable), e.g. temperature=0.7")
-    g.add_argument("--infiller-option", type=parse_option, action="append", default=[], metavar="KEY=VALUE", help="extra setting for the infiller (repeatable)")
-    g.add_argument("--scorer-option", type=parse_option, action="append", default=[], metavar="KEY=VALUE", help="extra setting for the scorer (repeatable)")
+    add_component_options(p)
     add_endpoint_arguments(p)
     s = p.add_argument_group("search")
     s.add_argument("--algorithm", default=DEFAULT_ALGORITHM, choices=searches.names(), help="search algorithm (default: %(default)s)")
@@ -101,10 +118,21 @@ def add_explainer_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup
     b.add_argument("--budget", type=parse_budget, default=DEFAULT_BUDGET, help="most target queries of perturbed prompts; cache hits are free; 'none' = unlimited for cell (default: %(default)s)")
     b.add_argument("--token-budget", type=int, default=None, metavar="TOKENS", help="stop once the target has used this many tokens (as the backend reports them)")
     b.add_argument("--time-budget", type=float, default=None, metavar="SECONDS", help="stop the search after this many seconds of wall time")
-    c = p.add_argument_group("cache")
-    c.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
-    c.add_argument("--cache", metavar="PATH", help="response cache file (default: $PROMPTFOIL_CACHE_DIR or ~/.cache/promptfoil)")
+    add_cache_options(p)
     return s
+
+
+def endpoint_from_args(args: argparse.Namespace) -> Endpoint:
+    """The :class:`Endpoint` the endpoint options describe."""
+    return Endpoint(
+        base_url=args.base_url, api_key_env=args.api_key_env, max_concurrency=args.max_concurrency,
+        rpm=args.rpm, completions=args.completions,
+    )
+
+
+def cache_from_args(args: argparse.Namespace) -> Any:
+    """``Config.cache`` from the cache options: False, a path, or True (the default file)."""
+    return False if args.no_cache else (args.cache or True)
 
 
 def add_conversation_options(p: Any) -> None:
@@ -126,9 +154,6 @@ def config_from_args(args: argparse.Namespace) -> Config:
         ),
         budget=Budget(calls=args.budget, tokens=args.token_budget, seconds=args.time_budget),
         max_tokens=args.max_tokens,
-        endpoint=Endpoint(
-            base_url=args.base_url, api_key_env=args.api_key_env, max_concurrency=args.max_concurrency,
-            rpm=args.rpm, completions=args.completions,
-        ),
-        cache=False if args.no_cache else (args.cache or True),
+        endpoint=endpoint_from_args(args),
+        cache=cache_from_args(args),
     )

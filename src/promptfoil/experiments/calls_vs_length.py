@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import PromptfoilError
 from ..metrics import Stat, llm_calls
-from ..models import require
+from ..backends.embedded import require
 from ..runs import ExplainerLike, RunItem
 from ..segment import count_words
 from .common import Progress, run_config, write_table

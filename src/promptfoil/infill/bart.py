@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..segment import count_words
 from .base import InfillRequest, infillers
-from .hf_common import HFInfillerBase
+from .hf_common import OPTIONS, HFInfillerBase
 
 DEFAULT_MODEL = "facebook/bart-large"
 _SPACES = re.compile(r"\s+")
@@ -56,16 +56,13 @@ class BartInfiller(HFInfillerBase):
         self.extra_tokens = extra_tokens
 
     def _fill_chunk(self, requests: Sequence[InfillRequest], k: int) -> list[list[str]]:
-        from .. import hf
-
-        torch = hf.torch_mod("The bart infiller")
+        torch = self.torch
         tok, net = self.tokenizer, self.net
         if not tok.mask_token:
             raise ConfigError(f"model '{self.model}' has no mask token; the bart infiller needs a BART model")
         windows = [self._window(r, 4) for r in requests]
         inputs = [left + tok.mask_token + right for left, right in windows]
-        enc = tok(inputs, return_tensors="pt", padding=True, truncation=True, max_length=self.limit)
-        enc = {key: val.to(self.device) for key, val in enc.items()}
+        enc = self.hf.inputs(inputs, max_length=self.limit)
         words = max(count_words(r.old) for r in requests)
         new_tokens = min(
             self.limit, int(enc["attention_mask"].sum(dim=1).max()) + 3 * words + self.extra_tokens
@@ -86,6 +83,4 @@ class BartInfiller(HFInfillerBase):
         return result
 
 
-@infillers.register("bart", "BART mask infilling, may add or delete words (default facebook/bart-large)")
-def _make_bart(model: str | None = None, **kwargs: Any) -> BartInfiller:
-    return BartInfiller(model, **kwargs)
+infillers.register("bart", "BART mask infilling, may add or delete words (default facebook/bart-large)", options=OPTIONS)(BartInfiller)

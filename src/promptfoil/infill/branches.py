@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..models import require
+from ..backends.embedded import require
 
 
 class BranchDecoder:

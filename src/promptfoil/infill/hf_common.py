@@ -8,11 +8,14 @@ candidates they need, so a request gets the same fills whether it is sent alone 
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Sequence
 from typing import Any
 
-from .. import hf
+
+from ..backends import hf
+from ..backends.hf_chat import control_tokens
 from ..errors import ConfigError
 from ..segment import count_words
 from .base import InfillRequest, clean_fills
@@ -51,40 +54,40 @@ class HFInfillerBase:
         if not (isinstance(top_p, (int, float)) and 0 < top_p <= 1):
             raise ConfigError(f"top_p must lie in (0, 1] (got {top_p!r})")
         self.model = str(model or self.default_model)
+        self.hf = hf.HFModel(self.model, self.kind, device, dtype, batch_size, self.padding_side)
         self.decoding = decoding
         self.num_beams = hf.check_positive("num_beams", num_beams)
         self.num_samples = hf.check_positive("num_samples", num_samples)
         self.temperature = float(temperature)
         self.top_p = float(top_p)
         self.seed = int(seed)
-        self.device_option = device
-        self.dtype = hf.check_dtype(dtype)
-        self.batch_size = hf.check_positive("batch_size", batch_size)
+        self.batch_size = self.hf.batch_size
         self.max_length = hf.check_positive("max_length", max_length)
         if self.max_length < 16:
             raise ConfigError(f"max_length must be at least 16 tokens (got {max_length})")
-        self._device: str | None = None
         self._special: tuple[str, ...] | None = None
 
     # -- lazy loading -------------------------------------------------------------------
     @property
     def device(self) -> str:
-        if self._device is None:
-            self._device = hf.pick_device(self.device_option)
-        return self._device
+        return self.hf.device
 
     @property
     def tokenizer(self) -> Any:
-        return hf.load_tokenizer(self.model, self.padding_side)
+        return self.hf.tokenizer
 
     @property
     def net(self) -> Any:
-        return hf.load_model(self.model, self.kind, self.device, self.dtype)
+        return self.hf.net
+
+    @property
+    def torch(self) -> Any:
+        return hf.torch_mod(f"The {self.name} infiller")
 
     @property
     def limit(self) -> int:
         """Input tokens per masked prompt: ``max_length`` capped by the model's own limit."""
-        return min(self.max_length, hf.input_limit(self.tokenizer, self.net))
+        return self.hf.limit(self.max_length)
 
     # -- text handling ------------------------------------------------------------------
     def _window(self, req: InfillRequest, reserve: int) -> tuple[str, str]:
@@ -112,12 +115,7 @@ class HFInfillerBase:
     def special_strings(self) -> tuple[str, ...]:
         """Every special token's text: a fill containing one is dropped, never inserted."""
         if self._special is None:
-            tok = self.tokenizer
-            found = set(getattr(tok, "all_special_tokens", []) or [])
-            for added in getattr(tok, "added_tokens_decoder", {}).values():
-                if getattr(added, "special", False):
-                    found.add(str(added.content))
-            self._special = tuple(s for s in found if s)
+            self._special = control_tokens(self.tokenizer)
         return self._special
 
     def _tidy(self, fill: str) -> str | None:
@@ -146,7 +144,7 @@ class HFInfillerBase:
                 raise ConfigError(f"infill span {req.start}:{req.end} lies outside the text")
             groups.setdefault((self._candidates(req.n), count_words(req.old)), []).append(i)
         for (k, _words), idx in sorted(groups.items()):
-            for part in hf.chunks(idx, self.batch_size):
+            for part in self.hf.batches(idx):
                 raw = self._fill_chunk([requests[i] for i in part], k)
                 for i, fills in zip(part, raw):
                     tidy = [t for t in (self._tidy(f) for f in fills) if t]
@@ -155,7 +153,7 @@ class HFInfillerBase:
 
     def _seed(self) -> None:
         if self.decoding == "sample":
-            hf.torch_mod("Sampled infilling").manual_seed(self.seed)
+            self.torch.manual_seed(self.seed)
 
     def _generate_kwargs(self, k: int) -> dict[str, Any]:
         if self.decoding == "beam":
@@ -167,3 +165,7 @@ class HFInfillerBase:
             "temperature": self.temperature,
             "top_p": self.top_p,
         }
+
+
+#: Every option an hf infiller takes from the base class (declared when it registers).
+OPTIONS = tuple(list(inspect.signature(HFInfillerBase.__init__).parameters)[2:])

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from ..chat import ChatBackend, ChatRequest, backend_and_options
+from ..backends.chat import BACKEND_OPTIONS, ChatBackend, ChatRequest, chat_backend
 from ..segment import count_words
 from .base import InfillRequest, clean_fills, infillers
 
@@ -116,10 +116,9 @@ class LLMInfiller:
         return fills
 
 
-@infillers.register("llm", "any chat model fills the blank: local GGUF (--infiller-model PATH) or endpoint (base_url option)")
-def _make_llm(**options: Any) -> LLMInfiller:
-    backend, own = backend_and_options("infiller 'llm'", options, {"max_tokens", "temperature", "seed"})
-    return LLMInfiller(backend, **own)
-
-
-_make_llm.uses_chat_backend = True  # type: ignore[attr-defined]  # takes the BACKEND_OPTIONS
+@infillers.register(
+    "llm", "any chat model fills the blank: local GGUF (--infiller-model PATH) or endpoint (base_url option)",
+    options=BACKEND_OPTIONS,
+)
+def _make_llm(max_tokens: int = 96, temperature: float = 0.0, seed: int = 0, **backend: Any) -> LLMInfiller:
+    return LLMInfiller(chat_backend(**backend), max_tokens, temperature, seed)

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError
-from ..models import load_llama, smollm2_gguf
+from ..backends.embedded import smollm2_gguf
+from ..backends.llamacpp import load_llama
 from ..segment import count_words
 from .base import InfillRequest, clean_fills, infillers
 from .branches import BranchDecoder
@@ -192,5 +193,5 @@ class LMInfiller:
 
 
 @infillers.register("lm", "local GGUF LM proposes fills, ranked by whole-sentence likelihood (offline)")
-def _make_lm(model: str | None = None, **kwargs: Any) -> LMInfiller:
-    return LMInfiller(model_path=model, **kwargs)
+def _make_lm(model: str | None = None, top_k: int = 40, pool: int = 20, proposals: int = 8, n_ctx: int = 2048) -> LMInfiller:
+    return LMInfiller(model, top_k, pool, proposals, n_ctx)

@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..segment import count_words
 from .base import InfillRequest, infillers
-from .hf_common import HFInfillerBase
+from .hf_common import OPTIONS, HFInfillerBase
 
 DEFAULT_MODEL = "bert-base-uncased"
 _WORD = re.compile(r"^[A-Za-z][A-Za-z'\-]*$")
@@ -39,9 +39,7 @@ class MLMInfiller(HFInfillerBase):
     def allowed(self) -> Any:
         """Boolean mask over the vocabulary: tokens that are a whole word on their own."""
         if self._allowed is None:
-            from .. import hf
-
-            torch = hf.torch_mod("The mlm infiller")
+            torch = self.torch
             tok = self.tokenizer
             vocab = tok.get_vocab()
             pieces = list(vocab)
@@ -68,14 +66,11 @@ class MLMInfiller(HFInfillerBase):
     def _mask_logits(self, texts: list[str]) -> Any:
         """Logits (restricted to whole words) at the first mask of each text, one forward pass
         per ``batch_size`` texts."""
-        from .. import hf
-
-        torch = hf.torch_mod("The mlm infiller")
+        torch = self.torch
         tok, net = self.tokenizer, self.net
         rows = []
-        for part in hf.chunks(texts, self.batch_size):
-            enc = tok(list(part), return_tensors="pt", padding=True, truncation=True, max_length=self.limit)
-            enc = {key: val.to(self.device) for key, val in enc.items()}
+        for part in self.hf.batches(texts):
+            enc = self.hf.inputs(part, max_length=self.limit)
             with torch.no_grad():
                 logits = net(**enc).logits
             is_mask = enc["input_ids"] == tok.mask_token_id
@@ -88,9 +83,7 @@ class MLMInfiller(HFInfillerBase):
 
     def _pick(self, logits: Any, k: int, generator: Any) -> Any:
         """``k`` token ids per row: the best, or sampled without replacement."""
-        from .. import hf
-
-        torch = hf.torch_mod("The mlm infiller")
+        torch = self.torch
         k = min(k, int(self.allowed.sum()))
         if self.decoding == "beam":
             return logits.topk(k, dim=1).indices
@@ -98,9 +91,7 @@ class MLMInfiller(HFInfillerBase):
         return torch.multinomial(probs.cpu(), k, replacement=False, generator=generator)
 
     def _fill_chunk(self, requests: Sequence[InfillRequest], k: int) -> list[list[str]]:
-        from .. import hf
-
-        torch = hf.torch_mod("The mlm infiller")
+        torch = self.torch
         tok = self.tokenizer
         if not tok.mask_token or tok.mask_token_id is None:
             raise ConfigError(f"model '{self.model}' has no mask token; the mlm infiller needs a masked LM")
@@ -131,6 +122,4 @@ class MLMInfiller(HFInfillerBase):
         return out
 
 
-@infillers.register("mlm", "BERT/RoBERTa masked LM, single-word fills (default bert-base-uncased)")
-def _make_mlm(model: str | None = None, **kwargs: Any) -> MLMInfiller:
-    return MLMInfiller(model, **kwargs)
+infillers.register("mlm", "BERT/RoBERTa masked LM, single-word fills (default bert-base-uncased)", options=OPTIONS)(MLMInfiller)

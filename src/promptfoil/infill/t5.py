@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..segment import count_words
 from .base import InfillRequest, clean_fills, infillers
-from .hf_common import HFInfillerBase
+from .hf_common import OPTIONS, HFInfillerBase
 
 DEFAULT_MODEL = "t5-large"
 _SENTINEL = re.compile(r"<extra_id_(\d+)>")
@@ -83,14 +83,11 @@ class T5Infiller(HFInfillerBase):
 
     def _run(self, inputs: list[str], n_masks: int, k: int, new_tokens: int) -> list[list[list[str]]]:
         """Generate ``k`` answers per input (one ``generate`` call) and parse them."""
-        from .. import hf
-
-        torch = hf.torch_mod("The t5 infiller")
+        torch = self.torch
         tok, net, ids = self.tokenizer, self.net, self.sentinel_ids
         if n_masks >= len(ids):
             raise ConfigError(f"model '{self.model}' has sentinels for at most {len(ids) - 1} masks")
-        enc = tok(inputs, return_tensors="pt", padding=True, truncation=True, max_length=self.limit)
-        enc = {key: val.to(self.device) for key, val in enc.items()}
+        enc = self.hf.inputs(inputs, max_length=self.limit)
         start = net.config.decoder_start_token_id
         start = tok.pad_token_id if start is None else start
         dec = torch.tensor([[start, ids[0]]] * len(inputs), device=self.device)
@@ -159,6 +156,4 @@ class T5Infiller(HFInfillerBase):
         return out
 
 
-@infillers.register("t5", "T5 span infilling with sentinels (default t5-large, the paper's; --infiller-model NAME|PATH)")
-def _make_t5(model: str | None = None, **kwargs: Any) -> T5Infiller:
-    return T5Infiller(model, **kwargs)
+infillers.register("t5", "T5 span infilling with sentinels (default t5-large, the paper's; --infiller-model NAME|PATH)", options=OPTIONS)(T5Infiller)

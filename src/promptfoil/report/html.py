@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import PromptfoilError
 from ..metrics import Embedder, compute
-from ..models import require
+from ..backends.embedded import require
 from ..types import Edit, Explanation
 from .diff import response_diff
 from .explorer import csp_hash, item_data, json_for_script

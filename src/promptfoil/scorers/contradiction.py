@@ -13,10 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .. import hf
 from ..errors import ConfigError
-from ..types import Direction
 from .base import ScoreItem, scorers
+from .classifier import PairClassifier
 
 DEFAULT_MODEL = "cross-encoder/nli-roberta-base"
 
@@ -38,7 +37,7 @@ def contradiction_index(id2label: dict[Any, str], model: str, label: str | None 
     return hits[0]
 
 
-class ContradictionScorer:
+class ContradictionScorer(PairClassifier):
     """NLI contradiction both ways (default ``cross-encoder/nli-roberta-base``, the paper's).
 
     The default threshold 0.5 is a judgement, not a measurement: the NLI model cannot be
@@ -46,60 +45,24 @@ class ContradictionScorer:
     """
 
     name = "contradiction"
-    direction: Direction = "increase"
+    default_model = DEFAULT_MODEL
     bounds = (-1.0, 1.0)
     default_threshold = 0.5
 
-    def __init__(
-        self,
-        model: str | None = None,
-        label: str | None = None,
-        device: str | None = None,
-        dtype: str = "auto",
-        batch_size: int = 16,
-        max_length: int = 512,
-    ) -> None:
-        self.model = str(model or DEFAULT_MODEL)
-        self.label = label
-        self.device_option = device
-        self.dtype = hf.check_dtype(dtype)
-        self.batch_size = hf.check_positive("batch_size", batch_size)
-        self.max_length = hf.check_positive("max_length", max_length)
-        self._index: int | None = None
-        self._device: str | None = None
+    def _pick_index(self, config: Any) -> int:
+        return contradiction_index(config.id2label, self.model, self.label)  # type: ignore[arg-type]
 
-    def _load(self) -> tuple[Any, Any]:
-        if self._device is None:
-            self._device = hf.pick_device(self.device_option)
-        net = hf.load_model(self.model, "classify", self._device, self.dtype)
-        if self._index is None:
-            self._index = contradiction_index(net.config.id2label, self.model, self.label)
-        return hf.load_tokenizer(self.model), net
+    def _column(self, logits: Any, index: int) -> Any:
+        return logits.softmax(dim=-1)[:, index]
 
     @property
     def contradiction_label(self) -> str:
-        tok, net = self._load()
+        _, net = self._load()
         return str(net.config.id2label[self._index])
 
     def contradiction_probs(self, premises: Sequence[str], hypotheses: Sequence[str]) -> list[float]:
         """P(hypothesis contradicts premise) per pair, batched; long pairs are truncated."""
-        torch = hf.torch_mod("The contradiction scorer")
-        tok, net = self._load()
-        limit = min(self.max_length, hf.input_limit(tok, net))
-        pairs = list(zip(premises, hypotheses))
-        out: list[float] = []
-        cut = 0
-        for part in hf.chunks(pairs, self.batch_size):
-            a, b = [p for p, _ in part], [h for _, h in part]
-            cut += sum(len(ids) > limit for ids in tok(a, b)["input_ids"])
-            enc = tok(a, b, return_tensors="pt", padding=True, truncation=True, max_length=limit)
-            enc = {key: val.to(self._device) for key, val in enc.items()}
-            with torch.no_grad():
-                probs = torch.softmax(net(**enc).logits.float(), dim=-1)
-            out.extend(float(p) for p in probs[:, self._index].cpu())
-        if cut:
-            hf.warn_truncated("contradiction scorer", self.model, cut, limit)
-        return out
+        return self.pair_values(premises, hypotheses)
 
     def score(self, items: Sequence[ScoreItem]) -> list[float]:
         if not items:
@@ -112,6 +75,6 @@ class ContradictionScorer:
         return [round(probs[j] - probs[n + j], 6) for j in range(n)]
 
 
-@scorers.register("contradiction", "NLI: P(yc contradicts y0) - P(y0 contradicts yc) (default cross-encoder/nli-roberta-base)")
-def _make_contradiction(model: str | None = None, **kwargs: Any) -> ContradictionScorer:
-    return ContradictionScorer(model, **kwargs)
+scorers.register(
+    "contradiction", "NLI: P(yc contradicts y0) - P(y0 contradicts yc) (default cross-encoder/nli-roberta-base)"
+)(ContradictionScorer)

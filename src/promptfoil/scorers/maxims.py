@@ -7,7 +7,8 @@ stored as data in ``promptfoil/data/maxims/*.json``. The judge answers in JSON
 and the share of "yes" is how well the response meets the sub-maxim. The score is the drop
 in that share from the original response to the candidate's, averaged over the chosen
 sub-maxims: positive when the new response is worse on them (direction "increase"; use
-"decrease" to look for improvements). Small judges break JSON, so answers are parsed
+"decrease" to look for improvements). A response is judged in its context: a prompt as one
+user turn, a conversation as its turns (for a candidate, the edited conversation). Small judges break JSON, so answers are parsed
 leniently, unreadable ones are asked again up to ``retries`` times, and what still fails is
 recorded in ``failures`` instead of stopping the search.
 """
@@ -22,7 +23,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from ..chat import ChatBackend, ChatRequest, backend_and_options
+from ..backends.chat import BACKEND_OPTIONS, ChatBackend, ChatRequest, chat_backend
+from ..conversation import Conversation
 from ..errors import ConfigError
 from ..types import Direction
 from .base import ScoreItem, scorers
@@ -78,6 +80,13 @@ def select(names: str | Sequence[str]) -> list[Rubric]:
     return chosen
 
 
+def context_of(prompt: str, conversation: Conversation | None) -> str:
+    """The context a response is judged in: a prompt as one user turn, a conversation as
+    its turns, one ``role: content`` line each (the system prompt left out, as in the
+    paper's rubric prompts)."""
+    return conversation.dialogue() if conversation is not None else f"user: {prompt}"
+
+
 def rubric_prompt(r: Rubric, context: str, response: str) -> str:
     """The judge's instructions: requirement, labels, examples, the turn, the answer format."""
     lines = [
@@ -93,7 +102,7 @@ def rubric_prompt(r: Rubric, context: str, response: str) -> str:
         lines += [f"Context: {ctx}", f"Response: {resp}", f"Label: {label}", ""]
     lines += [
         "Now label this response, given its context.",
-        f"Context: user: {context}",
+        f"Context: {context}",
         f"Response: assistant: {response}",
         "",
         'Answer with JSON only: {"label": "yes" or "no", "explanation": "one short sentence"}',
@@ -199,24 +208,25 @@ class MaximsScorer:
         if not items:
             return []
         self._trim()
-        self._adherence([(it.x0, it.y0) for it in items] + [(it.xc, it.yc) for it in items])
+        pairs = [((context_of(it.x0, it.c0), it.y0), (context_of(it.xc, it.cc), it.yc)) for it in items]
+        self._adherence([p for pair in pairs for p in pair])
         out = []
-        for it in items:
+        for ((x0, y0), (xc, yc)) in pairs:
             drops = []
             for r in self.rubrics:
-                a0, ac = self._memo[(r.name, it.x0, it.y0)], self._memo[(r.name, it.xc, it.yc)]
+                a0, ac = self._memo[(r.name, x0, y0)], self._memo[(r.name, xc, yc)]
                 if a0 is not None and ac is not None:
                     drops.append(a0 - ac)
             out.append(round(sum(drops) / len(drops), 6) if drops else 0.0)
         return out
 
 
-@scorers.register("maxims", "LLM judge on conversational sub-maxims (rubrics + few-shot, JSON, n asks): drop from y0 to yc")
-def _make_maxims(**options: Any) -> MaximsScorer:
-    backend, own = backend_and_options(
-        "scorer 'maxims'", options, {"submaxims", "n", "retries", "temperature", "max_tokens"}
-    )
-    return MaximsScorer(backend, **own)
-
-
-_make_maxims.uses_chat_backend = True  # type: ignore[attr-defined]  # takes the BACKEND_OPTIONS
+@scorers.register(
+    "maxims", "LLM judge on conversational sub-maxims (rubrics + few-shot, JSON, n asks): drop from y0 to yc",
+    options=BACKEND_OPTIONS,
+)
+def _make_maxims(
+    submaxims: str | Sequence[str] = "helpfulness", n: int = 3, retries: int = 2,
+    temperature: float = 0.7, max_tokens: int = 80, **backend: Any,
+) -> MaximsScorer:
+    return MaximsScorer(chat_backend(**backend), submaxims, n, retries, temperature, max_tokens)

@@ -18,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .. import hf
+from ..backends import hf
 from ..errors import ConfigError
 from ..types import Direction
 from .base import ScoreItem, scorers
+from .classifier import PairClassifier
 
 DEFAULT_MODEL = "stanfordnlp/SteamSHP-flan-t5-xl"
 STEAMSHP_TEMPLATE = "POST: {post}\n\n RESPONSE A: {a}\n\n RESPONSE B: {b}\n\n Which response is better? RESPONSE"
@@ -74,18 +75,12 @@ class PreferenceScorer:
         self.model = str(model or DEFAULT_MODEL)
         self.template = template
         self.labels = (str(labels[0]), str(labels[1]))
-        self.device_option = device
-        self.dtype = hf.check_dtype(dtype)
-        self.batch_size = hf.check_positive("batch_size", batch_size)
+        self.hf = hf.HFModel(self.model, "seq2seq", device, dtype, batch_size)
         self.max_length = hf.check_positive("max_length", max_length)
-        self._device: str | None = None
         self._ids: tuple[int, int] | None = None
 
     def _load(self) -> tuple[Any, Any]:
-        if self._device is None:
-            self._device = hf.pick_device(self.device_option)
-        tok = hf.load_tokenizer(self.model)
-        net = hf.load_model(self.model, "seq2seq", self._device, self.dtype)
+        tok, net = self.hf.tokenizer, self.hf.net
         if self._ids is None:
             ids = [tok(lab, add_special_tokens=False)["input_ids"] for lab in self.labels]
             if not all(ids) or ids[0][0] == ids[1][0]:
@@ -109,7 +104,7 @@ class PreferenceScorer:
         """P(response A is better), normalised over the two labels, per (post, A, B); batched."""
         torch = hf.torch_mod("The preference scorer")
         tok, net = self._load()
-        limit = min(self.max_length, hf.input_limit(tok, net))
+        limit = self.hf.limit(self.max_length)
         fitted = [self._fit(tok, p, a, b, limit) for p, a, b in zip(posts, firsts, seconds)]
         cut = sum(flag for _, flag in fitted)
         if cut:
@@ -118,10 +113,9 @@ class PreferenceScorer:
         start = tok.pad_token_id if start is None else start
         ia, ib = self._ids  # type: ignore[misc]
         out: list[float] = []
-        for part in hf.chunks([t for t, _ in fitted], self.batch_size):
-            enc = tok(list(part), return_tensors="pt", padding=True, truncation=True, max_length=limit)
-            enc = {key: val.to(self._device) for key, val in enc.items()}
-            dec = torch.full((len(part), 1), start, dtype=torch.long, device=self._device)
+        for part in self.hf.batches([t for t, _ in fitted]):
+            enc = self.hf.inputs(part, max_length=limit)
+            dec = torch.full((len(part), 1), start, dtype=torch.long, device=self.hf.device)
             with torch.no_grad():
                 logits = net(**enc, decoder_input_ids=dec).logits[:, -1, :].float()
             two = torch.stack([logits[:, ia], logits[:, ib]], dim=1)
@@ -143,7 +137,7 @@ class PreferenceScorer:
         return scores
 
 
-class RewardScorer:
+class RewardScorer(PairClassifier):
     """reward(x0, y0) - reward(x0, yc) with a sequence-classification reward model.
 
     No default model: pass one with ``--scorer-model``. The default threshold 1.0 (in reward
@@ -151,71 +145,30 @@ class RewardScorer:
     """
 
     name = "reward"
-    direction: Direction = "increase"
     bounds = (float("-inf"), float("inf"))
     default_threshold = 1.0
 
-    def __init__(
-        self,
-        model: str | None = None,
-        label: str | int | None = None,
-        device: str | None = None,
-        dtype: str = "auto",
-        batch_size: int = 16,
-        max_length: int = 512,
-    ) -> None:
-        if not model:
-            raise ConfigError("scorer 'reward' needs a reward model: --scorer-model NAME|PATH")
-        self.model = str(model)
-        self.label = label
-        self.device_option = device
-        self.dtype = hf.check_dtype(dtype)
-        self.batch_size = hf.check_positive("batch_size", batch_size)
-        self.max_length = hf.check_positive("max_length", max_length)
-        self._device: str | None = None
-        self._index: int | None = None
+    def _pick_index(self, config: Any) -> int:
+        n = int(config.num_labels)
+        if self.label is None:
+            if n != 1:
+                raise ConfigError(f"reward model '{self.model}' has {n} outputs; pick one with --scorer-option label=NAME")
+            return 0
+        if isinstance(self.label, int):
+            if not 0 <= self.label < n:
+                raise ConfigError(f"label index {self.label} out of range for '{self.model}' ({n} outputs)")
+            return self.label
+        names = {str(v).lower(): int(k) for k, v in config.id2label.items()}
+        if self.label.lower() not in names:
+            raise ConfigError(f"model '{self.model}' has no label '{self.label}'; labels: {sorted(names)}")
+        return names[self.label.lower()]
 
-    def _load(self) -> tuple[Any, Any]:
-        if self._device is None:
-            self._device = hf.pick_device(self.device_option)
-        net = hf.load_model(self.model, "classify", self._device, self.dtype)
-        if self._index is None:
-            n = int(net.config.num_labels)
-            if self.label is None:
-                if n != 1:
-                    raise ConfigError(
-                        f"reward model '{self.model}' has {n} outputs; pick one with --scorer-option label=NAME"
-                    )
-                self._index = 0
-            elif isinstance(self.label, int):
-                if not 0 <= self.label < n:
-                    raise ConfigError(f"label index {self.label} out of range for '{self.model}' ({n} outputs)")
-                self._index = self.label
-            else:
-                names = {str(v).lower(): int(k) for k, v in net.config.id2label.items()}
-                if self.label.lower() not in names:
-                    raise ConfigError(f"model '{self.model}' has no label '{self.label}'; labels: {sorted(names)}")
-                self._index = names[self.label.lower()]
-        return hf.load_tokenizer(self.model), net
+    def _column(self, logits: Any, index: int) -> Any:
+        return logits[:, index]
 
     def rewards(self, prompts: Sequence[str], responses: Sequence[str]) -> list[float]:
         """Reward per (prompt, response) pair, batched; long pairs are truncated."""
-        torch = hf.torch_mod("The reward scorer")
-        tok, net = self._load()
-        limit = min(self.max_length, hf.input_limit(tok, net))
-        out: list[float] = []
-        cut = 0
-        for part in hf.chunks(list(zip(prompts, responses)), self.batch_size):
-            a, b = [p for p, _ in part], [r for _, r in part]
-            cut += sum(len(ids) > limit for ids in tok(a, b)["input_ids"])
-            enc = tok(a, b, return_tensors="pt", padding=True, truncation=True, max_length=limit)
-            enc = {key: val.to(self._device) for key, val in enc.items()}
-            with torch.no_grad():
-                logits = net(**enc).logits.float()
-            out.extend(float(v) for v in logits[:, self._index].cpu())
-        if cut:
-            hf.warn_truncated("reward scorer", self.model, cut, limit)
-        return out
+        return self.pair_values(prompts, responses)
 
     def score(self, items: Sequence[ScoreItem]) -> list[float]:
         if not items:
@@ -225,11 +178,9 @@ class RewardScorer:
         return [round(values[(i.x0, i.y0)] - values[(i.x0, i.yc)], 6) for i in items]
 
 
-@scorers.register("preference", "A/B judge, both orders averaged: P(y0 better) - P(yc better) (default SteamSHP-flan-t5-xl)")
-def _make_preference(model: str | None = None, **kwargs: Any) -> PreferenceScorer:
-    return PreferenceScorer(model, **kwargs)
-
-
-@scorers.register("reward", "reward(x0, y0) - reward(x0, yc) with a sequence-classification reward model (--scorer-model)")
-def _make_reward(model: str | None = None, **kwargs: Any) -> RewardScorer:
-    return RewardScorer(model, **kwargs)
+scorers.register(
+    "preference", "A/B judge, both orders averaged: P(y0 better) - P(yc better) (default SteamSHP-flan-t5-xl)"
+)(PreferenceScorer)
+scorers.register(
+    "reward", "reward(x0, y0) - reward(x0, yc) with a sequence-classification reward model (--scorer-model)"
+)(RewardScorer)

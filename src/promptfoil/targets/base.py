@@ -102,7 +102,10 @@ class BaseTarget:
                 try:
                     results.append(self._generate_one(p))
                 except Exception as exc:  # noqa: BLE001 - re-raised with the answers so far
-                    raise self._failure(exc, prompts[: len(results)], results) from exc
+                    failure = self._failure(exc, prompts[: len(results)], results)
+                    if failure is exc:
+                        raise
+                    raise failure from exc
             return results
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(self._generate_one, p) for p in prompts]
@@ -110,7 +113,10 @@ class BaseTarget:
         first = next((e for e in errors if e is not None), None)
         if first is not None:
             ok = [(p, f.result()) for p, f, e in zip(prompts, futures, errors) if e is None]
-            raise self._failure(first, [p for p, _ in ok], [r for _, r in ok]) from first
+            failure = self._failure(first, [p for p, _ in ok], [r for _, r in ok])
+            if failure is first:
+                raise first
+            raise failure from first
         return [f.result() for f in futures]
 
     def _failure(self, exc: BaseException, prompts: list[str], replies: list[Any]) -> TargetError:
@@ -120,8 +126,9 @@ class BaseTarget:
                 answered[p] = as_reply(r, self.name)
             except PromptfoilError:
                 pass
-        if isinstance(exc, TargetError):
-            answered.update(exc.answered)
+        if isinstance(exc, TargetError):  # keep its class (e.g. EndpointError), add the answers
+            exc.answered = {**answered, **exc.answered}
+            return exc
         msg = str(exc) if isinstance(exc, PromptfoilError) else f"target '{self.name}' failed: {type(exc).__name__}: {exc}"
         return TargetError(msg, answered)
 

@@ -1,7 +1,9 @@
 """Any Hugging Face causal or seq2seq model as the target, generating in padded batches.
 
 Prompts go through the tokenizer's chat template when it has one (special tokens written in
-the prompt text stay plain text: a prompt cannot forge a turn), else as plain text. Causal
+the prompt text stay plain text: a prompt cannot forge a turn), else as plain text. A
+conversation goes through the chat template as its messages; a model without a chat
+template (or ``chat=false``) cannot take one, which is a clear error. Causal
 models are padded on the left so every row's answer starts at the same position. Greedy by
 default; ``temperature > 0`` samples, seeded per batch. Responses share the SQLite cache
 (identity: the hub name, or a local folder's path and weights hash).
@@ -9,22 +11,26 @@ default; ``temperature > 0`` samples, seeded per batch. Responses share the SQLi
 
 from __future__ import annotations
 
-import inspect
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from .. import hf
+from ..backends import hf
+from ..backends.hf_chat import encode_chat, encode_plain
+from ..conversation import Conversation
 from ..errors import ConfigError, PromptfoilError
+from ..types import Reply
 from .base import BaseTarget, targets
 
 
 class HFTarget(BaseTarget):
     """``transformers`` generation for the model named by ``model`` (hub name or folder)."""
 
+    batch_size = 8  # prompts per generate call (a plain attribute: no thread pool here)
+    accepts_conversations = True  # through the chat template (checked when the model loads)
+
     def __init__(
         self,
-        model: str,
+        model: str | None = None,
         max_tokens: int = 64,
         temperature: float = 0.0,
         top_p: float = 1.0,
@@ -51,14 +57,11 @@ class HFTarget(BaseTarget):
         self.seed = seed
         self.system = system
         self.chat_option = chat
-        self.device_option = device
-        self.dtype = hf.check_dtype(dtype)
-        self.batch_size = hf.check_positive("batch_size", batch_size)
+        self.hf = hf.HFModel(self.model, "causal", device, dtype, batch_size)
+        self.batch_size = self.hf.batch_size
         self.name = name
         self._kind: str | None = None
-        self._device: str | None = None
         self._identity: str | None = None
-        self._warned = False
 
     # -- identity and settings: the cache key -------------------------------------------
     @property
@@ -77,7 +80,7 @@ class HFTarget(BaseTarget):
             "seed": self.seed if sampled else None,
             "system": self.system,
             "chat": self.chat_option,
-            "dtype": self.dtype,
+            "dtype": self.hf.dtype,
         }
 
     @property
@@ -91,14 +94,13 @@ class HFTarget(BaseTarget):
         if self._kind is None:
             cfg = hf.config_of(self.model)
             self._kind = "seq2seq" if getattr(cfg, "is_encoder_decoder", False) else "causal"
+            self.hf.kind = self._kind
+            self.hf.padding_side = "left" if self._kind == "causal" else "right"
         return self._kind
 
     def _load(self) -> tuple[Any, Any]:
-        if self._device is None:
-            self._device = hf.pick_device(self.device_option)
-        side = "left" if self.kind == "causal" else "right"
-        tok = hf.load_tokenizer(self.model, side)
-        net = hf.load_model(self.model, self.kind, self._device, self.dtype)
+        _ = self.kind
+        tok, net = self.hf.tokenizer, self.hf.net
         if tok.pad_token_id is None:
             if tok.eos_token is None:
                 raise PromptfoilError(f"model '{self.model}' has neither a pad nor an eos token to pad batches with")
@@ -111,46 +113,54 @@ class HFTarget(BaseTarget):
             raise ConfigError(f"chat=true, but the tokenizer of '{self.model}' has no chat template")
         return has if self.chat_option is None else bool(self.chat_option)
 
-    def encode(self, prompt: str) -> list[int]:
-        """Token ids of one prompt as the model will see it."""
+    def encode(self, prompt: str | Conversation) -> list[int]:
+        """Token ids of one prompt (or conversation) as the model will see it."""
         tok, _ = self._load()
+        if isinstance(prompt, Conversation):
+            if not self.uses_chat_template(tok):
+                raise ConfigError(
+                    f"target 'hf' model '{self.model}' has no chat template (or chat=false), so it cannot "
+                    "take a conversation; use a chat model, or explain one prompt text"
+                )
+            msgs = prompt.to_list()
+            if self.system and prompt.system is None:
+                msgs.insert(0, {"role": "system", "content": self.system})
+            return encode_chat(tok, msgs)
         if self.uses_chat_template(tok):
             messages = ([{"role": "system", "content": self.system}] if self.system else []) + [
                 {"role": "user", "content": prompt}
             ]
-            kwargs: dict[str, Any] = {}
-            if "sanitize_control_tokens" in inspect.signature(tok.apply_chat_template).parameters:
-                kwargs["sanitize_control_tokens"] = True
-            elif not self._warned:
-                self._warned = True
-                warnings.warn(
-                    "this transformers version cannot keep special tokens typed in a prompt "
-                    "from acting as control tokens; upgrade transformers",
-                    stacklevel=2,
-                )
-            enc = tok.apply_chat_template(
-                messages, add_generation_prompt=True, tokenize=True, return_dict=True, **kwargs
-            )
-            return list(enc["input_ids"])
-        text = f"{self.system}\n\n{prompt}" if self.system else prompt
-        return list(tok(text, split_special_tokens=True)["input_ids"])
+            return encode_chat(tok, messages)
+        return encode_plain(tok, f"{self.system}\n\n{prompt}" if self.system else prompt)
 
     # -- generation ---------------------------------------------------------------------
-    def _batch(self, prompts: Sequence[str]) -> list[str]:
-        torch = hf.torch_mod("The hf target")
-        tok, net = self._load()
-        ids = [self.encode(p) for p in prompts]
-        limit = hf.input_limit(tok, net, fallback=1 << 20)
-        causal = self.kind == "causal"
+    def _check_fit(self, ids: list[list[int]], limit: int) -> None:
         for p_ids in ids:
-            need = len(p_ids) + (self.max_tokens if causal else 0)
+            need = len(p_ids) + (self.max_tokens if self.kind == "causal" else 0)
             if need > limit:
                 raise PromptfoilError(
                     f"prompt of {len(p_ids)} tokens does not fit the context of '{self.model}' "
                     f"({limit} tokens) with max_tokens={self.max_tokens}"
                 )
-        enc = tok.pad({"input_ids": ids}, padding=True, return_tensors="pt")
-        enc = {key: val.to(self._device) for key, val in enc.items()}
+
+    def _replies(self, tok: Any, net: Any, ids: list[list[int]], out: Any) -> list[Reply]:
+        """Texts, tokens used (prompt + answer) and whether each answer hit ``max_tokens``."""
+        stops = net.generation_config.eos_token_id
+        stops = set(stops if isinstance(stops, list) else [stops if stops is not None else tok.eos_token_id])
+        replies = []
+        for p_ids, row in zip(ids, out.tolist()):
+            ended = next((i for i, t in enumerate(row) if t in stops), None)
+            used = len(row) if ended is None else ended + 1
+            text = tok.decode(row[:used], skip_special_tokens=True).strip()
+            replies.append(Reply(text, len(p_ids) + used, ended is None and len(row) >= self.max_tokens))
+        return replies
+
+    def _batch(self, prompts: Sequence[str | Conversation]) -> list[Reply]:
+        torch = hf.torch_mod("The hf target")
+        tok, net = self._load()
+        ids = [self.encode(p) for p in prompts]
+        self._check_fit(ids, hf.input_limit(tok, net, fallback=1 << 20))
+        enc = self.hf.on_device(tok.pad({"input_ids": ids}, padding=True, return_tensors="pt"))
         kwargs: dict[str, Any] = {"max_new_tokens": self.max_tokens, "pad_token_id": tok.pad_token_id}
         if self.temperature > 0:
             kwargs.update(do_sample=True, temperature=self.temperature, top_p=self.top_p)
@@ -160,18 +170,15 @@ class HFTarget(BaseTarget):
             kwargs.update(do_sample=False, num_beams=1, temperature=None, top_p=None, top_k=None)
         with torch.no_grad():
             out = net.generate(**enc, **kwargs)
-        if causal:
-            out = out[:, enc["input_ids"].shape[1] :]
-        texts = tok.batch_decode(out, skip_special_tokens=True)
-        return [t.strip() for t in texts]
+        # causal: the answer follows the (left-padded) prompt; seq2seq: the decoder start token
+        out = out[:, enc["input_ids"].shape[1] :] if self.kind == "causal" else out[:, 1:]
+        return self._replies(tok, net, ids, out)
 
-    def generate(self, prompts: Sequence[str]) -> list[str]:
-        out: list[str] = []
-        for part in hf.chunks(list(prompts), self.batch_size):
+    def _generate_batch(self, prompts: list[str | Conversation]) -> list[Reply]:
+        out: list[Reply] = []
+        for part in self.hf.batches(prompts):
             out.extend(self._batch(part))
         return out
 
 
-@targets.register("hf", "any Hugging Face causal or seq2seq model (--target-model NAME|PATH), batched")
-def _make_hf(model: str | None = None, max_tokens: int = 64, **kwargs: Any) -> HFTarget:
-    return HFTarget(model or "", max_tokens=max_tokens, **kwargs)
+targets.register("hf", "any Hugging Face causal or seq2seq model (--target-model NAME|PATH), batched")(HFTarget)

@@ -1,24 +1,18 @@
-"""A local GGUF chat model through llama-cpp-python; the embedded default is SmolLM2-135M."""
+"""A local GGUF chat model through llama.cpp; the embedded default is SmolLM2-135M."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
-from ..errors import PromptfoilError
-from ..models import load_llama, smollm2_gguf
-from .base import BaseTarget, targets
+from ..backends.llamacpp import LocalChat
+from ..errors import ConfigError
+from ..types import Reply
+from .base import targets
+from .chat import ChatTarget
 
 
-def _file_id(path: Path) -> str:
-    """Name, size and a hash of the first MiB: cheap, and changes when the weights do."""
-    with path.open("rb") as fh:
-        head = hashlib.sha256(fh.read(1 << 20)).hexdigest()[:16]
-    return f"{path.name}:{path.stat().st_size}:{head}"
-
-
-class LlamaCppTarget(BaseTarget):
+class LlamaCppTarget(ChatTarget):
     """Chat-templated generation with a GGUF file; greedy unless a temperature is given."""
 
     def __init__(
@@ -31,22 +25,13 @@ class LlamaCppTarget(BaseTarget):
         n_ctx: int = 2048,
         name: str = "llamacpp",
     ) -> None:
-        self.path = Path(model_path) if model_path else smollm2_gguf()
-        if not self.path.is_file():
-            raise PromptfoilError(f"GGUF model file not found: {self.path}")
-        if max_tokens < 1:
-            raise PromptfoilError(f"max_tokens must be at least 1 (got {max_tokens})")
-        self.max_tokens = max_tokens
-        self.temperature = temperature
-        self.seed = seed
-        self.system = system
-        self.n_ctx = n_ctx
-        self.name = name
-        self._id = f"llamacpp:{_file_id(self.path)}"
+        super().__init__(name, max_tokens, temperature, seed, system)
+        self.llm = LocalChat(model_path, n_ctx)
+        self.path = self.llm.path
 
     @property
     def identity(self) -> str | None:
-        return self._id
+        return self.llm.identity
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -57,38 +42,28 @@ class LlamaCppTarget(BaseTarget):
             "system": self.system,
         }
 
-    @property
-    def cacheable(self) -> bool:
-        return self.temperature == 0 or self.seed is not None
-
-    def _generate_one(self, prompt: str) -> str:
-        llm = load_llama(str(self.path), self.n_ctx, False)
-        messages = ([{"role": "system", "content": self.system}] if self.system else []) + [
-            {"role": "user", "content": prompt}
-        ]
-        n_prompt = len(llm.tokenize(prompt.encode("utf-8"), add_bos=False))
-        if n_prompt + self.max_tokens + 32 > self.n_ctx:
-            raise PromptfoilError(
-                f"prompt of {n_prompt} tokens does not fit the model context of {self.n_ctx} "
-                f"with max_tokens={self.max_tokens}"
-            )
-        kwargs: dict[str, Any] = {"max_tokens": self.max_tokens, "temperature": self.temperature}
-        if self.temperature == 0:
-            kwargs["top_k"] = 1
-        if self.seed is not None:
-            kwargs["seed"] = self.seed
-        out = llm.create_chat_completion(messages=messages, **kwargs)
-        return str(out["choices"][0]["message"]["content"] or "").strip()
+    def _generate_one(self, prompt: str) -> Reply:
+        return self.reply(self.llm.one(self.request(prompt), need_room=True))
 
 
 @targets.register("smollm2", "embedded SmolLM2-135M-Instruct GGUF via llama.cpp (offline default)")
-def _make_smollm2(max_tokens: int = 64, **kwargs: Any) -> LlamaCppTarget:
-    kwargs.pop("model", None)
-    return LlamaCppTarget(None, max_tokens=max_tokens, name="smollm2", **kwargs)
+def _make_smollm2(
+    model: str | None = None, max_tokens: int = 64, temperature: float = 0.0, seed: int | None = 0,
+    system: str | None = None, n_ctx: int = 2048,
+) -> LlamaCppTarget:
+    if model:
+        raise ConfigError(
+            f"target 'smollm2' is the embedded model and takes no --target-model (got {model!r}); "
+            "for another GGUF file use --target gguf --target-model PATH.gguf"
+        )
+    return LlamaCppTarget(None, max_tokens, temperature, seed, system, n_ctx, name="smollm2")
 
 
 @targets.register("gguf", "any local GGUF chat model via llama.cpp (--target-model PATH)")
-def _make_gguf(model: str | None = None, max_tokens: int = 64, **kwargs: Any) -> LlamaCppTarget:
+def _make_gguf(
+    model: str | None = None, max_tokens: int = 64, temperature: float = 0.0, seed: int | None = 0,
+    system: str | None = None, n_ctx: int = 2048,
+) -> LlamaCppTarget:
     if not model:
-        raise PromptfoilError("target 'gguf' needs a model file: --target-model PATH.gguf")
-    return LlamaCppTarget(model, max_tokens=max_tokens, name="gguf", **kwargs)
+        raise ConfigError("target 'gguf' needs a model file: --target-model PATH.gguf")
+    return LlamaCppTarget(model, max_tokens, temperature, seed, system, n_ctx, name="gguf")

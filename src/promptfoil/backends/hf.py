@@ -1,4 +1,5 @@
-"""Hugging Face helpers shared by the hf infillers, scorers and target.
+"""Hugging Face models shared by the hf target, infillers and scorers: option checks, device
+and dtype, one loaded tokenizer and model per setting, batching, and the cache identity.
 
 Nothing heavy is imported here at module import: ``torch`` and ``transformers`` load on the
 first model load, and a missing package raises :class:`MissingDependency` naming the ``hf``
@@ -7,7 +8,6 @@ extra. Every ``model`` argument is a hub name (needs internet the first time) or
 
 from __future__ import annotations
 
-import hashlib
 import os
 import warnings
 from collections.abc import Iterator, Sequence
@@ -15,8 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import ConfigError, PromptfoilError
-from .models import require
+from ..errors import ConfigError, PromptfoilError
+from .embedded import require
+from .identity import folder_identity
 
 T = TypeVar("T")
 
@@ -163,17 +164,62 @@ def check_positive(name: str, value: Any) -> int:
 
 
 def model_identity(model: str) -> str:
-    """Stable id for the response cache: the hub name, or a local folder's path plus a hash
-    of its small files (configs, tokenizer, chat template) and the size and first MiB of its
-    weight files, so it changes when the weights or the template do."""
+    """Stable id for the response cache: the hub name, or a local folder's path and the hash
+    of :func:`~promptfoil.backends.identity.folder_identity` (weights and chat template)."""
     path = Path(model).expanduser()
-    if not path.is_dir():
-        return f"hf:{model}"
-    h = hashlib.sha256()
-    for f in sorted(path.iterdir()):
-        if not f.is_file():
-            continue
-        h.update(f"{f.name}:{f.stat().st_size}".encode())
-        with f.open("rb") as fh:
-            h.update(fh.read(1 << 20) if f.suffix in (".safetensors", ".bin", ".pt", ".pth", ".h5", ".msgpack", ".onnx", ".gguf") else fh.read())
-    return f"hf:{path.resolve()}:{h.hexdigest()[:16]}"
+    return f"hf:{folder_identity(path)}" if path.is_dir() else f"hf:{model}"
+
+
+class HFModel:
+    """One model as a component uses it: options checked now, device, tokenizer and model on
+    first use (shared with every component that loads the same model the same way)."""
+
+    def __init__(
+        self,
+        model: str,
+        kind: str,
+        device: str | None = None,
+        dtype: str = "auto",
+        batch_size: int = 8,
+        padding_side: str | None = None,
+    ) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"unknown model kind {kind!r}")
+        self.name = str(model)
+        self.kind = kind
+        self.device_option = device
+        self.dtype = check_dtype(dtype)
+        self.batch_size = check_positive("batch_size", batch_size)
+        self.padding_side = padding_side
+        self._device: str | None = None
+
+    @property
+    def device(self) -> str:
+        if self._device is None:
+            self._device = pick_device(self.device_option)
+        return self._device
+
+    @property
+    def tokenizer(self) -> Any:
+        return load_tokenizer(self.name, self.padding_side)
+
+    @property
+    def net(self) -> Any:
+        return load_model(self.name, self.kind, self.device, self.dtype)
+
+    def limit(self, max_length: int | None = None, fallback: int = 512) -> int:
+        """Input tokens per sequence: the model's own limit, capped by ``max_length``."""
+        own = input_limit(self.tokenizer, self.net, fallback)
+        return own if max_length is None else min(max_length, own)
+
+    def batches(self, items: Sequence[T]) -> Iterator[Sequence[T]]:
+        return chunks(items, self.batch_size)
+
+    def inputs(self, texts: Sequence[str], pairs: Sequence[str] | None = None, max_length: int | None = None) -> dict[str, Any]:
+        """Padded, truncated tensors of ``texts`` (and second segments ``pairs``) on the device."""
+        args = (list(texts),) if pairs is None else (list(texts), list(pairs))
+        enc = self.tokenizer(*args, return_tensors="pt", padding=True, truncation=True, max_length=max_length)
+        return self.on_device(enc)
+
+    def on_device(self, enc: Any) -> dict[str, Any]:
+        return {key: val.to(self.device) for key, val in enc.items()}

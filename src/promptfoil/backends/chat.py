@@ -1,0 +1,119 @@
+"""The chat backend every model-talking component shares: a request, a reply, the protocol,
+and the factory that picks the local GGUF model (llama.cpp) or an OpenAI-compatible endpoint.
+
+The ``llm`` infiller and the judge scorers only see :class:`ChatBackend`; the ``gguf`` /
+``smollm2`` and ``openai`` targets send their one request through the same two backends.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+Message = dict[str, str]
+
+#: The options a chat-backed component's factory passes on to :func:`chat_backend`
+#: (declared with ``Registry.register(..., options=BACKEND_OPTIONS)``).
+BACKEND_OPTIONS = ("model", "base_url", "api_key_env", "max_concurrency", "timeout", "rpm")
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """One conversation to continue. ``top_logprobs`` > 0 asks for the first token's
+    alternatives (servers that cannot give them return none, and callers fall back)."""
+
+    messages: tuple[tuple[str, str], ...]
+    max_tokens: int = 64
+    temperature: float = 0.0
+    seed: int | None = 0
+    top_logprobs: int = 0
+
+    @staticmethod
+    def of(messages: Sequence[Message], **kw: Any) -> ChatRequest:
+        return ChatRequest(tuple((m["role"], m["content"]) for m in messages), **kw)
+
+    @staticmethod
+    def turn(prompt: str, system: str | None = None, **kw: Any) -> ChatRequest:
+        """A single user turn, after an optional system prompt."""
+        return ChatRequest(((("system", system),) if system else ()) + (("user", prompt),), **kw)
+
+    def as_messages(self) -> list[Message]:
+        return [{"role": r, "content": c} for r, c in self.messages]
+
+
+@dataclass(frozen=True)
+class ChatReply:
+    """The text; when asked and available, ``{token: probability}`` of its first token; the
+    tokens the backend reports (prompt + completion, 0 if unknown); and whether generation
+    stopped at ``max_tokens``."""
+
+    text: str
+    first_token: dict[str, float] | None = None
+    tokens: int = 0
+    truncated: bool = False
+
+
+class ChatBackend(Protocol):
+    """Answers a batch of chat requests, one reply per request, in order."""
+
+    @property
+    def identity(self) -> str: ...
+
+    def chat(self, requests: Sequence[ChatRequest]) -> list[ChatReply]: ...
+
+
+def _get(obj: Any, name: str) -> Any:
+    """``obj[name]`` for dicts (llama.cpp answers), ``obj.name`` for objects (openai's)."""
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def top_probs(entries: Any) -> dict[str, float] | None:
+    """``[{token, logprob}, ...]`` (dicts or objects) -> ``{token: probability}``."""
+    out: dict[str, float] = {}
+    for e in entries or ():
+        tok, lp = _get(e, "token"), _get(e, "logprob")
+        if isinstance(tok, str) and isinstance(lp, (int, float)) and math.isfinite(lp):
+            out[tok] = out.get(tok, 0.0) + math.exp(lp)
+    return out or None
+
+
+def read_reply(out: Any, top_logprobs: int = 0, chat: bool = True) -> ChatReply:
+    """A :class:`ChatReply` from a (chat) completion answer, a dict (llama.cpp) or the openai
+    client's object: the text, usage, ``finish_reason`` and, when asked, the first token's
+    alternatives. An answer without readable text raises ``ValueError``."""
+    choice = _get(out, "choices")[0]
+    text = _get(_get(choice, "message"), "content") if chat else _get(choice, "text")
+    if text is not None and not isinstance(text, str):
+        raise ValueError("answer without text")
+    usage = _get(out, "usage")
+    tokens = 0
+    if usage is not None:
+        tokens = int(_get(usage, "prompt_tokens") or 0) + int(_get(usage, "completion_tokens") or 0)
+    first = None
+    if top_logprobs:
+        content = _get(_get(choice, "logprobs"), "content") or []
+        first = top_probs(_get(content[0], "top_logprobs")) if content else None
+    return ChatReply(text or "", first, tokens, _get(choice, "finish_reason") == "length")
+
+
+def chat_backend(
+    model: str | None = None,
+    base_url: str | None = None,
+    api_key_env: str | None = None,
+    max_concurrency: int = 4,
+    timeout: float = 60.0,
+    rpm: float | None = None,
+) -> ChatBackend:
+    """An endpoint backend when ``base_url`` is given, else a local GGUF (``model`` = path,
+    default the embedded SmolLM2). For an endpoint, ``model`` is the served model's name
+    (default, or ``"auto"``: the server's only model)."""
+    if base_url:
+        from .openai import Endpoint, EndpointChat
+
+        served = None if model in (None, "", "auto") else model
+        return EndpointChat(Endpoint.resolve(base_url, api_key_env), served, max_concurrency, timeout, rpm=rpm)
+    from .llamacpp import LocalChat
+
+    return LocalChat(model)

@@ -1,0 +1,111 @@
+"""Local GGUF models through llama-cpp-python: one loaded model per (file, context, logits
+mode), shared by everything in the process, and the one chat-completion call that the
+``gguf``/``smollm2`` targets and the local chat backend (``llm`` infiller, judges) all use.
+
+Messages go through the model's chat template as token ids (:mod:`.chat_template`): text
+inside a message is never read as a control token, so it cannot open a turn or a role.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..errors import PromptfoilError
+from .chat import ChatReply, ChatRequest
+from .chat_template import chat_tokens
+from .embedded import require, smollm2_gguf
+from .identity import file_identity
+
+_LOCK = threading.Lock()  # a llama.cpp context answers one request at a time
+
+
+@lru_cache(maxsize=8)
+def load_llama(path: str, n_ctx: int, logits_all: bool, n_threads: int | None = None) -> Any:
+    """One shared ``llama_cpp.Llama`` per (file, context, logits mode)."""
+    llama_cpp = require("llama_cpp", "A GGUF model", "llama-cpp-python", "local")
+    if not Path(path).is_file():
+        raise PromptfoilError(f"GGUF model file not found: {path}")
+    try:
+        return llama_cpp.Llama(
+            model_path=path,
+            n_ctx=n_ctx,
+            logits_all=logits_all,
+            n_threads=n_threads or max(1, min(8, os.cpu_count() or 1)),
+            seed=0,
+            verbose=False,
+        )
+    except (ValueError, RuntimeError) as exc:
+        raise PromptfoilError(f"could not load GGUF model {path}: {exc}") from None
+
+
+class LocalChat:
+    """A GGUF chat model (default: the embedded SmolLM2), loaded on first request.
+
+    The file is found when the backend is built, so a missing model package or file is
+    reported then, not in the middle of a search.
+    """
+
+    def __init__(self, model_path: str | Path | None = None, n_ctx: int = 2048) -> None:
+        self.path = Path(model_path) if model_path else smollm2_gguf()
+        if not self.path.is_file():
+            raise PromptfoilError(f"GGUF model file not found: {self.path}")
+        self.n_ctx = n_ctx
+        self._identity: str | None = None
+
+    @property
+    def identity(self) -> str:
+        if self._identity is None:
+            self._identity = f"llamacpp:{file_identity(self.path)}"
+        return self._identity
+
+    def _check_room(self, n_prompt: int, r: ChatRequest) -> None:
+        """The prompt and ``max_tokens`` must fit the context (llama.cpp would shorten the answer)."""
+        if n_prompt + r.max_tokens > self.n_ctx:
+            raise PromptfoilError(
+                f"prompt of {n_prompt} tokens does not fit the model context of {self.n_ctx} "
+                f"with max_tokens={r.max_tokens}"
+            )
+
+    def one(self, r: ChatRequest, need_room: bool = False) -> ChatReply:
+        """Answer one request; ``need_room`` refuses a prompt that leaves less than
+        ``max_tokens`` of context for the answer (the targets want whole answers)."""
+        kw: dict[str, Any] = {"max_tokens": r.max_tokens, "temperature": r.temperature}
+        if r.temperature == 0:
+            kw["top_k"] = 1
+        if r.seed is not None:
+            kw["seed"] = r.seed
+        if r.top_logprobs:
+            kw["logprobs"] = r.top_logprobs
+        with _LOCK:
+            # prompt logits for every token are slow; only ask for them when needed
+            llm = load_llama(str(self.path), self.n_ctx, bool(r.top_logprobs))
+            try:
+                ids = chat_tokens(llm, r.as_messages())
+                if need_room:
+                    self._check_room(len(ids), r)
+                out = llm.create_completion(prompt=ids, **kw)
+            except (ValueError, RuntimeError) as exc:  # e.g. the prompt exceeds the context
+                raise PromptfoilError(f"local chat model {self.path.name} failed: {exc}") from None
+        return _reply(out, r.top_logprobs)
+
+    def chat(self, requests: Sequence[ChatRequest]) -> list[ChatReply]:
+        return [self.one(r) for r in requests]
+
+
+def _reply(out: dict[str, Any], top_logprobs: int) -> ChatReply:
+    """A :class:`ChatReply` from a llama.cpp completion (text, usage, first-token alternatives)."""
+    choice = out["choices"][0]
+    usage = out.get("usage") or {}
+    first = None
+    if top_logprobs:
+        tops = (choice.get("logprobs") or {}).get("top_logprobs") or []
+        if tops and isinstance(tops[0], dict):
+            first = {t: math.exp(lp) for t, lp in tops[0].items() if math.isfinite(lp)} or None
+    tokens = int(usage.get("prompt_tokens") or 0) + int(usage.get("completion_tokens") or 0)
+    return ChatReply(str(choice.get("text") or ""), first, tokens, choice.get("finish_reason") == "length")

@@ -1,0 +1,262 @@
+"""OpenAI-compatible endpoints (vLLM, Ollama, llama.cpp's server, TGI, hosted APIs).
+
+The official ``openai`` client does the HTTP and retries what is transient on the wire
+(``max_retries`` = our ``retries``): 408, 409, 429 and 5xx answers, timeouts and dropped
+connections, waiting ``Retry-After``/``retry-after-ms`` (up to two minutes) or else an
+exponential backoff with jitter. This module adds only what the client lacks: a
+requests-per-minute limit, retrying answers it cannot read (malformed JSON, no text), the
+served model's name when none is given, usage and ``finish_reason`` on every reply, and one
+error line naming the endpoint, never a traceback and never the API key.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+from ..errors import ConfigError, PromptfoilError
+from ..targets.base import TargetError
+from .chat import ChatReply, ChatRequest, read_reply
+from .embedded import require
+
+log = logging.getLogger("promptfoil.backends.openai")
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_KEY_ENV = "OPENAI_API_KEY"
+NO_KEY = "no-key"  # local servers ignore the key; the client insists on one
+T = TypeVar("T")
+
+
+class EndpointError(TargetError):
+    """A request to an endpoint failed for good (answers of the same batch travel on it)."""
+
+
+def redact_url(url: str) -> str:
+    """The URL without user:password (credentials must never reach logs, ids or results)."""
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        parts = parts._replace(netloc=host)
+    return urlunsplit(parts).rstrip("/")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where to send requests. The key is read on use; ``repr`` and ``url`` never show it."""
+
+    base_url: str
+    key_env: str = DEFAULT_KEY_ENV
+
+    @staticmethod
+    def resolve(base_url: str | None = None, api_key_env: str | None = None) -> Endpoint:
+        """``base_url`` or ``$OPENAI_BASE_URL`` or OpenAI's own; the key is read from ``api_key_env``."""
+        url = base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+        if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
+            raise ConfigError(f"base_url must be an http(s) URL, got {redact_url(str(url))!r}")
+        key_env = api_key_env or DEFAULT_KEY_ENV
+        if not isinstance(key_env, str) or not key_env.replace("_", "").isalnum():
+            raise ConfigError(
+                "api_key_env is the NAME of an environment variable holding the key "
+                "(e.g. OPENAI_API_KEY), not the key itself"
+            )
+        return Endpoint(url.rstrip("/"), key_env)
+
+    @property
+    def url(self) -> str:
+        return redact_url(self.base_url)
+
+    def api_key(self) -> str:
+        return os.environ.get(self.key_env) or NO_KEY
+
+    def scrub(self, text: str) -> str:
+        """``text`` with the API key (some servers echo it in errors) blanked out."""
+        key = self.api_key()
+        return text.replace(key, "***") if key and key != NO_KEY else text
+
+    def __repr__(self) -> str:
+        return f"Endpoint({self.url!r})"
+
+
+class RateLimiter:
+    """At most ``rpm`` request starts per minute, spaced evenly; thread-safe. ``None``: no limit."""
+
+    def __init__(self, rpm: float | None, clock: Callable[[], float] = time.monotonic) -> None:
+        if rpm is not None and rpm <= 0:
+            raise ConfigError(f"rpm must be positive (got {rpm})")
+        self.interval = 60.0 / rpm if rpm else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+        self._clock = clock
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._next)
+            self._next = start + self.interval
+        if start > now:
+            time.sleep(start - now)
+
+
+def _failure(exc: BaseException) -> tuple[str, bool]:
+    """(short reason, is it an unreadable answer we should ask again) for a client error."""
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return "timed out", False
+    if isinstance(exc, openai.APIConnectionError):
+        return "connection failed", False
+    if isinstance(exc, openai.APIStatusError):
+        code = exc.status_code
+        if code in (408, 409, 429) or code >= 500:
+            return f"HTTP {code}", False
+        return f"HTTP {code}: {_brief(exc)}", False
+    if isinstance(exc, (openai.APIResponseValidationError, ValueError, KeyError, TypeError, IndexError)):
+        return "unreadable answer", True
+    return type(exc).__name__, False
+
+
+def _brief(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error")
+        msg = inner.get("message") if isinstance(inner, dict) else body.get("message")
+        if msg:
+            return str(msg)[:200]
+    return str(getattr(exc, "message", "") or exc)[:200]
+
+
+def _client_tries(exc: BaseException) -> int:
+    """Requests the client made for the failed call (it says so in a header it sends)."""
+    request = getattr(exc, "request", None)
+    try:
+        return 1 + int(request.headers.get("x-stainless-retry-count", 0))  # type: ignore[union-attr]
+    except (AttributeError, TypeError, ValueError):
+        return 1
+
+
+class EndpointClient:
+    """One endpoint and model: the client (built on first use), the rate limit and retries.
+
+    ``model=None`` means the server's only model, asked once. ``retries`` is how many times
+    a failed request is tried again, by the client (transport) or here (unreadable answers).
+    """
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        model: str | None = None,
+        timeout: float = 60.0,
+        retries: int = 4,
+        rpm: float | None = None,
+    ) -> None:
+        if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
+            raise ConfigError(f"retries must be a whole number of at least 0 (got {retries!r})")
+        if not isinstance(timeout, (int, float)) or timeout <= 0:
+            raise ConfigError(f"timeout must be a positive number of seconds (got {timeout!r})")
+        self.endpoint = endpoint
+        self.timeout = float(timeout)
+        self.retries = retries
+        self.limiter = RateLimiter(rpm)
+        self._model = model
+        self._client: Any = None
+        self._lock = threading.RLock()
+
+    @property
+    def client(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                openai = require("openai", "An OpenAI-compatible endpoint", "openai", "openai")
+                self._client = openai.OpenAI(
+                    base_url=self.endpoint.base_url, api_key=self.endpoint.api_key(),
+                    timeout=self.timeout, max_retries=self.retries,
+                )
+            return self._client
+
+    @property
+    def model(self) -> str:
+        """The model name; when none was given, the server's only model (asked once)."""
+        with self._lock:
+            if self._model is None:
+                listing = self.call(lambda: self.client.models.list(), "model listing")
+                names = [str(m.id) for m in getattr(listing, "data", None) or []]
+                if len(names) != 1:
+                    shown = ", ".join(names[:10]) or "none"
+                    raise ConfigError(f"{self.endpoint.url} serves {len(names)} models ({shown}); name one with --target-model")
+                self._model = names[0]
+            return self._model
+
+    @property
+    def identity(self) -> str:
+        return f"openai:{self.endpoint.url}:{self.model}"
+
+    def call(self, fn: Callable[[], T], what: str) -> T:
+        """Run one request (the client retries the wire); ask again when the answer cannot be
+        read; on failure raise one :class:`EndpointError` line naming the endpoint."""
+        attempt = 0
+        while True:
+            self.limiter.wait()
+            try:
+                return fn()
+            except PromptfoilError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - described below, re-raised as one line
+                reason, again = _failure(exc)
+                if again and attempt < self.retries:
+                    attempt += 1
+                    log.warning("%s to %s: %s; retry %d/%d", what, self.endpoint.url, reason, attempt, self.retries)
+                    time.sleep(min(8.0, 0.25 * 2**attempt) * random.uniform(0.5, 1.0))
+                    continue
+                tries = attempt + 1 if again else _client_tries(exc)
+                after = f" after {tries} tries" if tries > 1 else ""
+                raise EndpointError(self.endpoint.scrub(f"{what} to {self.endpoint.url} failed{after}: {reason}")) from None
+
+    def _kwargs(self, r: ChatRequest, options: dict[str, Any] | None) -> dict[str, Any]:
+        kw: dict[str, Any] = {"model": self.model, "max_tokens": r.max_tokens, "temperature": r.temperature}
+        if r.seed is not None:
+            kw["seed"] = r.seed
+        if r.top_logprobs:
+            kw.update(logprobs=True, top_logprobs=r.top_logprobs)
+        kw.update(options or {})
+        return kw
+
+    def one(self, r: ChatRequest, options: dict[str, Any] | None = None) -> ChatReply:
+        """One chat completion; ``options`` go to the client as they are (``top_p``, ``extra_body``...)."""
+        kw = self._kwargs(r, options)
+        create = lambda: self.client.chat.completions.create(messages=r.as_messages(), **kw)  # noqa: E731
+        return self.call(lambda: read_reply(create(), r.top_logprobs), "chat request")
+
+    def complete(self, prompt: str, r: ChatRequest, options: dict[str, Any] | None = None) -> ChatReply:
+        """One legacy (text) completion of ``prompt`` with the settings of ``r``."""
+        kw = self._kwargs(r, options)
+        create = lambda: self.client.completions.create(prompt=prompt, **kw)  # noqa: E731
+        return self.call(lambda: read_reply(create(), chat=False), "completion request")
+
+
+class EndpointChat(EndpointClient):
+    """The chat backend over an endpoint: a batch is sent ``max_concurrency`` at a time."""
+
+    def __init__(self, endpoint: Endpoint, model: str | None = None, max_concurrency: int = 4,
+                 timeout: float = 60.0, retries: int = 4, rpm: float | None = None) -> None:
+        if not isinstance(max_concurrency, int) or isinstance(max_concurrency, bool) or max_concurrency < 1:
+            raise ConfigError(f"max_concurrency must be a whole number of at least 1 (got {max_concurrency!r})")
+        super().__init__(endpoint, model, timeout, retries, rpm)
+        self.max_concurrency = max_concurrency
+
+    def chat(self, requests: Sequence[ChatRequest]) -> list[ChatReply]:
+        _ = self.model  # resolve once, before the threads start
+        if len(requests) <= 1 or self.max_concurrency == 1:
+            return [self.one(r) for r in requests]
+        with ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(requests))) as pool:
+            return list(pool.map(self.one, requests))

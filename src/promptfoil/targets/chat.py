@@ -1,0 +1,54 @@
+"""What the chat-backed targets (``smollm2``/``gguf`` and ``openai``) share: each prompt is
+one user turn after an optional system prompt, sent as a :class:`ChatRequest` through a
+backend of :mod:`promptfoil.backends`, and its :class:`ChatReply` becomes a :class:`Reply`.
+
+A :class:`~promptfoil.conversation.Conversation` is sent as its messages; the target's own
+``system`` option is put first only when the conversation has no system prompt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..backends.chat import ChatReply, ChatRequest
+from ..conversation import Conversation
+from ..errors import ConfigError
+from ..types import Reply
+from .base import BaseTarget
+
+
+def whole(name: str, value: Any, least: int) -> int:
+    """A whole-number option (``3`` or ``3.0``) of at least ``least``, else a clear error."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value or value < least:
+        raise ConfigError(f"{name} must be a whole number of at least {least} (got {value!r})")
+    return int(value)
+
+
+class ChatTarget(BaseTarget):
+    """Generation settings and the request/reply conversion; subclasses send the request
+    in :meth:`_generate_one`."""
+
+    accepts_conversations = True
+
+    def __init__(self, name: str, max_tokens: int, temperature: float, seed: int | None, system: str | None) -> None:
+        self.name = name
+        self.max_tokens = whole("max_tokens", max_tokens, 1)
+        self.temperature = float(temperature)
+        self.seed = seed
+        self.system = system
+
+    @property
+    def cacheable(self) -> bool:
+        return self.temperature == 0 or self.seed is not None
+
+    def request(self, prompt: str | Conversation) -> ChatRequest:
+        kw: dict[str, Any] = {"max_tokens": self.max_tokens, "temperature": self.temperature, "seed": self.seed}
+        if isinstance(prompt, Conversation):
+            msgs = prompt.to_list()
+            if self.system and prompt.system is None:
+                msgs.insert(0, {"role": "system", "content": self.system})
+            return ChatRequest.of(msgs, **kw)
+        return ChatRequest.turn(prompt, self.system, **kw)
+
+    @staticmethod
+    def reply(answer: ChatReply) -> Reply:
+        return Reply(answer.text.strip(), answer.tokens, answer.truncated)
