@@ -32,6 +32,12 @@ def _formatter(llm: Any) -> Any:
     )
 
 
+def template_text(llm: Any, messages: Sequence[dict[str, str]]) -> str:
+    """The template rendered as one text (what llama-cpp-python's own chat handler tokenizes
+    with control tokens parsed everywhere)."""
+    return str(_formatter(llm)(messages=list(messages)).prompt)
+
+
 def chat_pieces(llm: Any, messages: Sequence[dict[str, str]]) -> list[tuple[str, bool]]:
     """The rendered prompt as ``(text, is_template)`` pieces: template text or a message's content."""
     tag = secrets.token_hex(8)
