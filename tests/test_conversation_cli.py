@@ -62,6 +62,7 @@ def test_bad_conversations_exit_2_with_one_line(tmp_path, capsys, name, conv, ex
     (["--conversation", "{good}", "Why?"], "not both"),
     (["Is it fine to skip breakfast?", "--edit", "user:-1"], "use it with --conversation"),
     ([], "give a PROMPT"),
+    (["Is it fine to skip breakfast?", "--protect", "1:0:3"], "(turn, start, end) is for conversations"),
 ])
 def test_other_bad_explain_input_exits_2_with_one_line(tmp_path, capsys, args, needle):
     paths = {"missing": str(tmp_path / "nope.json"), "malformed": write(tmp_path, "m.json", '[{"role": "user",'),

@@ -148,7 +148,10 @@ class Explainer:
         if isinstance(prompt, str):
             if edit is not None:
                 raise ConfigError("edit selectors apply to conversations only; this prompt is a text")
-            space: PromptSpace = self._check_prompt(prompt, [tuple(p) for p in protected])  # type: ignore[misc]
+            spans = list(protected)
+            if any(isinstance(p, (tuple, list)) and len(p) == 3 for p in spans):
+                raise ConfigError("a protected span of a prompt text is (start, end); (turn, start, end) is for conversations")
+            space: PromptSpace = self._check_prompt(prompt, spans)  # type: ignore[arg-type]
         else:
             space = self._conversation_space(prompt, list(protected), edit)
             target = ConversationTarget(self.target, space.layout)

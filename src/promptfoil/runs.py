@@ -42,11 +42,6 @@ class RunItem:
     conversation: Conversation | None = None
     edit: tuple[str, ...] | None = None
 
-    @property
-    def input(self) -> str | Conversation:
-        """What the explainer is given."""
-        return self.conversation if self.conversation is not None else self.prompt
-
 
 @dataclass(frozen=True)
 class RunSummary:
