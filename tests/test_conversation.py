@@ -162,3 +162,14 @@ def test_cache_keeps_conversations_apart(tmp_path):
     assert a.prompt == b.prompt  # the same text ...
     assert fb.conversations and fb.conversations[0] == three  # ... asked again, not served from the cache
     assert a.response != b.response
+
+
+def test_content_preservation_compares_only_the_edited_turns():
+    from promptfoil.metrics import edited_texts
+
+    ex, _ = explain(CHAT, edit=["user:*"], threshold=0.05)
+    rec = json.loads(json.dumps(ex.to_dict()))
+    a, b = edited_texts(rec)
+    assert a == CHAT[1]["content"] + "\n" + CHAT[3]["content"]
+    assert SYSTEM["content"] not in a and SYSTEM["content"] not in b and a != b
+    assert edited_texts({"prompt": "x y", "contrast_prompt": "x z"}) == ("x y", "x z")
