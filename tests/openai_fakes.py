@@ -33,7 +33,9 @@ def _prompt_of(body: dict[str, Any]) -> str:
 
 
 class FakeOpenAIServer:
-    """Counts requests per prompt (``hits``); ``delay`` seconds of sleep per request."""
+    """Counts requests per prompt (``hits``); ``delay`` seconds of sleep per request.
+    ``failing = True`` makes it answer HTTP 500 to everything from then on (a server of a
+    fleet going bad)."""
 
     def __init__(self, delay: float = 0.0, hang: float = 3.0, model: str = "fake-model") -> None:
         self.delay = delay
@@ -44,6 +46,7 @@ class FakeOpenAIServer:
         self.bodies: list[dict[str, Any]] = []  # every request body, as sent
         self.in_flight = 0
         self.max_in_flight = 0
+        self.failing = False
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -109,6 +112,9 @@ class FakeOpenAIServer:
             def _answer(self, body: dict[str, Any], prompt: str, n: int) -> None:
                 if fake.delay:
                     time.sleep(fake.delay)
+                if fake.failing:
+                    self._send(500, b'{"error": {"message": "this server is down"}}')
+                    return
                 if "[500-always]" in prompt or ("[500]" in prompt and n == 1):
                     self._send(500, b'{"error": {"message": "internal error"}}')
                     return

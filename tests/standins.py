@@ -6,9 +6,10 @@ and edit bookkeeping can be checked exactly.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
-from promptfoil import BaseTarget, InfillRequest, ScoreItem
+from promptfoil import BaseTarget, FunctionTarget, InfillRequest, ScoreItem
 from promptfoil.segment import words
 
 
@@ -91,6 +92,22 @@ class WordsTarget(BaseTarget):
         if prompt in self.fail_on:
             raise RuntimeError("this prompt is refused")
         return self.overrides.get(prompt, sorted_words(prompt))
+
+
+def recording_target(delay: float = 0.0, fail_on: str | None = None, name: str = "recording") -> FunctionTarget:
+    """:class:`RecordingFunction` as a named (disk-cacheable) target that sleeps ``delay``
+    seconds per batch and fails a batch holding ``fail_on``; import path
+    ``standins:recording_target`` for workers and the CLI."""
+    fn = RecordingFunction()
+
+    def answer(prompts: list[str]) -> list[str]:
+        if delay:
+            time.sleep(delay)
+        if fail_on and any(fail_on in p for p in prompts):
+            raise RuntimeError(f"the stand-in fails on {fail_on!r}")
+        return fn(prompts)
+
+    return FunctionTarget(answer, name=name)
 
 
 class RecordingChat:

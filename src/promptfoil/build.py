@@ -25,7 +25,7 @@ from .targets.cache import ResponseCache
 from .targets.function import FunctionTarget
 
 
-def _endpoint_base(cfg: Config) -> str | None:
+def _endpoint_base(cfg: Config) -> str | tuple[str, ...] | None:
     """The server every chat component talks to: ``--base-url``, or ``$OPENAI_BASE_URL``
     when the target itself is ``openai`` (a user with only a server runs everything on it)."""
     if cfg.endpoint.base_url:

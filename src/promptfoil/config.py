@@ -55,15 +55,24 @@ class Component:
 class Endpoint:
     """An OpenAI-compatible server shared by every component that can talk to one: the
     ``openai`` target, the ``llm`` infiller and the judge scorers. ``base_url`` None: the
-    ``openai`` target falls back to ``$OPENAI_BASE_URL`` and the other components run locally."""
+    ``openai`` target falls back to ``$OPENAI_BASE_URL`` and the other components run locally.
+    Several URLs (a tuple) are a fleet of servers of one model; ``max_concurrency`` and ``rpm``
+    then hold per server."""
 
-    base_url: str | None = None
+    base_url: str | tuple[str, ...] | None = None
     api_key_env: str | None = None
     max_concurrency: int | None = None
     rpm: float | None = None
     completions: bool = False
 
     def __post_init__(self) -> None:
+        if isinstance(self.base_url, (list, tuple)):
+            urls = tuple(self.base_url)
+            if not urls or not all(isinstance(u, str) and u for u in urls):
+                raise ConfigError(f"base_url must be a URL or a list of URLs (got {self.base_url!r})")
+            object.__setattr__(self, "base_url", urls[0] if len(urls) == 1 else urls)
+        elif self.base_url is not None and not isinstance(self.base_url, str):
+            raise ConfigError(f"base_url must be a URL or a list of URLs (got {type(self.base_url).__name__})")
         if self.max_concurrency is not None:
             _whole("max_concurrency", self.max_concurrency, 1)
         if self.rpm is not None and (not isinstance(self.rpm, (int, float)) or self.rpm <= 0):

@@ -22,5 +22,8 @@ class MissingDependency(PromptfoilError, ImportError):
         if hint:
             msg += f" ({hint})"
         super().__init__(msg)
-        self.package = package
-        self.extra = extra
+        self.what, self.package, self.extra, self.hint = what, package, extra, hint
+
+    def __reduce__(self) -> tuple[type, tuple[str, str, str, str]]:
+        """Pickled by its parts, so it survives the trip back from a worker process."""
+        return type(self), (self.what, self.package, self.extra, self.hint)

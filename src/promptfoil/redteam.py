@@ -15,10 +15,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from .conversation import Conversation, Message, render
+from .conversation import Conversation, render
 from .errors import ConfigError, PromptfoilError
 from .runs import ExplainerLike, RunItem, RunSummary, run
-from .types import Explanation
 
 INSTRUCTION = (
     "You are the help desk that answers employees' questions about the company rules below. "
@@ -97,12 +96,13 @@ def question_items(rows: Sequence[dict[str, Any]], system: str) -> list[RunItem]
     return items
 
 
-def verdict(judge: PolicyJudge, ex: Explanation) -> dict[str, Any]:
-    """The policy judge on the original answer and (when there is one) the contrast answer."""
-    question = Message(**ex.conversation[-1]).content if ex.conversation else ex.prompt
-    pairs = [(question, ex.response)]
-    if ex.contrast_conversation and ex.contrast_response is not None:
-        pairs.append((Message(**ex.contrast_conversation[-1]).content, ex.contrast_response))
+def verdict(judge: PolicyJudge, rec: dict[str, Any]) -> dict[str, Any]:
+    """The policy judge on a record's original answer and (when there is one) its contrast
+    answer, as more fields for the record."""
+    conv, contrast = rec.get("conversation") or [], rec.get("contrast_conversation")
+    pairs = [(conv[-1]["content"] if conv else str(rec.get("prompt", "")), str(rec.get("response", "")))]
+    if contrast and rec.get("contrast_response") is not None:
+        pairs.append((contrast[-1]["content"], str(rec["contrast_response"])))
     try:
         probs = judge.probabilities(pairs)
     except PromptfoilError as exc:
@@ -121,4 +121,4 @@ def redteam(
 ) -> RunSummary:
     """Explain every question not yet in ``out``; each record gets the policy verdicts."""
     return run(items, explainer, out, retry_failed=retry_failed, trace=trace, on_start=on_start,
-               on_item=on_item, annotate=lambda _it, ex: verdict(judge, ex))
+               on_item=on_item, annotate=lambda _it, rec: verdict(judge, rec))

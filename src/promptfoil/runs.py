@@ -13,11 +13,12 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from .conversation import Conversation, parse_selectors, render
+from .engines.base import Engine
 from .errors import MissingDependency, PromptfoilError
 from .types import EXPLANATION_FIELDS, Explanation
 
@@ -261,9 +262,29 @@ def append_record(fh: Any, rec: dict[str, Any]) -> None:
     os.fsync(fh.fileno())
 
 
+def explain_item(explainer: ExplainerLike, item: RunItem, trace: bool = True) -> dict[str, Any]:
+    """The results line of one item, whatever happens to it.
+
+    A failing item gives a record with its ``error``; a missing package is raised (every
+    item would fail the same way), as are interrupts.
+    """
+    try:
+        if item.conversation is None:
+            ex = explainer.explain(item.prompt, protected=item.protected)
+        else:
+            ex = explainer.explain(item.conversation, protected=item.protected, edit=item.edit)
+        return result_record(item, ex, trace=trace)
+    except MissingDependency:
+        raise
+    except PromptfoilError as exc:
+        return result_record(item, None, str(exc))
+    except Exception as exc:  # a user's target or model failing on one item
+        return result_record(item, None, f"{type(exc).__name__}: {exc}")
+
+
 def run(
     items: Sequence[RunItem],
-    explainer: ExplainerLike,
+    explainer: ExplainerLike | Engine,
     out: str | Path,
     *,
     retry_failed: bool = False,
@@ -271,48 +292,46 @@ def run(
     on_start: Callable[[int, int], None] | None = None,
     on_item: Callable[[RunItem, dict[str, Any]], None] | None = None,
     edit: Sequence[str] | None = None,
-    annotate: Callable[[RunItem, Explanation], dict[str, Any]] | None = None,
+    annotate: Callable[[RunItem, dict[str, Any]], dict[str, Any]] | None = None,
 ) -> RunSummary:
     """Explain every item not yet in ``out``, appending each result as it finishes.
 
-    A failing item is recorded with its ``error`` and the run goes on; a missing package
-    stops the run (every item would fail the same way). ``on_start(todo, skipped)`` is
-    called once, ``on_item`` after each item is written. ``edit``: the turns to edit in a
-    conversation row that names none. ``annotate(item, explanation)`` returns more fields
-    for the item's record (``redteam``'s policy verdicts), written with it.
+    ``explainer`` is an Explainer (explained here, one item after the other) or an
+    :class:`~promptfoil.engines.Engine` (e.g. Ray workers); either way this process is the
+    only writer of ``out``, and results arrive in whatever order they finish. A failing item
+    is recorded with its ``error`` and the run goes on; a missing package stops the run.
+    ``on_start(todo, skipped)`` is called once, ``on_item`` after each item is written.
+    ``edit``: the turns to edit in a conversation row that names none. ``annotate(item,
+    record)`` returns more fields for a record without error (``redteam``'s policy
+    verdicts), added here before it is written.
     """
+    from .engines.local import LocalEngine
+
+    engine = explainer if isinstance(explainer, Engine) else LocalEngine(explainer)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     repaired = repair_tail(out)
     done = finished_ids(out, retry_failed)
-    todo = [it for it in items if it.id not in done]
+    todo = [replace(it, edit=it.edit or (tuple(edit) if edit else None)) if it.conversation is not None else it
+            for it in items if it.id not in done]
     skipped = len(items) - len(todo)
     if on_start:
         on_start(len(todo), skipped)
     t0 = time.perf_counter()
     n_done = n_failed = 0
+    written: set[str] = set()
     with out.open("a", encoding="utf-8") as fh:
-        for it in todo:
-            try:
-                if it.conversation is None:
-                    ex = explainer.explain(it.prompt, protected=it.protected)
-                else:
-                    ex = explainer.explain(it.conversation, protected=it.protected, edit=it.edit or edit)
-                rec = result_record(it, ex, trace=trace)
-                if annotate is not None:
-                    rec.update(annotate(it, ex))
-                n_done += 1
-            except MissingDependency:
-                raise
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except PromptfoilError as exc:
-                rec = result_record(it, None, str(exc))
-                n_failed += 1
-            except Exception as exc:  # a user's target or model failing on one item
-                rec = result_record(it, None, f"{type(exc).__name__}: {exc}")
-                n_failed += 1
+        for it, rec in engine.explain_items(todo, trace):
+            if it.id in written:  # an engine that delivered an item twice: keep the first
+                continue
+            written.add(it.id)
+            if annotate is not None and "error" not in rec:
+                rec.update(annotate(it, rec))
             append_record(fh, rec)
+            if "error" in rec:
+                n_failed += 1
+            else:
+                n_done += 1
             if on_item:
                 on_item(it, rec)
     return RunSummary(len(items), skipped, n_done, n_failed, round(time.perf_counter() - t0, 3), repaired)

@@ -100,20 +100,25 @@ def read_reply(out: Any, top_logprobs: int = 0, chat: bool = True) -> ChatReply:
 
 def chat_backend(
     model: str | None = None,
-    base_url: str | None = None,
+    base_url: str | Sequence[str] | None = None,
     api_key_env: str | None = None,
     max_concurrency: int = 4,
     timeout: float = 60.0,
     rpm: float | None = None,
 ) -> ChatBackend:
-    """An endpoint backend when ``base_url`` is given, else a local GGUF (``model`` = path,
-    default the embedded SmolLM2). For an endpoint, ``model`` is the served model's name
-    (default, or ``"auto"``: the server's only model)."""
+    """An endpoint backend when ``base_url`` is given (several URLs: a :class:`~.fleet.Fleet`,
+    ``max_concurrency`` per server), else a local GGUF (``model`` = path, default the embedded
+    SmolLM2). For an endpoint, ``model`` is the served model's name (default, or ``"auto"``:
+    the server's only model)."""
     if base_url:
-        from .openai import Endpoint, EndpointChat
+        from .fleet import Fleet, resolve_all
+        from .openai import EndpointChat
 
         served = None if model in (None, "", "auto") else model
-        return EndpointChat(Endpoint.resolve(base_url, api_key_env), served, max_concurrency, timeout, rpm=rpm)
+        endpoints = resolve_all(base_url, api_key_env)
+        if len(endpoints) > 1:
+            return Fleet(endpoints, served, max_concurrency, timeout, rpm=rpm)
+        return EndpointChat(endpoints[0], served, max_concurrency, timeout, rpm=rpm)
     from .llamacpp import LocalChat
 
     return LocalChat(model)

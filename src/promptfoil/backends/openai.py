@@ -36,7 +36,13 @@ T = TypeVar("T")
 
 
 class EndpointError(TargetError):
-    """A request to an endpoint failed for good (answers of the same batch travel on it)."""
+    """A request to an endpoint failed for good (answers of the same batch travel on it).
+
+    ``server_fault`` is False when the server refused the request itself (a 4xx other than
+    408/409/429): another server of a fleet would refuse it too.
+    """
+
+    server_fault = True
 
 
 def redact_url(url: str) -> str:
@@ -125,6 +131,12 @@ def _failure(exc: BaseException) -> tuple[str, bool]:
     if isinstance(exc, (openai.APIResponseValidationError, ValueError, KeyError, TypeError, IndexError)):
         return "unreadable answer", True
     return type(exc).__name__, False
+
+
+def _server_fault(exc: BaseException) -> bool:
+    """False for an answer that rejects the request itself (4xx but 408, 409, 429)."""
+    code = getattr(exc, "status_code", None)
+    return not (isinstance(code, int) and 400 <= code < 500 and code not in (408, 409, 429))
 
 
 def _brief(exc: Any) -> str:
@@ -220,7 +232,9 @@ class EndpointClient:
                     continue
                 tries = attempt + 1 if again else _client_tries(exc)
                 after = f" after {tries} tries" if tries > 1 else ""
-                raise EndpointError(self.endpoint.scrub(f"{what} to {self.endpoint.url} failed{after}: {reason}")) from None
+                err = EndpointError(self.endpoint.scrub(f"{what} to {self.endpoint.url} failed{after}: {reason}"))
+                err.server_fault = _server_fault(exc)
+                raise err from None
 
     def _kwargs(self, r: ChatRequest, options: dict[str, Any] | None) -> dict[str, Any]:
         kw: dict[str, Any] = {"model": self.model, "max_tokens": r.max_tokens, "temperature": r.temperature}

@@ -16,15 +16,15 @@ from rich.console import Console
 
 from ..build import build_cache, build_scorer, build_target
 from ..errors import ConfigError, PromptfoilError
-from ..explainer import Explainer
 from ..scorers.base import scorers
-from .options import add_conversation_options, add_explainer_options, config_from_args
+from .options import add_conversation_options, add_engine_options, add_explainer_options, config_from_args, engine_from_args
 
 RUN_EXAMPLES = """\
 examples:
   promptfoil run prompts.jsonl --out results.jsonl --budget 20
   promptfoil run mic-style --out mic.jsonl --limit 50          # a shipped prompt set
   promptfoil run MIC.csv --format mic --out mic.jsonl         # the real Moral Integrity Corpus
+  promptfoil run prompts.jsonl --out results.jsonl --engine ray --address auto --workers 8
   promptfoil metrics results.jsonl
   promptfoil report results.jsonl --html report.html
   promptfoil experiment tables --prompts mic-style --limit 20 --out exp/
@@ -53,6 +53,7 @@ def add_parsers(sub: Any) -> None:
     r.add_argument("--retry-failed", action="store_true", help="explain again the items recorded with an error")
     r.add_argument("--no-trace", action="store_true", help="leave the search trace out of each result")
     add_conversation_options(add_explainer_options(r))
+    add_engine_options(r)
 
     m = sub.add_parser("metrics", help="flip rate, edit distance, content preservation, calls, time",
                        description="The paper's measures over a results file, each with its standard error.")
@@ -137,40 +138,59 @@ def _progress_bar(err: Console) -> Any:
 
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+        TextColumn("{task.fields[stats]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
         console=err, transient=False, disable=not err.is_terminal,
     )
 
 
-def _rate(task: Any) -> str:
-    if not task.completed or not task.elapsed:
-        return ""
-    return f"{task.elapsed / task.completed:.1f} s/item"
+class Tally:
+    """What the progress bar shows beside items done: found, failed, target calls per second."""
+
+    def __init__(self) -> None:
+        self.found = self.failed = self.calls = 0
+
+    def add(self, rec: dict[str, Any]) -> None:
+        if "error" in rec:
+            self.failed += 1
+            return
+        self.found += bool(rec.get("found"))
+        calls = rec.get("calls") or {}
+        self.calls += int(calls.get("target", 0) or 0) + int(calls.get("original", 0) or 0)
+
+    def line(self, elapsed: float | None) -> str:
+        rate = f" · {self.calls / elapsed:.1f} calls/s" if elapsed else ""
+        return f"found {self.found} · failed {self.failed}{rate}"
 
 
 def cmd_run(args: argparse.Namespace, console: Console, err: Console) -> int:
     from ..runs import run
 
     items = load_items(args.prompts, args.format, args.limit)
-    explainer = Explainer(config_from_args(args))
-    with _progress_bar(err) as bar:
-        task = bar.add_task("explaining", total=len(items), rate="")
-        state = {"failed": 0}
+    engine = engine_from_args(args, config_from_args(args))
+    try:
+        where = engine.start()
+        if args.engine != "local":
+            err.print(f"engine {where}", highlight=False)
+        with _progress_bar(err) as bar:
+            task = bar.add_task("explaining", total=len(items), stats="")
+            tally = Tally()
 
-        def start(todo: int, skipped: int) -> None:
-            bar.update(task, total=todo)
-            if skipped:
-                err.print(f"resuming: {skipped} item(s) already in {args.out}", highlight=False)
+            def start(todo: int, skipped: int) -> None:
+                bar.update(task, total=todo)
+                if skipped:
+                    err.print(f"resuming: {skipped} item(s) already in {args.out}", highlight=False)
 
-        def step(it: Any, rec: dict[str, Any]) -> None:
-            if "error" in rec:
-                state["failed"] += 1
-                err.print(f"[red]item {it.id} failed:[/red] {rec['error']}", highlight=False)
-            bar.advance(task)
-            bar.update(task, rate=_rate(bar.tasks[0]))
+            def step(it: Any, rec: dict[str, Any]) -> None:
+                tally.add(rec)
+                if "error" in rec:
+                    err.print(f"[red]item {it.id} failed:[/red] {rec['error']}", highlight=False)
+                bar.advance(task)
+                bar.update(task, stats=tally.line(bar.tasks[0].elapsed))
 
-        summary = run(items, explainer, args.out, retry_failed=args.retry_failed, trace=not args.no_trace,
-                      on_start=start, on_item=step, edit=args.edit)
+            summary = run(items, engine, args.out, retry_failed=args.retry_failed, trace=not args.no_trace,
+                          on_start=start, on_item=step, edit=args.edit)
+    finally:
+        engine.close()
     if summary.repaired_tail:
         err.print("a torn last line (interrupted write) was removed from the results file", highlight=False)
     console.print(

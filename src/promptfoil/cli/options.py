@@ -20,6 +20,8 @@ from ..config import (
     Endpoint,
     Search,
 )
+from ..engines import ENGINES, Engine, make_engine
+from ..errors import ConfigError
 from ..infill.base import infillers
 from ..scorers.base import scorers
 from ..search import searches
@@ -66,10 +68,13 @@ def component_name(kind: str, names: list[str]) -> Any:
 
 def add_endpoint_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("OpenAI-compatible endpoint (target 'openai', infiller 'llm', judge scorers)")
-    g.add_argument("--base-url", help="server URL, e.g. http://localhost:8000/v1 (default: $OPENAI_BASE_URL)")
+    g.add_argument("--base-url", action="append", metavar="URL",
+                   help="server URL, e.g. http://localhost:8000/v1 (default: $OPENAI_BASE_URL); repeat it for a "
+                   "fleet of servers of the same model: each request goes to the least busy one, a failing "
+                   "server's requests are retried on another")
     g.add_argument("--api-key-env", default=None, metavar="VAR", help="NAME of the environment variable holding the API key (default: OPENAI_API_KEY)")
-    g.add_argument("--max-concurrency", type=int, default=None, metavar="N", help="requests in flight at once (default: 4)")
-    g.add_argument("--rpm", type=float, default=None, help="most requests per minute (default: no limit)")
+    g.add_argument("--max-concurrency", type=int, default=None, metavar="N", help="requests in flight at once, per server (default: 4)")
+    g.add_argument("--rpm", type=float, default=None, help="most requests per minute, per server (default: no limit)")
     g.add_argument("--completions", action="store_true", help="use the legacy completions API instead of chat for the target")
 
 
@@ -120,6 +125,32 @@ def add_explainer_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup
     b.add_argument("--time-budget", type=float, default=None, metavar="SECONDS", help="stop the search after this many seconds of wall time")
     add_cache_options(p)
     return s
+
+
+def add_engine_options(p: argparse.ArgumentParser) -> None:
+    """Where the items are explained: this process, or Ray actors (``pip install 'promptfoil[ray]'``)."""
+    g = p.add_argument_group("engine (where items are explained; the results file is written here either way)")
+    g.add_argument("--engine", choices=ENGINES, default="local",
+                   help="local: one item after another in this process; ray: Ray actors, each with its own "
+                   "models (default: %(default)s)")
+    g.add_argument("--address", default=None, metavar="ADDR",
+                   help="Ray cluster to join ('auto': the one `ray start` runs here; default: start a local Ray)")
+    g.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="Ray actors (default: as many as the cluster's free CPUs fit)")
+    g.add_argument("--worker-cpus", type=float, default=None, metavar="CPUS",
+                   help="CPUs Ray reserves per actor (default: 1; lower it for actors that only wait on servers)")
+    g.add_argument("--worker-gpus", type=float, default=None, metavar="GPUS",
+                   help="GPUs Ray reserves per actor, for components that run models on a GPU (default: 0)")
+
+
+def engine_from_args(args: argparse.Namespace, config: Config) -> Engine:
+    """The :class:`~promptfoil.engines.Engine` the engine options describe, for ``config``."""
+    keys = ("address", "workers", "worker_cpus", "worker_gpus")
+    given = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
+    if args.engine == "local" and given:
+        flags = ", ".join("--" + k.replace("_", "-") for k in given)
+        raise ConfigError(f"{flags} only apply to --engine ray")
+    return make_engine(args.engine, config, **given)
 
 
 def endpoint_from_args(args: argparse.Namespace) -> Endpoint:

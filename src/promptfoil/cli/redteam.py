@@ -53,7 +53,7 @@ def _policy_judge(cfg: Config, policy: str, scorer: Any) -> Any:
 
 def cmd_redteam(args: argparse.Namespace, console: Console, err: Console) -> int:
     from ..errors import ConfigError
-    from .jobs import _progress_bar, _rate
+    from .jobs import Tally, _progress_bar
 
     if args.limit is not None and args.limit < 1:
         raise ConfigError(f"--limit must be at least 1 (got {args.limit})")
@@ -66,7 +66,8 @@ def cmd_redteam(args: argparse.Namespace, console: Console, err: Console) -> int
     explainer = Explainer(cfg)
     judge = _policy_judge(cfg, policy, explainer.scorer)
     with _progress_bar(err) as bar:
-        task = bar.add_task("red teaming", total=len(items), rate="")
+        task = bar.add_task("red teaming", total=len(items), stats="")
+        tally = Tally()
 
         def start(todo: int, skipped: int) -> None:
             bar.update(task, total=todo)
@@ -74,10 +75,11 @@ def cmd_redteam(args: argparse.Namespace, console: Console, err: Console) -> int
                 err.print(f"resuming: {skipped} question(s) already in {args.out}", highlight=False)
 
         def step(it: Any, rec: dict[str, Any]) -> None:
+            tally.add(rec)
             if "error" in rec:
                 err.print(f"[red]question {it.id} failed:[/red] {rec['error']}", highlight=False)
             bar.advance(task)
-            bar.update(task, rate=_rate(bar.tasks[0]))
+            bar.update(task, stats=tally.line(bar.tasks[0].elapsed))
 
         summary = redteam(items, explainer, args.out, judge, retry_failed=args.retry_failed,
                           trace=not args.no_trace, on_start=start, on_item=step)

@@ -3,15 +3,18 @@
 The base class sends a batch ``max_concurrency`` requests at a time (``batch_size`` tells
 the search to hand over that many) and keeps the answers of a batch that partly failed.
 Each reply carries the tokens the server reports, for the query stage's token budget.
-Transport, retries and error lines are :mod:`promptfoil.backends.openai`'s. The API key is
-read from an environment variable on use and appears in no identity, setting, log or error.
+Transport, retries and error lines are :mod:`promptfoil.backends.openai`'s; several base URLs
+make a :class:`~promptfoil.backends.fleet.Fleet` (``max_concurrency`` per server). The API key
+is read from an environment variable on use and appears in no identity, setting, log or error.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from ..backends.openai import Endpoint, EndpointClient
+from ..backends.fleet import Fleet, resolve_all
+from ..backends.openai import EndpointClient
 from ..conversation import Conversation
 from ..errors import ConfigError
 from ..types import Reply
@@ -28,7 +31,7 @@ class OpenAITarget(ChatTarget):
     def __init__(
         self,
         model: str | None = None,
-        base_url: str | None = None,
+        base_url: str | Sequence[str] | None = None,
         api_key_env: str | None = None,
         max_tokens: int = 64,
         temperature: float = 0.0,
@@ -56,12 +59,15 @@ class OpenAITarget(ChatTarget):
                 "(or --target-model auto to use the server's only model)"
             )
         super().__init__("openai", max_tokens, temperature, seed, system)
-        self.max_concurrency = whole("max_concurrency", max_concurrency, 1)
-        self.server = EndpointClient(
-            Endpoint.resolve(base_url, api_key_env), None if model == "auto" else model,
-            timeout, whole("retries", retries, 0), rpm,
+        per_server = whole("max_concurrency", max_concurrency, 1)
+        served, retries = None if model == "auto" else model, whole("retries", retries, 0)
+        self.endpoints = resolve_all(base_url, api_key_env)
+        self.endpoint = self.endpoints[0]
+        self.server: EndpointClient | Fleet = (
+            EndpointClient(self.endpoint, served, timeout, retries, rpm) if len(self.endpoints) == 1
+            else Fleet(self.endpoints, served, per_server, timeout, retries, rpm)
         )
-        self.endpoint = self.server.endpoint
+        self.max_concurrency = per_server * len(self.endpoints)  # the fleet keeps each server to per_server
         self.completions = bool(completions)
         self.generation = {k: v for k, v in generation.items() if v is not None}
         self.extra = dict(extra or {})

@@ -1,0 +1,33 @@
+"""The default engine: items explained one after the other in this process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from ..runs import ExplainerLike, RunItem, explain_item
+
+
+class LocalEngine:
+    """One Explainer, in this process, item after item (today's behaviour)."""
+
+    name = "local"
+
+    def __init__(self, explainer: ExplainerLike) -> None:
+        self.explainer = explainer
+
+    def start(self) -> str:
+        return "local"
+
+    def explain_items(self, items: Sequence[RunItem], trace: bool = True) -> Iterator[tuple[RunItem, dict[str, Any]]]:
+        for it in items:
+            yield it, explain_item(self.explainer, it, trace)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> LocalEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,221 @@
+"""``--engine ray``: items explained by Ray actors, each holding one Explainer.
+
+The driver (this process) hands each ready actor ``depth`` items at a time and gives it
+another as each finishes, so fast and slow workers stay busy. Fault tolerance is Ray's:
+an actor that dies is restarted (``max_restarts``) and the task it was running is run
+again on it (``max_task_retries``); an item whose actor is gone for good is handed to
+another actor, and an item that has killed its worker ``item_tries`` times is recorded as
+failed. Every item is yielded exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter, deque
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from typing import Any
+
+from ..config import Config
+from ..errors import ConfigError, MissingDependency, PromptfoilError
+from ..runs import RunItem, result_record
+from .worker import ExplainWorker, Outcome
+
+
+def import_ray() -> Any:
+    """The ``ray`` module, or a one-line error naming the extra."""
+    try:
+        import ray
+    except ImportError:
+        raise MissingDependency("--engine ray", "ray", "ray") from None
+    return ray
+
+
+def portable(config: Config) -> Config:
+    """``config`` with what only this machine knows written in: ``$OPENAI_BASE_URL`` (which the
+    ``openai`` target falls back to) is not set on the cluster's nodes."""
+    env_url = os.environ.get("OPENAI_BASE_URL")
+    if config.target.name == "openai" and not config.endpoint.base_url and env_url:
+        return replace(config, endpoint=replace(config.endpoint, base_url=env_url))
+    return config
+
+
+class RayEngine:
+    """``workers`` Ray actors (default: as many as the cluster's free CPUs fit).
+
+    ``address`` None starts a local Ray instance (``num_cpus`` CPUs, default all), else
+    connects to that cluster (``"auto"``: the one ``ray start`` brought up here). When Ray is
+    already initialised in this process it is used as it is, and left running on close.
+    """
+
+    name = "ray"
+
+    def __init__(
+        self,
+        config: Config,
+        workers: int | None = None,
+        address: str | None = None,
+        *,
+        worker_cpus: float = 1.0,
+        worker_gpus: float = 0.0,
+        num_cpus: int | None = None,
+        depth: int = 2,
+        max_restarts: int = 4,
+        max_task_retries: int = 2,
+        item_tries: int = 3,
+    ) -> None:
+        self.ray = import_ray()
+        if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+            raise ConfigError(f"--workers must be a whole number of at least 1 (got {workers!r})")
+        if worker_cpus < 0 or worker_gpus < 0:
+            raise ConfigError("--worker-cpus and --worker-gpus must not be negative")
+        self.config = portable(config)
+        self.workers = workers
+        self.address = address
+        self.worker_cpus = worker_cpus
+        self.worker_gpus = worker_gpus
+        self.num_cpus = num_cpus
+        self.depth = depth
+        self.max_restarts = max_restarts
+        self.max_task_retries = max_task_retries
+        self.item_tries = item_tries
+        self.actors: list[Any] = []
+        self._owns_ray = False
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def _connect(self) -> None:
+        ray = self.ray
+        if ray.is_initialized():
+            return
+        kw: dict[str, Any] = {"address": self.address or "local", "include_dashboard": False,
+                              "log_to_driver": False, "logging_level": logging.WARNING}
+        if not self.address and self.num_cpus is not None:
+            kw["num_cpus"] = self.num_cpus
+        try:
+            ray.init(**kw)
+        except (ConnectionError, ValueError, RuntimeError) as exc:
+            where = f"the Ray cluster at {self.address}" if self.address else "a local Ray instance"
+            raise PromptfoilError(f"cannot start or reach {where}: {exc}") from None
+        self._owns_ray = True
+
+    def _count(self) -> int:
+        if self.workers is not None:
+            return self.workers
+        cpus = float(self.ray.available_resources().get("CPU", 1.0))
+        return max(1, int(cpus // self.worker_cpus) if self.worker_cpus else int(cpus))
+
+    def start(self) -> str:
+        """Connect to (or start) Ray and launch the actors; they build their Explainers meanwhile."""
+        if not self.actors:
+            self._connect()
+            remote = self.ray.remote(ExplainWorker).options(
+                num_cpus=self.worker_cpus, num_gpus=self.worker_gpus,
+                max_restarts=self.max_restarts, max_task_retries=self.max_task_retries,
+            )
+            self.actors = [remote.remote(self.config) for _ in range(self._count())]
+        where = self.address or "local Ray"
+        return f"ray: {len(self.actors)} worker(s) on {where}"
+
+    def close(self) -> None:
+        for actor in self.actors:
+            try:
+                self.ray.kill(actor, no_restart=True)
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+        self.actors = []
+        if self._owns_ray:
+            self.ray.shutdown()
+            self._owns_ray = False
+
+    def __enter__(self) -> RayEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- scheduling ----------------------------------------------------------------------
+    def explain_items(self, items: Sequence[RunItem], trace: bool = True) -> Iterator[tuple[RunItem, dict[str, Any]]]:
+        if not items:
+            return
+        self.start()
+        yield from _Schedule(self, items, trace).results()
+
+
+class _Schedule:
+    """One pass over the items: which actor holds what, and what to hand out next."""
+
+    def __init__(self, engine: RayEngine, items: Sequence[RunItem], trace: bool) -> None:
+        self.e = engine
+        self.ray = engine.ray
+        self.trace = trace
+        self.queue: deque[RunItem] = deque(items)
+        self.inflight: dict[Any, tuple[RunItem, int]] = {}
+        self.probes: dict[Any, int] = {a.ready.remote(): i for i, a in enumerate(engine.actors)}
+        self.load = [0] * len(engine.actors)
+        self.alive: set[int] = set()
+        self.tries: Counter[str] = Counter()
+
+    def _fill(self, idx: int) -> None:
+        actor = self.e.actors[idx]
+        while self.load[idx] < self.e.depth and self.queue:
+            item = self.queue.popleft()
+            self.inflight[actor.explain.remote(item, self.trace)] = (item, idx)
+            self.load[idx] += 1
+
+    def _probe(self, ref: Any) -> None:
+        idx = self.probes.pop(ref)
+        try:
+            error = self.ray.get(ref)
+        except self.ray.exceptions.RayActorError:
+            return  # gone for good: its items were handed to others
+        if error is not None:
+            raise error
+        self.alive.add(idx)
+        self._fill(idx)
+
+    def _lost(self, item: RunItem, idx: int, exc: Exception) -> dict[str, Any] | None:
+        """The actor died under ``item``: hand it out again, or record it as failed."""
+        self.tries[item.id] += 1
+        if idx in self.alive:  # is it coming back? ask it; meanwhile others take its work
+            self.alive.discard(idx)
+            self.probes[self.e.actors[idx].ready.remote()] = idx
+        if self.tries[item.id] >= self.e.item_tries:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            return result_record(item, None, f"its Ray worker died {self.tries[item.id]} times "
+                                             f"while explaining it ({reason})")
+        self.queue.appendleft(item)
+        for j in sorted(self.alive):
+            self._fill(j)
+        return None
+
+    def results(self) -> Iterator[tuple[RunItem, dict[str, Any]]]:
+        ray = self.ray
+        while self.queue or self.inflight:
+            if not self.inflight and not self.probes:
+                raise PromptfoilError("every Ray worker died; nothing is left to explain the "
+                                      f"{len(self.queue)} remaining item(s) (re-run to resume)")
+            ready, _ = ray.wait([*self.inflight, *self.probes], num_returns=1)
+            ref = ready[0]
+            if ref in self.probes:
+                self._probe(ref)
+                continue
+            item, idx = self.inflight.pop(ref)
+            self.load[idx] -= 1
+            try:
+                outcome: Outcome = ray.get(ref)
+            except ray.exceptions.RayActorError as exc:
+                rec = self._lost(item, idx, exc)
+                if rec is not None:
+                    yield item, rec
+                continue
+            except ray.exceptions.RayTaskError as exc:  # the worker itself broke on this item
+                yield item, result_record(item, None, f"worker error: {str(exc).strip().splitlines()[-1]}")
+                self._fill(idx)
+                continue
+            if outcome.fatal is not None:
+                raise outcome.fatal
+            assert outcome.record is not None
+            yield item, outcome.record
+            if idx in self.alive:
+                self._fill(idx)
