@@ -53,11 +53,12 @@ def test_policy_comes_from_the_system_prompt_when_not_given():
 def test_policy_factory_reads_a_file_and_checks_options(tmp_path):
     path = tmp_path / "p.md"
     path.write_text(POLICY, encoding="utf-8")
-    assert scorers.create("policy", policy_file=str(path)).policy == POLICY
+    server = {"base_url": "http://127.0.0.1:9/v1"}  # never contacted: nothing is scored here
+    assert scorers.create("policy", policy_file=str(path), **server).policy == POLICY
     with pytest.raises(ConfigError, match="not both"):
-        scorers.create("policy", policy="x", policy_file=str(path))
+        scorers.create("policy", policy="x", policy_file=str(path), **server)
     with pytest.raises(ConfigError, match="cannot read"):
-        scorers.create("policy", policy_file=str(tmp_path / "none.md"))
+        scorers.create("policy", policy_file=str(tmp_path / "none.md"), **server)
 
 
 def test_contradiction_judge_sees_the_last_user_turns_not_the_system_prompt():
