@@ -8,7 +8,9 @@ Degradation (paper §6.2): the shipped conversations with only the assistant tur
 
 Every explanation is appended to a results file under ``--out`` as it finishes, so an
 interrupted measurement resumes where it stopped. ``--questions N`` / ``--conversations N``
-take the first N items (the CPU here is shared; say so when subsampling).
+take the first N items (the CPU here is shared; say so when subsampling). The embedded 135M
+judge fails the judge self-check (issue 10), which stops a red-team run; ``--no-judge-check``
+measures the embedded pipeline anyway (say so when reporting its numbers).
 
     PYTHONPATH=src python benchmarks/conversations.py --out benchmarks/results/conversations
 """
@@ -30,10 +32,11 @@ from promptfoil.runs import RunItem, read_results, run
 
 
 CACHE: Path | None = None
+JUDGE_CHECK = True
 
 
 def _explainer(**kw: Any) -> promptfoil.Explainer:
-    return promptfoil.Explainer(cache=str(CACHE) if CACHE else True, **kw)
+    return promptfoil.Explainer(cache=str(CACHE) if CACHE else True, judge_check=JUDGE_CHECK, **kw)
 
 
 def red_team(out: Path, n: int, budget: int, split_k: int, max_tokens: int) -> list[dict[str, Any]]:
@@ -41,7 +44,7 @@ def red_team(out: Path, n: int, budget: int, split_k: int, max_tokens: int) -> l
     ex = _explainer(scorer="judge-contradiction", budget=budget, split_k=split_k, max_tokens=max_tokens)
     judge = build_scorer(ex.config.with_options(scorer="policy", scorer_options={"policy": shipped_policy()}))
     path = out / f"redteam_k{split_k}_b{budget}.jsonl"
-    redteam(items, ex, path, judge, on_item=lambda it, rec: print(f"redteam k={split_k} {it.id}", flush=True))
+    redteam(items, ex, path, judge, check=JUDGE_CHECK, on_item=lambda it, rec: print(f"redteam k={split_k} {it.id}", flush=True))
     return read_results(path)
 
 
@@ -86,13 +89,15 @@ def main() -> None:
     ap.add_argument("--max-tokens", type=int, default=48)
     ap.add_argument("--maxims-asks", type=int, default=3, help="maxims judge asks per response (n)")
     ap.add_argument("--cache", type=Path, help="response cache file (default: promptfoil's)")
+    ap.add_argument("--no-judge-check", action="store_true", help="trust the judges without their self-check")
     ap.add_argument("--skip", choices=["redteam", "degradation"], action="append", default=[])
     args = ap.parse_args()
-    global CACHE
-    CACHE = args.cache
+    global CACHE, JUDGE_CHECK
+    CACHE, JUDGE_CHECK = args.cache, not args.no_judge_check
     args.out.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {"budget": args.budget, "max_tokens": args.max_tokens, "questions": args.questions,
-                              "conversations": args.conversations, "maxims_asks": args.maxims_asks}
+                              "conversations": args.conversations, "maxims_asks": args.maxims_asks,
+                              "judge_check": JUDGE_CHECK}
     if "redteam" not in args.skip:
         for k in args.split_k:
             result[f"redteam_split_k{k}"] = summary(red_team(args.out, args.questions, args.budget, k, args.max_tokens))

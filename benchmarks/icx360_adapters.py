@@ -43,6 +43,10 @@ class CountingTarget:
         return None
 
     @property
+    def batch_size(self) -> int:
+        return int(getattr(self.inner, "batch_size", 1))
+
+    @property
     def settings(self) -> dict[str, Any]:
         return dict(self.inner.settings)
 

@@ -38,6 +38,11 @@ class SuffixInfiller:
         self.requests.extend(requests)
         return [[f"{r.old.replace(' ', '_')}x{i}" for i in range(r.n)] for r in requests]
 
+    def mean_logprob(self, texts: Sequence[str], reference: str | None = None) -> list[float]:
+        """The fluency hook (plumbing): every prompt reads as fluently as any other, so the
+        fluency constraint, on by default, passes every fill."""
+        return [0.0] * len(texts)
+
 
 class LostWordsScorer:
     """Share of the original response's words missing from the new response."""
@@ -57,6 +62,25 @@ class LostWordsScorer:
             a, b = set(it.y0.split()), set(it.yc.split())
             out.append(len(a - b) / max(1, len(a)))
         return out
+
+
+class EchoTarget:
+    """A named, cacheable target (``--target standins:EchoTarget`` on the command line):
+    answers with the sorted lower-cased words of the prompt, like :class:`RecordingFunction`."""
+
+    name = "echo"
+    batch_size = 4
+    identity = "standin:echo"
+    settings: dict = {}
+    cacheable = True
+
+    def __init__(self, fail: str = "") -> None:
+        self.fail = fail  # prompts holding this text raise
+
+    def generate(self, prompts: Sequence[str]) -> list[str]:
+        if self.fail and any(self.fail in p for p in prompts):
+            raise RuntimeError(f"cannot answer a prompt holding {self.fail!r}")
+        return [" ".join(sorted(set(w.lower() for w in words(p)))) for p in prompts]
 
 
 def sorted_words(prompt: str) -> str:

@@ -49,7 +49,7 @@ def config(cache: Path, delay: float = 0.0) -> Config:
 
 def without_seconds(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: without_seconds(v) for k, v in value.items() if k != "seconds"}
+        return {k: without_seconds(v) for k, v in value.items() if k not in ("seconds", "seconds_by_stage")}
     if isinstance(value, list):
         return [without_seconds(v) for v in value]
     return value
@@ -217,3 +217,17 @@ def test_progress_tally_counts_found_failed_and_calls_per_second():
     t.add({"id": "b", "found": False, "calls": {"target": 5, "original": 0}})
     t.add({"id": "c", "error": "down"})
     assert t.line(2.0) == "found 1 · failed 1 · 5.0 calls/s" and t.line(None) == "found 1 · failed 1"
+
+
+def test_experiment_runs_its_grid_on_ray_like_locally(local_ray, tmp_path):
+    """`experiment tables --engine ray`: every grid cell gets its own engine, same records as local."""
+    prompts = prompts_file(tmp_path, n=4)
+    common = ["experiment", "tables", "--prompts", str(prompts), *STANDINS, "--scorers", "standins:LostWordsScorer",
+              "--split-ks", "1", "--no-baseline", "--no-content", "--compare-scorer", "bleu"]
+    assert main([*common, "--out", str(tmp_path / "local"), "--cache", str(tmp_path / "c1")]) == 0
+    assert main([*common, "--out", str(tmp_path / "ray"), "--cache", str(tmp_path / "c2"),
+                 "--engine", "ray", "--workers", "2", "--worker-cpus", "0.5"]) == 0
+    local_runs = sorted((tmp_path / "local" / "runs").glob("*.jsonl"))
+    assert len(local_runs) == 2  # cell and cell-budget
+    for path in local_runs:
+        assert by_id(tmp_path / "ray" / "runs" / path.name) == by_id(path)

@@ -143,9 +143,9 @@ def test_sampling_is_seeded_and_settings_key_the_cache(models):
 
 
 @pytest.mark.slow
-def test_too_long_prompt_and_missing_model_are_clear_errors(models, tmp_path):
-    with pytest.raises(PromptfoilError, match="does not fit the context"):
-        HFTarget(models["chat"], max_tokens=8).generate(["word " * 400])
+def test_too_long_prompt_is_skipped_and_missing_model_is_a_clear_error(models, tmp_path):
+    short, long = HFTarget(models["chat"], max_tokens=8).generate(["Hi there", "word " * 400])
+    assert "does not fit the context" in long.skipped and not short.skipped  # skipped, the batch goes on
     with pytest.raises(PromptfoilError, match="could not load model"):
         HFTarget(str(tmp_path / "nothing-here")).generate(["hi"])
 

@@ -76,7 +76,7 @@ def test_judge_uses_logprobs_then_falls_back_to_votes_then_records_failure():
         return ChatReply("I cannot tell")
 
     judge = JudgeContradictionScorer(ScriptedChat(reply), samples=4)
-    assert judge.score([item_lp, item_vote, item_bad]) == [0.75, 0.5, 0.0]
+    assert judge.score([item_lp, item_vote, item_bad]) == [0.75, 0.5, None]
     assert judge.method == {"logprobs": 1, "samples": 1, "failed": 1}
     assert [f.index for f in judge.failures] == [2]
     with pytest.raises(ConfigError):
@@ -121,7 +121,7 @@ def test_maxims_score_is_drop_in_adherence_averaged_and_failures_recorded():
     chat = ScriptedChat(reply)
     m = MaximsScorer(chat, submaxims="helpfulness", n=2, retries=1)
     items = [ScoreItem("x", "good", "x2", t) for t in ("bad", "mixed", "good", "junk")]
-    assert m.score(items) == [1.0, 0.5, 0.0, 0.0]
+    assert m.score(items) == [1.0, 0.5, 0.0, None]
     assert [f.response for f in m.failures] == ["junk"]
     junk_asks = [r for r in chat.requests if "Response: assistant: junk" in r.messages[-1][1]]
     assert len(junk_asks) == 4  # n=2 asks, each retried once

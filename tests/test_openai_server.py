@@ -79,6 +79,7 @@ def test_whole_explanation_over_chat(llama_server, tmp_path):
         infiller="llm", infiller_options=ep,
         scorer="judge-contradiction", scorer_options={**ep, "samples": 2},
         budget=2, cache=str(tmp_path / "c.sqlite"),
+        judge_check=False,  # SmolLM2-135M fails the judge's self-check (test_quality_models.py); plumbing here
     )
     assert ex.target.batch_size == 2
     result = ex.explain(PROMPT)
@@ -117,9 +118,15 @@ def test_maxims_judge_over_the_server_never_crashes(llama_server):
     from promptfoil.scorers.maxims import MaximsScorer
 
     base, _ = llama_server
+    from promptfoil.scorers.base import ScorerError
+
     m = MaximsScorer(chat_backend(None, base), submaxims="helpfulness", n=1, retries=1, max_tokens=40)
     item = ScoreItem("How do I boil an egg?", "Boil it for eight minutes.", "How do I boil an egg?", "Bananas.")
-    [score] = m.score([item])
-    assert -1.0 <= score <= 1.0
+    try:
+        [score] = m.score([item])
+    except ScorerError as exc:  # it could not label the original: a clear failure, not a 0.0
+        assert "original response" in str(exc)
+    else:  # a drop in adherence, or None when it could not label the candidate
+        assert score is None or -1.0 <= score <= 1.0
     # whatever the small judge wrote, each judged turn got a label or a recorded failure
     assert len(m.failures) + sum(v is not None for v in m._memo.values()) == 2

@@ -100,8 +100,10 @@ def test_redteam_on_three_shipped_questions_writes_findings_and_resumes_after_a_
     questions.write_text("".join(json.dumps(r) + "\n" for r in read_questions("conduct-questions")[:3]),
                          encoding="utf-8")
     out = tmp_path / "findings.jsonl"
+    # The embedded 135M judge fails the judge self-check (next test); this test is about the
+    # findings file and resuming, so it runs the judge unchecked.
     cmd = [sys.executable, "-m", "promptfoil.cli", "redteam", "--policy", "conduct", "--questions", str(questions),
-           "--out", str(out), "--budget", "2", "--max-tokens", "24"]
+           "--out", str(out), "--budget", "2", "--max-tokens", "24", "--no-judge-check"]
     env = dict(os.environ, COLUMNS="120")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     deadline = time.time() + 1500
@@ -133,3 +135,19 @@ def test_redteam_on_three_shipped_questions_writes_findings_and_resumes_after_a_
     shown = subprocess.run([sys.executable, "-m", "promptfoil.cli", "report", str(out)], capture_output=True,
                            text=True, timeout=300, env=env)
     assert shown.returncode == 0 and "policy" in shown.stdout and "conversation" in shown.stdout
+
+
+@pytest.mark.slow
+@requires_models
+def test_redteam_with_the_embedded_judge_says_it_fails_its_self_check(tmp_path):
+    out = tmp_path / "findings.jsonl"
+    p = subprocess.run(
+        [sys.executable, "-m", "promptfoil.cli", "redteam", "--policy", "conduct", "--questions", "conduct-questions",
+         "--limit", "1", "--out", str(out), "--budget", "2", "--max-tokens", "24"],
+        capture_output=True, text=True, timeout=1200, env=dict(os.environ, COLUMNS="400"),
+    )
+    lines = [line for line in p.stderr.splitlines() if line.strip()]
+    assert p.returncode == 2 and len(lines) == 1, p.stderr[-2000:]
+    assert "judge-contradiction' failed its self-check" in lines[0]
+    assert "--scorer-model" in lines[0] and "--base-url" in lines[0] and "--no-judge-check" in lines[0]
+    assert not out.exists() or not out.read_text(encoding="utf-8").strip()  # nothing recorded: a rerun resumes

@@ -6,7 +6,7 @@ import pytest
 from standins import LostWordsScorer, RecordingFunction, SuffixInfiller
 
 from promptfoil import ConfigError, Explainer, FunctionTarget, ResponseCache
-from promptfoil.search.cell_budget import num_seeds, q_of
+from promptfoil.search.cell_budget import num_seeds, q_of, rounds_of, seeds_within
 
 PROMPT = "Why are rich people able to avoid financial ruin when markets crash so hard?"
 
@@ -64,7 +64,7 @@ def test_no_prompt_is_queried_twice(algorithm):
 def test_same_seed_same_result(algorithm):
     def run(seed):
         d = make(algorithm=algorithm, budget=60, threshold=0.25, seed=seed)[0].explain(PROMPT).to_dict()
-        d.pop("seconds")
+        d.pop("seconds"), d.pop("seconds_by_stage")
         return d
 
     assert run(3) == run(3)
@@ -85,7 +85,7 @@ def test_edits_are_the_actual_difference(algorithm):
 
 
 def test_cell_edits_one_more_unit_per_round():
-    ex, _ = make(algorithm="cell", budget=None, threshold=0.2)
+    ex, _ = make(algorithm="cell", budget=None, threshold=0.2, minimize=False)
     result = ex.explain(PROMPT)
     rounds = sorted({t.stage for t in result.trace})
     assert result.found and len(result.edits) == 3  # 3/15 = 0.2
@@ -155,9 +155,12 @@ def test_cache_hit_is_free_and_unnamed_functions_are_not_cached_on_disk(tmp_path
 
 
 def test_num_seeds_and_q_follow_appendix_a():
-    assert q_of(1) == 1 and q_of(2) == 2
-    assert q_of(100) == 21
+    assert q_of(1) == 1 and q_of(2) == 2 and q_of(3) == 2
+    assert q_of(100) == 15  # floor(100 / log2 100)
     assert [num_seeds(t, 21) for t in (1, 2, 3, 4)] == [4, 8, 8, 16]
+    # NUM_SEEDS capped so that the seeds and one sample per seed per round fit in q
+    assert [seeds_within(t, 15) for t in (1, 2, 3, 4)] == [4, 4, 4, 4]
+    assert all(seeds_within(t, q) * (1 + rounds_of(seeds_within(t, q))) <= q for t in range(1, 9) for q in range(2, 80))
 
 
 def test_infiller_and_scorer_calls_are_counted():
@@ -182,7 +185,7 @@ def test_query_order_changes_which_candidates_are_asked_first_not_the_budget():
                            algorithm="cell", budget=None, threshold=0.05, cache=False, order=WordOrder())
     ordered = ordered_ex.explain(PROMPT)
     assert plain.found and ordered.found
-    assert plain.edits[0].old == "Why"  # unit order: the first unit is asked first
+    assert plain.edits[0].old != "ruin"  # the seed's unit order asks another unit first
     assert ordered.edits[0].old == "ruin"  # the order put the candidate editing "ruin" first
     assert ordered.calls.target == plain.calls.target == 1
 

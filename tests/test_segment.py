@@ -39,3 +39,39 @@ def test_units_group_k_words_and_keep_punctuation():
 
 def test_contractions_and_hyphens_are_one_word():
     assert words("Don't be well-off") == ["Don't", "be", "well-off"]
+
+
+def test_units_never_span_a_sentence_end_or_line_break():
+    prompt = "We met. Rain fell on the hill\nnice\nuser asks why? Then it stopped"
+    for k in (2, 3, 5):
+        units = [s.text for s in segment(prompt, k) if s.editable]
+        assert all("." not in u and "?" not in u and "\n" not in u for u in units), (k, units)
+        assert "".join(s.text for s in segment(prompt, k)) == prompt
+    assert [s.text for s in segment(prompt, 2) if s.editable][:4] == ["We met", "Rain fell", "on the", "hill"]
+
+
+def test_devanagari_words_keep_their_vowel_signs():
+    assert words("मैं हिंदी में लिखता हूँ।") == ["मैं", "हिंदी", "में", "लिखता", "हूँ"]
+
+
+def test_chinese_and_japanese_clauses_split_into_words():
+    zh = words("为什么富人能在股市崩盘时避免破产？")
+    assert len(zh) >= 6 and "".join(zh) == "为什么富人能在股市崩盘时避免破产"
+    assert "破产" in zh
+    ja = words("私は日本語を話します。")
+    assert len(ja) >= 4 and "日本語" in ja
+    units = [s.text for s in segment("为什么富人能在股市崩盘时避免破产？", 1) if s.editable]
+    assert units == zh
+
+
+def test_french_and_russian_words():
+    assert words("Je n'aime pas les pommes, aujourd'hui.") == ["Je", "n'aime", "pas", "les", "pommes", "aujourd'hui"]
+    assert words("Почему богатые люди избегают разорения?") == ["Почему", "богатые", "люди", "избегают", "разорения"]
+
+
+def test_offsets_hold_around_characters_outside_the_basic_plane():
+    prompt = "😀 ab👍🏽c is fine. 𝒳 word"
+    segs = segment(prompt, 2)
+    assert "".join(s.text for s in segs) == prompt
+    assert all(prompt[s.start : s.end] == s.text for s in segs)
+    assert words(prompt)[-1] == "word"

@@ -8,7 +8,7 @@ from dataclasses import fields
 from importlib import resources
 
 from promptfoil import runs
-from promptfoil.types import DIRECTIONS, PAID_BY, STATUSES, Calls, Edit, Explanation, TraceEntry
+from promptfoil.types import DIRECTIONS, PAID_BY, STATUSES, Calls, Contrast, Edit, Explanation, TraceEntry
 
 
 def _schema() -> dict:
@@ -25,6 +25,7 @@ def test_schema_and_dataclasses_name_the_same_fields():
     assert set(s["required"]) == _names(Explanation)
     assert set(s["properties"]["calls"]["properties"]) == _names(Calls)
     assert set(s["$defs"]["edit"]["properties"]) == _names(Edit)
+    assert set(s["$defs"]["contrast"]["properties"]) == _names(Contrast) == set(s["$defs"]["contrast"]["required"])
     trace = s["properties"]["trace"]["items"]
     assert set(trace["properties"]) == _names(TraceEntry) == set(trace["required"])
 
@@ -46,9 +47,26 @@ def test_from_dict_round_trips():
         found=True, prompt="a b", response="r", contrast_prompt="a c", contrast_response="s", score=0.7,
         threshold=0.6, direction="increase", edits=(Edit(1, 2, 3, "b", "c"),), edit_distance=0.5,
         calls=Calls(target=3, original=1), budget=10, algorithm="cell", split_k=1, seed=0, seconds=0.1,
-        trace=(TraceEntry(1, "s", "a c", (Edit(1, 2, 3, "b", "c"),), "scored", "budget", "s", 0.7, None),),
+        trace=(
+            TraceEntry(1, "s", "a c", (Edit(1, 2, 3, "b", "c"),), "scored", "budget", "s", 0.7, None),
+            TraceEntry(1, "s", "a c", (Edit(1, 2, 3, "b", "c"),), "skipped", "none", None, None, 0, "duplicate"),
+        ),
         target="t", infiller="i", scorer="x", stop_reason="threshold reached",
+        contrasts=(Contrast("a c", "s", 0.7, (Edit(1, 2, 3, "b", "c"),), 0.5, 0.8),),
+        minimized_from=Contrast("d c", "s", 0.9, (Edit(0, 0, 1, "a", "d"), Edit(1, 2, 3, "b", "c")), 1.0),
+        stability=0.8, noise_band=0.2, notes=("minimize: 2 -> 1 edits",),
     )
     d = json.loads(json.dumps(e.to_dict()))
     assert Explanation.from_dict(d) == e
     assert Explanation.from_dict({**d, "id": "7", "input_x": 1}) == e
+
+
+def test_new_records_validate_against_the_schema():
+    jsonschema = __import__("pytest").importorskip("jsonschema")
+    e = Explanation(
+        found=False, prompt="a", response="r", contrast_prompt=None, contrast_response=None, score=None,
+        threshold=0.5, direction="increase", edits=(), edit_distance=None, calls=Calls(minimize=2, confirm=5),
+        budget=None, algorithm="cell", split_k=1, seed=0, seconds=0.0, trace=(),
+        minimized_from=Contrast("b", None, None, (), None), noise_band=-0.1,
+    )
+    jsonschema.validate(json.loads(json.dumps(e.to_dict())), _schema())

@@ -15,7 +15,7 @@ from .conversation import Conversation
 from .errors import ConfigError, MissingDependency, PromptfoilError
 from .explainer import Explainer, edit_distance, explain
 from .infill.base import Infiller, InfillRequest, infillers
-from .scorers.base import ScoreItem, Scorer, scorers
+from .scorers.base import JudgeCheckError, ScoreItem, Scorer, ScorerError, scorers
 from .search import searches
 from .segment import segment
 from .targets.base import BaseTarget, Target, TargetError, targets
@@ -45,8 +45,8 @@ def list_algorithms() -> list[str]:
 
 __all__ = [
     "BaseTarget", "Budget", "Calls", "Component", "Config", "ConfigError", "Conversation", "Edit", "Endpoint", "Explainer",
-    "Explanation", "FunctionTarget", "Infiller", "InfillRequest", "MissingDependency", "PromptfoilError",
-    "Reply", "ResponseCache", "ScoreItem", "Scorer", "Search", "Segment", "Target", "TargetError",
+    "Explanation", "FunctionTarget", "Infiller", "InfillRequest", "JudgeCheckError", "MissingDependency", "PromptfoilError",
+    "Reply", "ResponseCache", "ScoreItem", "Scorer", "ScorerError", "Search", "Segment", "Target", "TargetError",
     "TraceEntry", "edit_distance", "explain",
     "infillers", "list_algorithms", "list_infillers", "list_scorers", "list_targets",
     "scorers", "searches", "segment", "targets",

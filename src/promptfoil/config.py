@@ -24,11 +24,22 @@ DEFAULT_ALGORITHM = "cell-budget"
 DEFAULT_BUDGET = 40
 DEFAULT_SPLIT_K = 1
 DEFAULT_MAX_TOKENS = 64
+#: Fluency margin (nats per token below the original prompt's mean log-likelihood), chosen
+#: on a labelled set of candidates (benchmarks/results/fluency_cut.md).
+DEFAULT_MIN_FLUENCY = 0.55
 
 
 def _whole(name: str, value: object, least: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < least:
         raise ConfigError(f"{name} must be a whole number of at least {least} (got {value!r})")
+
+
+def _number_or_none(name: str, value: object, lo: float, hi: float) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+        span = f"at least {lo:g}" if hi == math.inf else f"in [{lo:g}, {hi:g}]"
+        raise ConfigError(f"{name} must be a number {span}, or None to turn it off (got {value!r})")
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,8 @@ class Component:
     def __post_init__(self) -> None:
         if not isinstance(self.options, Mapping):
             raise ConfigError(f"component options must be a dict of settings (got {type(self.options).__name__})")
+        if isinstance(self.model, Path):
+            object.__setattr__(self, "model", str(self.model))
         if self.model is not None and not isinstance(self.model, str):
             raise ConfigError(f"a component's model must be a name or a path (got {type(self.model).__name__})")
 
@@ -86,7 +99,8 @@ class Endpoint:
 
 @dataclass(frozen=True)
 class Search:
-    """How the search walks: algorithm, unit size, goal (threshold, direction) and seed."""
+    """How the search walks: algorithm, unit size, goal (threshold, direction) and seed, and
+    what is done with a contrast once found (minimise, confirm, look for more)."""
 
     algorithm: str = DEFAULT_ALGORITHM
     split_k: int = DEFAULT_SPLIT_K
@@ -97,9 +111,23 @@ class Search:
     alpha: float = 0.5
     max_iters: int = 100
     order: Any = "none"  # "none", "prompt-shift" or a Prioritizer
+    min_fluency: float | None = DEFAULT_MIN_FLUENCY  # None: no fluency constraint
+    min_prompt_similarity: float | None = None  # cosine of MiniLM prompt embeddings; None: off
+    judge_check: bool = True  # self-check an LLM judge before trusting it
+    minimize: bool = True  # undo edits of a found contrast while it still reaches δ (budget permitting)
+    confirm: int = 0  # re-ask a stochastic target K times: the contrast must hold in most re-samples
+    contrasts: int = 1  # up to N contrasts that edit disjoint units
 
     def __post_init__(self) -> None:
+        _number_or_none("min_fluency", self.min_fluency, 0.0, math.inf)
+        _number_or_none("min_prompt_similarity", self.min_prompt_similarity, -1.0, 1.0)
+        if not isinstance(self.judge_check, bool):
+            raise ConfigError(f"judge_check must be true or false (got {self.judge_check!r})")
         _whole("split_k", self.split_k, 1)
+        _whole("confirm", self.confirm, 0)
+        _whole("contrasts", self.contrasts, 1)
+        if not isinstance(self.minimize, bool):
+            raise ConfigError(f"minimize must be true or false (got {self.minimize!r})")
         _whole("fills_per_mask", self.fills_per_mask, 1)
         _whole("max_iters", self.max_iters, 1)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):

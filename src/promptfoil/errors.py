@@ -11,6 +11,11 @@ class ConfigError(PromptfoilError, ValueError):
     """An invalid option or combination of options."""
 
 
+class PromptTooLong(PromptfoilError):
+    """A prompt does not fit the target's context: the search skips that candidate (and records
+    why in the trace) instead of failing the explanation."""
+
+
 class MissingDependency(PromptfoilError, ImportError):
     """A model backend needs a package that is not installed; the message says which extra."""
 

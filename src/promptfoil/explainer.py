@@ -4,22 +4,37 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
-from .build import build_cache, build_infiller, build_prioritizer, build_scorer, build_search, build_target
+from .build import (
+    build_cache,
+    build_constraints,
+    build_infiller,
+    build_prioritizer,
+    build_scorer,
+    build_search,
+    build_target,
+)
 from .config import Config
+from .contracts import CheckedInfiller, CheckedScorer
 from .conversation import Conversation, Layout, layout
 from .errors import ConfigError
-from .search import SearchContext
+from .scorers.base import run_self_check
+from .prompt_checks import check_spans, check_text, span_list
+from .search import Node, SearchContext
 from .search.goal import Goal
+from .search.refine import Passes, Refined, refine
 from .search.space import PromptSpace
 from .search.turns import ConversationSpace
 from .segment import count_words, segment, words
+from .sentences import scored_text
+from .spans import protected_spans, spans_by_piece
 from .targets.conversation import ConversationTarget
 from .targets.query import QueryStage
-from .types import Calls, Direction, Explanation
+from .types import Calls, Contrast, Direction, Explanation
 
 #: What :meth:`Explainer.explain` takes: a text, or a conversation (a list of
 #: ``{"role", "content"}`` messages ending with a user turn, or a :class:`Conversation`).
@@ -52,6 +67,21 @@ def default_threshold(scorer: Any, direction: Direction) -> float:
     )
 
 
+def stage_seconds(total: float, target: float, search: dict[str, float], check: float) -> dict[str, float]:
+    """Wall time per stage; "other" is the rest (constraints, segmenting, bookkeeping)."""
+    parts = {"target": target, "infiller": search.get("infiller", 0.0), "scorer": search.get("scorer", 0.0) + check}
+    parts["other"] = max(0.0, total - sum(parts.values()))
+    return {k: round(v, 3) for k, v in parts.items()}
+
+
+def _distance(space: PromptSpace, contrast: str) -> float:
+    """Edit distance; in a conversation over the selected turns only."""
+    if isinstance(space, ConversationSpace):
+        lay = space.layout
+        return edit_distance(lay.edited_text(), lay.edited_text(lay.decode(contrast)))
+    return edit_distance(space.prompt, contrast)
+
+
 class Explainer:
     """Finds contrastive explanations with one fixed set of components.
 
@@ -76,6 +106,7 @@ class Explainer:
         self.infiller = build_infiller(cfg)
         self.prioritizer = build_prioritizer(cfg)
         self.cache = build_cache(cfg)
+        self.constraints = build_constraints(cfg, self.infiller)
 
     # Read-only views that reports and jobs use.
     @property
@@ -97,6 +128,8 @@ class Explainer:
     def _check_prompt(self, prompt: object, protected: Sequence[tuple[int, int]]) -> PromptSpace:
         if not isinstance(prompt, str):
             raise ConfigError(f"prompt must be a string or a conversation, got {type(prompt).__name__}")
+        check_text(prompt)
+        check_spans(prompt, protected)
         if not prompt.strip():
             raise ConfigError("prompt is empty: give a prompt with at least one word")
         self._check_length(prompt)
@@ -117,14 +150,25 @@ class Explainer:
                 f"{self.split_k} for one edit; lower --split-k"
             )
 
-    def _conversation_space(self, prompt: object, protected: Sequence[Sequence[int]],
-                            edit: str | Iterable[str] | None) -> ConversationSpace:
+    def _conversation_space(
+        self, prompt: object, protected: Sequence[Sequence[int]], edit: str | Iterable[str] | None,
+        protect_text: str | Iterable[str] = (), edit_only_text: str | Iterable[str] = (),
+    ) -> ConversationSpace:
         lay: Layout = layout(Conversation.of(prompt), edit)
         self._check_length(lay.text)
-        space = ConversationSpace(lay, segment(lay.text, self.split_k, lay.protected(protected)))
+        for m in lay.conversation.messages:
+            check_text(m.content)
+        inner = list(protected)
+        if protect_text or edit_only_text:
+            contents = [lay.conversation.messages[t].content for t in lay.turns]
+            by_turn = spans_by_piece(contents, protect_text, edit_only_text, "the turns open to edits")
+            inner += [(t, s, e) for t, spans in zip(lay.turns, by_turn) for s, e in spans]
+        space = ConversationSpace(lay, segment(lay.text, self.split_k, lay.protected(inner)))
         for turn in lay.turns:
             s, e = lay.spans[turn]
             if not any(s <= space.unit(u).start and space.unit(u).end <= e for u in range(space.n_units)):
+                if edit_only_text and space.n_units:
+                    continue  # the text to edit lies in another selected turn
                 role = lay.conversation.messages[turn].role
                 raise ConfigError(f"turn {turn} ({role}) is selected for edits but has no editable word")
         self._check_words(count_words(lay.edited_text()))
@@ -136,75 +180,133 @@ class Explainer:
         protected: Iterable[Sequence[int]] = (),
         progress: Callable[[int], None] | None = None,
         edit: str | Iterable[str] | None = None,
+        protect_text: str | Iterable[str] = (),
+        edit_only_text: str | Iterable[str] = (),
     ) -> Explanation:
-        """Explain the target's response to ``prompt``; ``protected`` spans are never edited.
+        """Explain the target's response to ``prompt``.
 
-        ``prompt`` is a text or a conversation. In a conversation only the turns that the
-        ``edit`` selectors pick change (default ``user:-1``: the last user turn), and a
-        protected span is ``(turn, start, end)`` in that turn's content. ``progress`` is
-        called with the number of budgeted target queries made so far.
+        ``prompt`` is a text or a conversation (see :mod:`promptfoil.conversation`). Never
+        edited: the ``protected`` spans, every occurrence of each ``protect_text``, and (when
+        ``edit_only_text`` is given) everything outside its occurrences. In a conversation only
+        the turns that the ``edit`` selectors pick change (default ``user:-1``: the last user
+        turn), a protected span is ``(turn, start, end)`` in that turn's content, and the texts
+        are looked up in the selected turns. ``progress`` is called with the number of
+        budgeted target queries made so far.
         """
         target = self.target
         if isinstance(prompt, str):
             if edit is not None:
                 raise ConfigError("edit selectors apply to conversations only; this prompt is a text")
-            spans = list(protected)
+            spans = span_list(protected)
             if any(isinstance(p, (tuple, list)) and len(p) == 3 for p in spans):
                 raise ConfigError("a protected span of a prompt text is (start, end); (turn, start, end) is for conversations")
-            space: PromptSpace = self._check_prompt(prompt, spans)  # type: ignore[arg-type]
+            if protect_text or edit_only_text:
+                check_spans(prompt, spans)
+                spans = protected_spans(prompt, spans, protect_text, edit_only_text)
+            space: PromptSpace = self._check_prompt(prompt, spans)
         else:
-            space = self._conversation_space(prompt, list(protected), edit)
+            space = self._conversation_space(prompt, span_list(protected), edit, protect_text, edit_only_text)
             target = ConversationTarget(self.target, space.layout)
         text = space.prompt
         t0 = time.perf_counter()
         queries = QueryStage(target, self.cache, self.config.budget)
-        y0 = queries.original(text).text
+        original = queries.original(text)
+        y0 = original.text
         s = self.config.search
+        check_seconds = 0.0
+        if s.judge_check:
+            t1 = time.perf_counter()
+            conv = space.layout.conversation if isinstance(space, ConversationSpace) else None
+            run_self_check(self.scorer, text, scored_text(y0, original.truncated), conv)
+            check_seconds = time.perf_counter() - t1
+        passes = Passes(minimize=s.minimize, contrasts=s.contrasts, confirm=s.confirm)
+        held = self._hold_for_confirm(queries, passes)
         ctx = SearchContext(
-            space, text, y0, self.infiller, queries, self.scorer, self.goal, s.seed,
+            space, text, y0, CheckedInfiller(self.infiller), queries, CheckedScorer(self.scorer), self.goal, s.seed,
             fills_per_mask=s.fills_per_mask, progress=progress, prioritizer=self.prioritizer,
+            constraints=self.constraints, y0_truncated=original.truncated,
         )
         result = self.search(ctx)
-        best = result.best
+        if held:  # the search is done: the calls kept for --confirm are free to use
+            queries.meter.budget = queries.budget
+            result.stop_reason = result.stop_reason.replace(
+                f"call budget of {queries.budget.calls - held} spent",
+                f"call budget of {queries.budget.calls} spent ({held} kept for --confirm)",
+            )
+        out = refine(ctx, self.search, result, passes)
+        best = out.best
+        seconds = time.perf_counter() - t0
         calls = Calls(
             target=queries.paid,
             original=queries.original_paid,
             infiller=ctx.counters.infiller,
             scorer=ctx.counters.scorer,
             cache_hits=queries.cache_hits,
+            minimize=out.minimize_calls,
+            confirm=out.confirm_calls,
         )
+        first = self._contrast(space, best, out) if best is not None else None
         return Explanation(
-            found=result.found,
+            found=out.found,
             prompt=text,
             response=y0,
-            contrast_prompt=best.candidate.text if best else None,
-            contrast_response=best.response if best else None,
-            score=best.score if best else None,
+            contrast_prompt=first.prompt if first else None,
+            contrast_response=first.response if first else None,
+            score=first.score if first else None,
             threshold=self.threshold,
             direction=self.direction,
-            edits=space.edits(best.candidate) if best else (),
-            edit_distance=self._distance(space, best.candidate.text) if best else None,
+            edits=first.edits if first else (),
+            edit_distance=first.edit_distance if first else None,
             calls=calls,
             budget=self.budget,
             algorithm=self.algorithm,
             split_k=self.split_k,
             seed=self.seed,
-            seconds=round(time.perf_counter() - t0, 3),
+            seconds=round(seconds, 3),
             trace=tuple(ctx.trace),
             target=getattr(self.target, "name", "target"),
             infiller=getattr(self.infiller, "name", "infiller"),
             scorer=getattr(self.scorer, "name", "scorer"),
-            stop_reason=result.stop_reason,
+            stop_reason=out.stop_reason,
+            truncated=original.truncated,
+            contrast_truncated=bool(best and best.truncated),
+            scorer_failures=ctx.counters.scorer_failures,
+            seconds_by_stage=stage_seconds(seconds, queries.seconds, ctx.counters.seconds, check_seconds),
+            contrasts=tuple(self._contrast(space, n, out) for n in out.contrasts),
+            minimized_from=self._contrast(space, out.before, out) if out.before is not None else None,
+            stability=out.stability.get(id(best)) if best is not None else None,
+            noise_band=out.noise,
+            notes=tuple(out.notes),
             **self._conversation_fields(space, best.candidate.text if best else None),
         )
 
     @staticmethod
-    def _distance(space: PromptSpace, contrast: str) -> float:
-        """Edit distance; in a conversation over the selected turns only."""
-        if isinstance(space, ConversationSpace):
-            lay = space.layout
-            return edit_distance(lay.edited_text(), lay.edited_text(lay.decode(contrast)))
-        return edit_distance(space.prompt, contrast)
+    def _hold_for_confirm(queries: QueryStage, passes: Passes) -> int:
+        """Calls kept out of the search's budget so that ``--confirm`` can re-ask the original
+        and each contrast ``K`` times; 0 when nothing is to be confirmed or the budget is open."""
+        calls = queries.budget.calls
+        if not passes.confirm or calls is None or not queries.stochastic:
+            return 0
+        held = passes.confirm * (1 + passes.contrasts)
+        if calls - held < 1:
+            raise ConfigError(
+                f"--confirm {passes.confirm} with {passes.contrasts} contrast(s) keeps {held} calls for "
+                f"re-asking; the budget of {calls} leaves none for the search: raise --budget"
+            )
+        queries.meter.budget = replace(queries.budget, calls=calls - held)
+        return held
+
+    @staticmethod
+    def _contrast(space: PromptSpace, node: Node, out: Refined) -> Contrast:
+        """A found candidate as a :class:`Contrast` (edit distance over the edited turns of a conversation)."""
+        return Contrast(
+            prompt=node.candidate.text,
+            response=node.response,
+            score=node.score,
+            edits=space.edits(node.candidate),
+            edit_distance=_distance(space, node.candidate.text),
+            stability=out.stability.get(id(node)),
+        )
 
     @staticmethod
     def _conversation_fields(space: PromptSpace, contrast: str | None) -> dict[str, Any]:
@@ -223,6 +325,10 @@ def explain(prompt: Prompt, **options: Any) -> Explanation:
     """One-shot :class:`Explainer` (flat settings, see :meth:`Config.with_options`) applied to
     ``prompt`` (a text, or a conversation with ``edit=`` selectors)."""
     protected = options.pop("protected", ())
+    protect_text = options.pop("protect_text", ())
+    edit_only_text = options.pop("edit_only_text", ())
     edit = options.pop("edit", None)
     config = options.pop("config", None)
-    return Explainer(config, **options).explain(prompt, protected=protected, edit=edit)
+    return Explainer(config, **options).explain(
+        prompt, protected=protected, edit=edit, protect_text=protect_text, edit_only_text=edit_only_text
+    )

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from .conversation import Conversation, render
 from .errors import ConfigError, PromptfoilError
 from .runs import ExplainerLike, RunItem, RunSummary, run
+from .scorers.base import JudgeCheckError
 
 INSTRUCTION = (
     "You are the help desk that answers employees' questions about the company rules below. "
@@ -96,18 +97,25 @@ def question_items(rows: Sequence[dict[str, Any]], system: str) -> list[RunItem]
     return items
 
 
-def verdict(judge: PolicyJudge, rec: dict[str, Any]) -> dict[str, Any]:
+def verdict(judge: PolicyJudge, rec: dict[str, Any], check: bool = True) -> dict[str, Any]:
     """The policy judge on a record's original answer and (when there is one) its contrast
-    answer, as more fields for the record."""
+    answer, as more fields for the record. With ``check``, a judge that has a self-check is
+    also checked on the original answer: ``judge_check`` is None when it passed, else why
+    its verdicts are not to be trusted."""
     conv, contrast = rec.get("conversation") or [], rec.get("contrast_conversation")
     pairs = [(conv[-1]["content"] if conv else str(rec.get("prompt", "")), str(rec.get("response", "")))]
     if contrast and rec.get("contrast_response") is not None:
         pairs.append((contrast[-1]["content"], str(rec["contrast_response"])))
+    self_check = getattr(judge, "self_check", None) if check else None
     try:
         probs = judge.probabilities(pairs)
+        problem = self_check(*pairs[0]) if callable(self_check) else None
     except PromptfoilError as exc:
         return {"policy_verdict": {"original": None, "contrast": None, "error": str(exc)}}
-    out: dict[str, Any] = {"policy_verdict": {"original": probs[0], "contrast": probs[1] if len(probs) > 1 else None}}
+    v: dict[str, Any] = {"original": probs[0], "contrast": probs[1] if len(probs) > 1 else None}
+    if callable(self_check):
+        v["judge_check"] = problem
+    out: dict[str, Any] = {"policy_verdict": v}
     if len(pairs) > 1:
         out["contrast_question"] = pairs[1][0]
     return out
@@ -115,10 +123,16 @@ def verdict(judge: PolicyJudge, rec: dict[str, Any]) -> dict[str, Any]:
 
 def redteam(
     items: Sequence[RunItem], explainer: ExplainerLike, out: str | Path, judge: PolicyJudge, *,
-    retry_failed: bool = False, trace: bool = True,
+    retry_failed: bool = False, trace: bool = True, check: bool = True,
     on_start: Callable[[int, int], None] | None = None,
     on_item: Callable[[RunItem, dict[str, Any]], None] | None = None,
 ) -> RunSummary:
-    """Explain every question not yet in ``out``; each record gets the policy verdicts."""
+    """Explain every question not yet in ``out``; each record gets the policy verdicts.
+
+    A judge that fails its self-check (:class:`~promptfoil.scorers.base.JudgeCheckError`)
+    stops the run with that message rather than record the same failure for every question:
+    nothing is written for that question, so a rerun with a stronger judge (or with the
+    check off) resumes there.
+    """
     return run(items, explainer, out, retry_failed=retry_failed, trace=trace, on_start=on_start,
-               on_item=on_item, annotate=lambda _it, rec: verdict(judge, rec))
+               on_item=on_item, annotate=lambda _it, rec: verdict(judge, rec, check), stop_on=(JudgeCheckError,))

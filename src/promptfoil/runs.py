@@ -13,6 +13,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,6 +21,9 @@ from typing import Any, Protocol
 from .conversation import Conversation, parse_selectors, render
 from .engines.base import Engine
 from .errors import MissingDependency, PromptfoilError
+from .jsonout import strict_dumps
+from .records import check_record
+from .results_file import check_results_file, results_lock
 from .types import EXPLANATION_FIELDS, Explanation
 
 #: Keys of ``Explanation.to_dict()`` (and ``id``/``error``); carried fields that clash get ``input_``.
@@ -130,27 +134,45 @@ def read_jsonl_items(path: Path) -> list[RunItem]:
 
 
 def read_csv_items(path: Path) -> list[RunItem]:
-    """A CSV with a header row holding a ``prompt`` column (``id`` optional)."""
+    """A CSV with a header row holding a ``prompt`` column (``id`` optional).
+
+    Read strictly: a quoted field that is never closed is an error naming the line it
+    starts on, not one row that swallows the rest of the file.
+    """
     items: list[RunItem] = []
     bad: list[str] = []
     try:
         with path.open(newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
+            reader = csv.DictReader(fh, strict=True)
             if not reader.fieldnames or "prompt" not in reader.fieldnames:
                 raise PromptfoilError(
                     f"{path}: the CSV header needs a 'prompt' column (found: {', '.join(reader.fieldnames or []) or 'none'})"
                 )
-            for row in reader:
+            start = reader.line_num + 1
+            for row in _csv_rows(reader, path, lambda: start):
                 if None in row or any(v is None for v in row.values()):
-                    bad.append(f"{path} line {reader.line_num}: wrong number of columns")
-                    continue
-                try:
-                    items.append(_item(dict(row), f"{path} line {reader.line_num}", len(items) + 1))
-                except PromptfoilError as exc:
-                    bad.append(str(exc))
+                    bad.append(f"{path} line {start}: wrong number of columns")
+                else:
+                    try:
+                        items.append(_item(dict(row), f"{path} line {start}", len(items) + 1))
+                    except PromptfoilError as exc:
+                        bad.append(str(exc))
+                start = reader.line_num + 1
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise PromptfoilError(f"cannot read {path}: {exc}") from None
     return _check(items, bad, path)
+
+
+def _csv_rows(reader: Any, path: Path, start: Callable[[], int]) -> Iterator[dict[str, Any]]:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            what = "a quoted field is never closed" if "end of data" in str(exc) else str(exc)
+            raise PromptfoilError(f"{path} line {start()}: {what} (CSV error: {exc})") from None
+        yield row
 
 
 def read_items(path: str | Path) -> list[RunItem]:
@@ -189,9 +211,14 @@ def iter_results(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def read_results(path: str | Path) -> list[dict[str, Any]]:
-    """The records of a results file, the last one per id (a retried failure replaces the error)."""
+    """The records of a results file, the last one per id (a retried failure replaces the error).
+
+    Each record is checked (:func:`~promptfoil.records.check_record`): a field of the wrong
+    type is an error naming its line and field.
+    """
     by_id: dict[str, dict[str, Any]] = {}
     for n, rec in iter_results(path):
+        check_record(rec, f"{path} line {n}")
         by_id.pop(str(rec.get("id", f"line-{n}")), None)
         by_id[str(rec.get("id", f"line-{n}"))] = rec
     return list(by_id.values())
@@ -201,7 +228,8 @@ def repair_tail(path: Path) -> bool:
     """Cut a torn last line (a write killed midway) so appends start on a fresh line.
 
     Returns True when something was cut. A complete last record missing only its newline
-    gets the newline.
+    gets the newline. A last line that is not the start of a JSON object is not ours to
+    cut: that is an error, and the file is left as it is.
     """
     if not path.is_file() or path.stat().st_size == 0:
         return False
@@ -217,15 +245,20 @@ def repair_tail(path: Path) -> bool:
         tail = data[cut:]
         try:
             json.loads(tail.decode("utf-8"))
+        except ValueError:
+            if not tail.lstrip().startswith(b"{"):
+                raise PromptfoilError(
+                    f"{path}: the last line is not a result; not a promptfoil results file, left unchanged"
+                ) from None
+            fh.truncate(cut)
+            cut_it = True
+        else:
             fh.seek(0, os.SEEK_END)
             fh.write(b"\n")
-            return False
-        except ValueError:
-            fh.truncate(cut)
-            return True
-        finally:
-            fh.flush()
-            os.fsync(fh.fileno())
+            cut_it = False
+        fh.flush()
+        os.fsync(fh.fileno())
+        return cut_it
 
 
 def finished_ids(path: Path, retry_failed: bool = False) -> set[str]:
@@ -256,17 +289,28 @@ def result_record(item: RunItem, ex: Explanation | None, error: str | None = Non
 
 
 def append_record(fh: Any, rec: dict[str, Any]) -> None:
-    """One line, written at once, flushed and fsynced: durable before the next item starts."""
-    fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    """One line, written at once, flushed and fsynced: durable before the next item starts.
+
+    Strict JSON: a number that is not finite is written as null; text that is not valid
+    Unicode (lone surrogates) is written escaped.
+    """
+    line = strict_dumps(rec, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = strict_dumps(rec, ensure_ascii=True)
+    fh.write(line + "\n")
     fh.flush()
     os.fsync(fh.fileno())
 
 
-def explain_item(explainer: ExplainerLike, item: RunItem, trace: bool = True) -> dict[str, Any]:
+def explain_item(
+    explainer: ExplainerLike, item: RunItem, trace: bool = True, stop_on: tuple[type[Exception], ...] = (),
+) -> dict[str, Any]:
     """The results line of one item, whatever happens to it.
 
     A failing item gives a record with its ``error``; a missing package is raised (every
-    item would fail the same way), as are interrupts.
+    item would fail the same way), as are interrupts and errors of a type in ``stop_on``.
     """
     try:
         if item.conversation is None:
@@ -275,6 +319,8 @@ def explain_item(explainer: ExplainerLike, item: RunItem, trace: bool = True) ->
             ex = explainer.explain(item.conversation, protected=item.protected, edit=item.edit)
         return result_record(item, ex, trace=trace)
     except MissingDependency:
+        raise
+    except stop_on:
         raise
     except PromptfoilError as exc:
         return result_record(item, None, str(exc))
@@ -289,10 +335,13 @@ def run(
     *,
     retry_failed: bool = False,
     trace: bool = True,
+    prompts_file: str | Path | None = None,
+    lock: bool = True,
     on_start: Callable[[int, int], None] | None = None,
     on_item: Callable[[RunItem, dict[str, Any]], None] | None = None,
     edit: Sequence[str] | None = None,
     annotate: Callable[[RunItem, dict[str, Any]], dict[str, Any]] | None = None,
+    stop_on: tuple[type[Exception], ...] = (),
 ) -> RunSummary:
     """Explain every item not yet in ``out``, appending each result as it finishes.
 
@@ -303,15 +352,36 @@ def run(
     ``on_start(todo, skipped)`` is called once, ``on_item`` after each item is written.
     ``edit``: the turns to edit in a conversation row that names none. ``annotate(item,
     record)`` returns more fields for a record without error (``redteam``'s policy
-    verdicts), added here before it is written.
+    verdicts), added here before it is written. An error of a type in ``stop_on`` (with an
+    Explainer, not an engine) stops the run instead of being recorded (``redteam``: a judge
+    that fails its self-check).
+
+    ``out`` must be a results file (or new, or empty) and not ``prompts_file``: nothing is
+    written otherwise. With ``lock`` the run holds ``OUT.lock`` (a second run on the same
+    file is refused); pass False when the caller holds it (:func:`results_lock`).
     """
     from .engines.local import LocalEngine
 
-    engine = explainer if isinstance(explainer, Engine) else LocalEngine(explainer)
-    out = Path(out)
+    engine = explainer if isinstance(explainer, Engine) else LocalEngine(explainer, stop_on)
+    out = check_results_file(out, prompts_file)
+    with results_lock(out) if lock else nullcontext():
+        return _run(items, engine, out, retry_failed, trace, on_start, on_item, edit, annotate)
+
+
+def _run(
+    items: Sequence[RunItem],
+    engine: Engine,
+    out: Path,
+    retry_failed: bool,
+    trace: bool,
+    on_start: Callable[[int, int], None] | None,
+    on_item: Callable[[RunItem, dict[str, Any]], None] | None,
+    edit: Sequence[str] | None = None,
+    annotate: Callable[[RunItem, dict[str, Any]], dict[str, Any]] | None = None,
+) -> RunSummary:
     out.parent.mkdir(parents=True, exist_ok=True)
+    done = finished_ids(out, retry_failed)  # reads (and so checks) every complete line first
     repaired = repair_tail(out)
-    done = finished_ids(out, retry_failed)
     todo = [replace(it, edit=it.edit or (tuple(edit) if edit else None)) if it.conversation is not None else it
             for it in items if it.id not in done]
     skipped = len(items) - len(todo)

@@ -18,9 +18,10 @@ PaidBy = Literal["budget", "cache", "none"]
 PAID_BY: tuple[str, ...] = get_args(PaidBy)
 
 #: What became of a candidate: scored; not asked because no budget was left ("over-budget");
-#: or not asked because the search had stopped or the candidate was dropped ("skipped").
-#: The JSON schema's enum is checked against this list by the tests.
-Status = Literal["scored", "over-budget", "skipped"]
+#: not asked because the search had stopped or the candidate was dropped, e.g. by a
+#: constraint ("skipped"); or answered but the scorer could not score it ("unscored": a judge
+#: gave no readable answer). The JSON schema's enum is checked against this list by the tests.
+Status = Literal["scored", "over-budget", "skipped", "unscored"]
 STATUSES: tuple[str, ...] = get_args(Status)
 
 
@@ -74,11 +75,13 @@ class Candidate:
 @dataclass(frozen=True)
 class Reply:
     """What a target answered: the text, the tokens it cost (0 when unknown), and whether
-    generation stopped at ``max_tokens`` (the text is then cut off)."""
+    generation stopped at ``max_tokens`` (the text is then cut off). ``skipped`` says why the
+    prompt was not answered at all (it does not fit the context): never cached or paid."""
 
     text: str
     tokens: int = 0
     truncated: bool = False
+    skipped: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class QueryResult:
     response: str | None
     paid_by: PaidBy
     truncated: bool = False
+    skipped: str = ""  # why the target could not take the prompt (response is then None)
 
 
 @dataclass(frozen=True)
@@ -103,14 +107,18 @@ class TraceEntry:
     response: str | None = None
     score: float | None = None
     parent: int | None = None  # index of the trace entry it was derived from
+    reason: str = ""  # why a candidate was skipped (no-op, duplicate, ...) or re-asked
+    truncated: bool = False  # the response stopped at max_tokens (scored on its complete sentences)
 
 
 @dataclass(frozen=True)
 class Calls:
     """Model calls of one explanation, per kind.
 
-    ``target`` counts budgeted queries of perturbed prompts; ``original`` the query of the
-    input prompt (0 when it came from the cache); ``cache_hits`` responses served free.
+    ``target`` counts every budgeted query (perturbed prompts and re-samples); of those,
+    ``minimize`` were spent undoing edits and ``confirm`` re-asking prompts of a stochastic
+    target. ``original`` is the query of the input prompt (0 when it came from the cache);
+    ``cache_hits`` responses served free.
     """
 
     target: int = 0
@@ -118,6 +126,28 @@ class Calls:
     infiller: int = 0
     scorer: int = 0
     cache_hits: int = 0
+    minimize: int = 0
+    confirm: int = 0
+
+
+@dataclass(frozen=True)
+class Contrast:
+    """One contrastive prompt with its response, score and edits of the original prompt.
+
+    ``stability`` is the share of the target's re-samples of ``prompt`` that still reach δ
+    (None when it was not re-asked: a greedy target, or ``--confirm`` off).
+    """
+
+    prompt: str
+    response: str | None
+    score: float | None
+    edits: tuple[Edit, ...]
+    edit_distance: float | None
+    stability: float | None = None
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Contrast:
+        return cls(**{**d, "edits": tuple(Edit(**e) for e in d.get("edits") or ())})
 
 
 @dataclass(frozen=True)
@@ -150,6 +180,23 @@ class Explanation:
     conversation: tuple[dict[str, str], ...] | None = None
     contrast_conversation: tuple[dict[str, str], ...] | None = None
     edited_turns: tuple[int, ...] | None = None
+    #: Every contrast kept, ranked by edits then score; the first is the one above.
+    contrasts: tuple[Contrast, ...] = ()
+    #: The first contrast as the search found it, before edits were undone (None: not minimised).
+    minimized_from: Contrast | None = None
+    #: ``--confirm``: share of re-samples of the contrast that reach δ, and the noise band
+    #: (the score furthest in the contrast direction of ``y0`` against its own re-samples).
+    stability: float | None = None
+    noise_band: float | None = None
+    notes: tuple[str, ...] = ()
+    #: The original / contrast response stopped at ``max_tokens``: scores compared only their
+    #: complete sentences.
+    truncated: bool = False
+    contrast_truncated: bool = False
+    #: Candidates the scorer could not score (a judge gave no readable answer).
+    scorer_failures: int = 0
+    #: Wall time split by stage: target, infiller, scorer, other (constraints included).
+    seconds_by_stage: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Explanation:
@@ -162,6 +209,9 @@ class Explanation:
         for key in ("conversation", "contrast_conversation", "edited_turns"):
             if d.get(key) is not None:
                 kw[key] = tuple(d[key])
+        kw["contrasts"] = tuple(Contrast.from_dict(c) for c in d.get("contrasts") or ())
+        kw["minimized_from"] = Contrast.from_dict(d["minimized_from"]) if d.get("minimized_from") else None
+        kw["notes"] = tuple(d.get("notes") or ())
         kw["trace"] = tuple(
             TraceEntry(**{**t, "edits": tuple(Edit(**e) for e in t.get("edits") or ())}) for t in d.get("trace") or ()
         )
@@ -177,7 +227,14 @@ class Explanation:
         d["trace"] = [
             {**asdict(t), "edits": [asdict(e) for e in t.edits]} for t in self.trace
         ]
+        d["contrasts"] = [_contrast_dict(c) for c in self.contrasts]
+        d["minimized_from"] = _contrast_dict(self.minimized_from) if self.minimized_from else None
+        d["notes"] = list(self.notes)
         return d
+
+
+def _contrast_dict(c: Contrast) -> dict[str, Any]:
+    return {**asdict(c), "edits": [asdict(e) for e in c.edits]}
 
 
 #: Field names of a result record: the explanation's own plus what a dataset run adds.

@@ -79,23 +79,58 @@ def top_probs(entries: Any) -> dict[str, float] | None:
     return out or None
 
 
+class UnreadableAnswer(ValueError):
+    """An answer that is not a completion; the message says what the server sent instead."""
+
+
+def _shown(value: Any, limit: int = 120) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def read_reply(out: Any, top_logprobs: int = 0, chat: bool = True) -> ChatReply:
     """A :class:`ChatReply` from a (chat) completion answer, a dict (llama.cpp) or the openai
     client's object: the text, usage, ``finish_reason`` and, when asked, the first token's
-    alternatives. An answer without readable text raises ``ValueError``."""
-    choice = _get(out, "choices")[0]
+    alternatives. Anything else (no choices, a page of HTML, a null text) raises
+    :class:`UnreadableAnswer` saying what was sent."""
+    if isinstance(out, (str, bytes)):
+        raise UnreadableAnswer(f"the server sent no JSON completion but {_shown(out)!r}")
+    choices = _get(out, "choices")
+    if not isinstance(choices, (list, tuple)) or not choices:
+        got = "an empty 'choices' list" if isinstance(choices, (list, tuple)) else "no 'choices'"
+        raise UnreadableAnswer(f"the server's answer has {got}: {_shown(_dump(out))}")
+    choice = choices[0]
     text = _get(_get(choice, "message"), "content") if chat else _get(choice, "text")
-    if text is not None and not isinstance(text, str):
-        raise ValueError("answer without text")
+    if text is None:
+        where = "message content" if chat else "text"
+        reason = _get(choice, "finish_reason")
+        raise UnreadableAnswer(f"the server's answer has a null {where} (finish_reason {reason!r})")
+    if not isinstance(text, str):
+        raise UnreadableAnswer(f"the server's answer text is {type(text).__name__}, not a string")
     usage = _get(out, "usage")
     tokens = 0
     if usage is not None:
-        tokens = int(_get(usage, "prompt_tokens") or 0) + int(_get(usage, "completion_tokens") or 0)
+        try:
+            tokens = int(_get(usage, "prompt_tokens") or 0) + int(_get(usage, "completion_tokens") or 0)
+        except (TypeError, ValueError):
+            tokens = 0  # usage we cannot read is usage we do not count
     first = None
     if top_logprobs:
         content = _get(_get(choice, "logprobs"), "content") or []
         first = top_probs(_get(content[0], "top_logprobs")) if content else None
-    return ChatReply(text or "", first, tokens, _get(choice, "finish_reason") == "length")
+    return ChatReply(text, first, tokens, _get(choice, "finish_reason") == "length")
+
+
+def _dump(out: Any) -> Any:
+    """A dict of an answer object, for showing it."""
+    if isinstance(out, dict):
+        return out
+    dump = getattr(out, "model_dump", None)
+    try:
+        return dump(exclude_unset=True) if callable(dump) else out
+    except Exception:  # noqa: BLE001 - only for a message
+        return out
 
 
 def chat_backend(
@@ -103,7 +138,7 @@ def chat_backend(
     base_url: str | Sequence[str] | None = None,
     api_key_env: str | None = None,
     max_concurrency: int = 4,
-    timeout: float = 60.0,
+    timeout: float = 30.0,
     rpm: float | None = None,
 ) -> ChatBackend:
     """An endpoint backend when ``base_url`` is given (several URLs: a :class:`~.fleet.Fleet`,

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from ..errors import ConfigError
 from .chat import ChatReply, ChatRequest
-from .openai import Endpoint, EndpointClient, EndpointError
+from .openai import DEFAULT_RETRIES, DEFAULT_TIMEOUT, Endpoint, EndpointClient, EndpointError
 
 T = TypeVar("T")
 REST = 1.0  # seconds a server rests after its first failure; doubles per failure in a row
@@ -50,7 +50,7 @@ class Fleet:
     (``model``, ``identity``, ``one``, ``complete``) and of a chat backend (``chat``)."""
 
     def __init__(self, endpoints: Sequence[Endpoint], model: str | None = None, max_concurrency: int = 4,
-                 timeout: float = 60.0, retries: int = 4, rpm: float | None = None) -> None:
+                 timeout: float = DEFAULT_TIMEOUT, retries: int = DEFAULT_RETRIES, rpm: float | None = None) -> None:
         if len(endpoints) < 2:
             raise ConfigError("a fleet needs at least two servers")
         self.members = [EndpointClient(e, model, timeout, 0, rpm) for e in endpoints]  # the fleet retries

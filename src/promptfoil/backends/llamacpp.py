@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..errors import PromptfoilError
+from ..errors import PromptfoilError, PromptTooLong
 from .chat import ChatReply, ChatRequest
 from .chat_template import chat_tokens
 from .embedded import require, smollm2_gguf
@@ -67,7 +67,7 @@ class LocalChat:
     def _check_room(self, n_prompt: int, r: ChatRequest) -> None:
         """The prompt and ``max_tokens`` must fit the context (llama.cpp would shorten the answer)."""
         if n_prompt + r.max_tokens > self.n_ctx:
-            raise PromptfoilError(
+            raise PromptTooLong(
                 f"prompt of {n_prompt} tokens does not fit the model context of {self.n_ctx} "
                 f"with max_tokens={r.max_tokens}"
             )

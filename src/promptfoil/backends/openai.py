@@ -7,6 +7,11 @@ exponential backoff with jitter. This module adds only what the client lacks: a
 requests-per-minute limit, retrying answers it cannot read (malformed JSON, no text), the
 served model's name when none is given, usage and ``finish_reason`` on every reply, and one
 error line naming the endpoint, never a traceback and never the API key.
+
+Each try is bounded (:mod:`promptfoil.backends.bounded`): at most ``timeout`` seconds of wall
+time from sending to the last byte, however slowly the server drips its answer, and an answer
+no larger than its cap (64 KiB + 1 KiB per token asked for). The defaults, 30 s and 2 retries,
+let a server that hangs cost at most about a minute and a half per prompt.
 """
 
 from __future__ import annotations
@@ -20,11 +25,13 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from ..errors import ConfigError, PromptfoilError
+from ..masking import mask_secrets, public_url, url_secrets
 from ..targets.base import TargetError
-from .chat import ChatReply, ChatRequest, read_reply
+from .bounded import ReplyTooLarge, cap_for, reply_cap
+from .chat import ChatReply, ChatRequest, UnreadableAnswer, read_reply
 from .embedded import require
 
 log = logging.getLogger("promptfoil.backends.openai")
@@ -32,6 +39,8 @@ log = logging.getLogger("promptfoil.backends.openai")
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 NO_KEY = "no-key"  # local servers ignore the key; the client insists on one
+DEFAULT_TIMEOUT = 30.0  # seconds per try, the whole exchange
+DEFAULT_RETRIES = 2
 T = TypeVar("T")
 
 
@@ -46,14 +55,9 @@ class EndpointError(TargetError):
 
 
 def redact_url(url: str) -> str:
-    """The URL without user:password (credentials must never reach logs, ids or results)."""
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        host = parts.hostname or ""
-        if parts.port:
-            host = f"{host}:{parts.port}"
-        parts = parts._replace(netloc=host)
-    return urlunsplit(parts).rstrip("/")
+    """The URL without user:password, query string or fragment (``?api_key=...``): what may
+    reach logs, cache keys and results."""
+    return public_url(url)
 
 
 @dataclass(frozen=True)
@@ -84,10 +88,22 @@ class Endpoint:
     def api_key(self) -> str:
         return os.environ.get(self.key_env) or NO_KEY
 
+    @property
+    def client_url(self) -> str:
+        """The base URL the client builds paths on: without its query string (see :attr:`query`)."""
+        parts = urlsplit(self.base_url)
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")).rstrip("/")
+
+    @property
+    def query(self) -> dict[str, str]:
+        """Query parameters of the base URL, sent with every request (some servers take the key so)."""
+        return dict(parse_qsl(urlsplit(self.base_url).query, keep_blank_values=True))
+
     def scrub(self, text: str) -> str:
-        """``text`` with the API key (some servers echo it in errors) blanked out."""
+        """``text`` with the API key and the URL's secrets masked, in any case and in part
+        (some servers echo the key, upper-cased or without its prefix, in their errors)."""
         key = self.api_key()
-        return text.replace(key, "***") if key and key != NO_KEY else text
+        return mask_secrets(text, ([key] if key != NO_KEY else []) + url_secrets(self.base_url))
 
     def __repr__(self) -> str:
         return f"Endpoint({self.url!r})"
@@ -128,8 +144,10 @@ def _failure(exc: BaseException) -> tuple[str, bool]:
         if code in (408, 409, 429) or code >= 500:
             return f"HTTP {code}", False
         return f"HTTP {code}: {_brief(exc)}", False
+    if isinstance(exc, UnreadableAnswer):
+        return f"unreadable answer: {exc}", True
     if isinstance(exc, (openai.APIResponseValidationError, ValueError, KeyError, TypeError, IndexError)):
-        return "unreadable answer", True
+        return f"unreadable answer ({type(exc).__name__}: {str(exc)[:120]})", True
     return type(exc).__name__, False
 
 
@@ -169,8 +187,8 @@ class EndpointClient:
         self,
         endpoint: Endpoint,
         model: str | None = None,
-        timeout: float = 60.0,
-        retries: int = 4,
+        timeout: float = DEFAULT_TIMEOUT,
+        retries: int = DEFAULT_RETRIES,
         rpm: float | None = None,
     ) -> None:
         if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
@@ -190,9 +208,14 @@ class EndpointClient:
         with self._lock:
             if self._client is None:
                 openai = require("openai", "An OpenAI-compatible endpoint", "openai", "openai")
+                import httpx2
+
+                from .bounded import BoundedTransport
+
                 self._client = openai.OpenAI(
-                    base_url=self.endpoint.base_url, api_key=self.endpoint.api_key(),
-                    timeout=self.timeout, max_retries=self.retries,
+                    base_url=self.endpoint.client_url, api_key=self.endpoint.api_key(),
+                    timeout=self.timeout, max_retries=self.retries, default_query=self.endpoint.query or None,
+                    http_client=httpx2.Client(transport=BoundedTransport(self.timeout), timeout=self.timeout),
                 )
             return self._client
 
@@ -221,13 +244,18 @@ class EndpointClient:
             self.limiter.wait()
             try:
                 return fn()
+            except ReplyTooLarge as exc:  # never retried: the same question gets the same answer
+                raise EndpointError(self.endpoint.scrub(f"{what} to {self.endpoint.url} failed: {exc}")) from None
             except PromptfoilError:
                 raise
             except Exception as exc:  # noqa: BLE001 - described below, re-raised as one line
                 reason, again = _failure(exc)
+                if reason == "timed out":
+                    reason = f"timed out (no complete answer within {self.timeout:g} s)"
                 if again and attempt < self.retries:
                     attempt += 1
-                    log.warning("%s to %s: %s; retry %d/%d", what, self.endpoint.url, reason, attempt, self.retries)
+                    log.warning("%s to %s: %s; retry %d/%d", what, self.endpoint.url, self.endpoint.scrub(reason),
+                                attempt, self.retries)
                     time.sleep(min(8.0, 0.25 * 2**attempt) * random.uniform(0.5, 1.0))
                     continue
                 tries = attempt + 1 if again else _client_tries(exc)
@@ -248,13 +276,21 @@ class EndpointClient:
     def one(self, r: ChatRequest, options: dict[str, Any] | None = None) -> ChatReply:
         """One chat completion; ``options`` go to the client as they are (``top_p``, ``extra_body``...)."""
         kw = self._kwargs(r, options)
-        create = lambda: self.client.chat.completions.create(messages=r.as_messages(), **kw)  # noqa: E731
+
+        def create() -> Any:
+            with reply_cap(cap_for(r.max_tokens, r.top_logprobs)):
+                return self.client.chat.completions.create(messages=r.as_messages(), **kw)
+
         return self.call(lambda: read_reply(create(), r.top_logprobs), "chat request")
 
     def complete(self, prompt: str, r: ChatRequest, options: dict[str, Any] | None = None) -> ChatReply:
         """One legacy (text) completion of ``prompt`` with the settings of ``r``."""
         kw = self._kwargs(r, options)
-        create = lambda: self.client.completions.create(prompt=prompt, **kw)  # noqa: E731
+
+        def create() -> Any:
+            with reply_cap(cap_for(r.max_tokens)):
+                return self.client.completions.create(prompt=prompt, **kw)
+
         return self.call(lambda: read_reply(create(), chat=False), "completion request")
 
 
@@ -262,7 +298,7 @@ class EndpointChat(EndpointClient):
     """The chat backend over an endpoint: a batch is sent ``max_concurrency`` at a time."""
 
     def __init__(self, endpoint: Endpoint, model: str | None = None, max_concurrency: int = 4,
-                 timeout: float = 60.0, retries: int = 4, rpm: float | None = None) -> None:
+                 timeout: float = DEFAULT_TIMEOUT, retries: int = DEFAULT_RETRIES, rpm: float | None = None) -> None:
         if not isinstance(max_concurrency, int) or isinstance(max_concurrency, bool) or max_concurrency < 1:
             raise ConfigError(f"max_concurrency must be a whole number of at least 1 (got {max_concurrency!r})")
         super().__init__(endpoint, model, timeout, retries, rpm)

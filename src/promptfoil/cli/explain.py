@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from typing import Any
@@ -11,12 +10,15 @@ from typing import Any
 from rich.console import Console
 
 from ..config import DEFAULT_BUDGET
+from ..errors import ConfigError, PromptfoilError
 from ..explainer import Explainer
 from ..infill.base import infillers
 from ..scorers.base import scorers
 from ..search import searches
 from ..targets.base import targets
+from ..jsonout import strict_dumps
 from .options import add_conversation_options, add_explainer_options, config_from_args, parse_budget
+from .paths import check_writable
 
 EXAMPLES = """\
 examples:
@@ -45,10 +47,9 @@ def _protect(value: str) -> tuple[int, ...]:
 def read_conversation(source: str) -> Any:
     """The conversation of ``--conversation FILE`` (``-``: standard input)."""
     from ..conversation import load_messages
-    from ..errors import ConfigError
 
     if source == "-":
-        return load_messages(sys.stdin.read(), "standard input")
+        return load_messages(_stdin_text("the conversation"), "standard input")
     try:
         with open(source, encoding="utf-8") as fh:
             raw = fh.read()
@@ -70,6 +71,8 @@ def add_parsers(sub: Any) -> None:
                     "list of {\"role\", \"content\"} messages ending with a user turn ('-': standard input)")
     s = add_explainer_options(ex)
     s.add_argument("--protect", type=_protect, action="append", default=[], metavar="START:END", help="character span never edited (repeatable); in a conversation TURN:START:END within that turn")
+    s.add_argument("--protect-text", action="append", default=[], metavar="TEXT", help="never edit any occurrence of TEXT in the prompt, or in the edited turns of a conversation (repeatable), e.g. --protect-text 'in one sentence'")
+    s.add_argument("--edit-only-text", action="append", default=[], metavar="TEXT", help="edit only inside the occurrences of TEXT; the rest of the prompt (of the edited turns) is protected (repeatable)")
     add_conversation_options(s)
     o = ex.add_argument_group("output")
     o.add_argument("--json", action="store_true", help="print the result as one JSON object")
@@ -103,9 +106,30 @@ def cmd_list(args: argparse.Namespace, console: Console, err: Console) -> int:
     return 0
 
 
-def _explain_input(args: argparse.Namespace) -> Any:
-    from ..errors import ConfigError
+def read_prompt(arg: str) -> str:
+    """The prompt argument, or standard input for ``-``, as text; invalid UTF-8 is a clear error."""
+    if arg != "-":
+        return arg
+    return _stdin_text("the prompt")
 
+
+def _stdin_text(what: str) -> str:
+    """Standard input as text; invalid UTF-8 is a clear error."""
+    raw = getattr(sys.stdin, "buffer", None)
+    if raw is None:  # already text (a replaced sys.stdin)
+        return sys.stdin.read()
+    data = raw.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"standard input is not valid UTF-8 text: byte 0x{data[exc.start]:02x} at position {exc.start} "
+            f"(save {what} as UTF-8)"
+        ) from None
+
+
+def _explain_input(args: argparse.Namespace) -> Any:
+    """The prompt text, or the conversation of ``--conversation``."""
     if args.conversation is not None:
         if args.prompt is not None:
             raise ConfigError("give either a PROMPT or --conversation FILE, not both")
@@ -114,13 +138,18 @@ def _explain_input(args: argparse.Namespace) -> Any:
         raise ConfigError("give a PROMPT to explain, or --conversation FILE")
     if args.edit is not None:
         raise ConfigError("--edit selects turns of a conversation; use it with --conversation FILE")
-    return sys.stdin.read() if args.prompt == "-" else args.prompt
+    return read_prompt(args.prompt)
 
 
 def cmd_explain(args: argparse.Namespace, console: Console, err: Console) -> int:
+    # Side outputs are checked before the search, and written after the result is shown.
+    svg = check_writable(args.svg, "--svg") if args.svg else None
+    html = check_writable(args.html, "--html") if args.html else None
     prompt = _explain_input(args)
     explainer = Explainer(config_from_args(args))
-    kw: dict[str, Any] = {} if isinstance(prompt, str) else {"edit": args.edit}
+    kw: dict[str, Any] = {"protect_text": args.protect_text, "edit_only_text": args.edit_only_text}
+    if not isinstance(prompt, str):
+        kw["edit"] = args.edit
     show = err.is_terminal and not args.json
     if show:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -133,23 +162,27 @@ def cmd_explain(args: argparse.Namespace, console: Console, err: Console) -> int
             result = explainer.explain(prompt, protected=args.protect, progress=lambda n: bar.update(task, completed=n), **kw)
     else:
         result = explainer.explain(prompt, protected=args.protect, **kw)
-    if args.html:
-        from ..report.html import write_explanation_html
+    from ..report.terminal import render
 
-        write_explanation_html(result, args.html)
     if args.json:
         d = result.to_dict()
         if args.no_trace:
             d.pop("trace")
-        print(json.dumps(d, ensure_ascii=False))
+        print(strict_dumps(d, ensure_ascii=False))
     else:
-        from ..report.terminal import render
+        render(result, console)  # the result first: a side output that fails cannot lose it
+    try:
+        if html is not None:
+            from ..report.html import write_explanation_html
 
-        if args.svg:
-            rec = Console(record=True, width=100, file=open(os.devnull, "w"))  # noqa: SIM115
-            render(result, rec)
-            rec.save_svg(args.svg, title="promptfoil explain")
-        render(result, console)
+            write_explanation_html(result, html)
+        if svg is not None and not args.json:
+            with open(os.devnull, "w") as sink:
+                rec = Console(record=True, width=100, file=sink)
+                render(result, rec)
+                rec.save_svg(str(svg), title="promptfoil explain")
+    except OSError as exc:
+        raise PromptfoilError(f"the explanation is above, but an output file could not be written: {exc}") from None
     return 0
 
 

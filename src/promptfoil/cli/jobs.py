@@ -7,7 +7,6 @@ Every job that explains builds its Explainer (and the baseline target) from the 
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,11 @@ from rich.console import Console
 
 from ..build import build_cache, build_scorer, build_target
 from ..errors import ConfigError, PromptfoilError
+from ..jsonout import strict_dumps
 from ..scorers.base import scorers
+from .offline import check_available_offline
 from .options import add_conversation_options, add_engine_options, add_explainer_options, config_from_args, engine_from_args
+from .paths import check_writable
 
 RUN_EXAMPLES = """\
 examples:
@@ -34,7 +36,12 @@ examples:
 FORMATS = ("auto", "jsonl", "csv", "mic", "xsum")
 
 
-def _default_compare_scorer() -> str:
+#: ``compare``'s default scorer runs offline (the embedded MiniLM); the paper's Tables 1/3 use
+#: ``--compare-scorer preference``, whose model comes from the Hugging Face hub.
+DEFAULT_COMPARE_SCORER = "semantic"
+
+
+def _paper_compare_scorer() -> str:
     return "preference" if "preference" in scorers else "semantic"
 
 
@@ -49,7 +56,11 @@ def add_parsers(sub: Any) -> None:
         "same command again skips finished items.", epilog=RUN_EXAMPLES, formatter_class=fmt,
     )
     _add_source(r, "prompts")
-    r.add_argument("--out", required=True, metavar="RESULTS.jsonl", help="results file (appended to; resumed)")
+    r.add_argument("--out", required=True, metavar="RESULTS.jsonl",
+                   help="results file (appended to; resumed). Must be new, empty or a results file; "
+                   "locked while the run writes it (RESULTS.jsonl.lock)")
+    r.add_argument("--wait", action="store_true",
+                   help="if another run is writing the same --out, wait for it to finish instead of stopping")
     r.add_argument("--retry-failed", action="store_true", help="explain again the items recorded with an error")
     r.add_argument("--no-trace", action="store_true", help="leave the search trace out of each result")
     add_conversation_options(add_explainer_options(r))
@@ -67,8 +78,9 @@ def add_parsers(sub: Any) -> None:
         "(the target asked for a less preferable response) against it, with SCORER.",
     )
     c.add_argument("results", help="results JSONL written by `promptfoil run`")
-    c.add_argument("--compare-scorer", default=_default_compare_scorer(), choices=scorers.names(),
-                   help="scorer of the comparison (default: %(default)s)")
+    c.add_argument("--compare-scorer", default=DEFAULT_COMPARE_SCORER, choices=scorers.names(),
+                   help="scorer of the comparison (default: %(default)s, which runs offline; the paper's "
+                   "Tables 1/3 use preference, a hub model)")
     c.add_argument("--compare-scorer-model", help="model for the comparison scorer")
     c.add_argument("--no-baseline", action="store_true", help="skip the baseline (no target calls)")
     c.add_argument("--json", action="store_true", help="print the comparison as one JSON object")
@@ -163,9 +175,33 @@ class Tally:
 
 
 def cmd_run(args: argparse.Namespace, console: Console, err: Console) -> int:
+    from ..results_file import check_results_file, results_lock
+
+    prompts_file = args.prompts if Path(args.prompts).is_file() else None
+    out = check_results_file(args.out, prompts_file)  # before anything is loaded or written
+    items = load_items(args.prompts, args.format, args.limit)
+
+    def waiting(who: str) -> None:
+        err.print(f"waiting for {who}, which is writing {out}", highlight=False)
+
+    with results_lock(out, wait=args.wait, on_wait=waiting):
+        summary = _run_locked(args, items, out, prompts_file, err)
+    if summary.repaired_tail:
+        err.print("a torn last line (interrupted write) was removed from the results file", highlight=False)
+    console.print(
+        f"{summary.done} explained, {summary.failed} failed, {summary.skipped} already done "
+        f"-> {out} ({summary.seconds:.1f} s)", highlight=False,
+    )
+    if summary.failed and not summary.done:
+        err.print(f"[red]nothing was explained:[/red] all {summary.failed} item(s) tried failed", highlight=False)
+        return 1
+    return 0
+
+
+def _run_locked(args: argparse.Namespace, items: list[Any], out: Path, prompts_file: str | None,
+                err: Console) -> Any:
     from ..runs import run
 
-    items = load_items(args.prompts, args.format, args.limit)
     engine = engine_from_args(args, config_from_args(args))
     try:
         where = engine.start()
@@ -178,7 +214,7 @@ def cmd_run(args: argparse.Namespace, console: Console, err: Console) -> int:
             def start(todo: int, skipped: int) -> None:
                 bar.update(task, total=todo)
                 if skipped:
-                    err.print(f"resuming: {skipped} item(s) already in {args.out}", highlight=False)
+                    err.print(f"resuming: {skipped} item(s) already in {out}", highlight=False)
 
             def step(it: Any, rec: dict[str, Any]) -> None:
                 tally.add(rec)
@@ -187,17 +223,10 @@ def cmd_run(args: argparse.Namespace, console: Console, err: Console) -> int:
                 bar.advance(task)
                 bar.update(task, stats=tally.line(bar.tasks[0].elapsed))
 
-            summary = run(items, engine, args.out, retry_failed=args.retry_failed, trace=not args.no_trace,
-                          on_start=start, on_item=step, edit=args.edit)
+            return run(items, engine, out, retry_failed=args.retry_failed, trace=not args.no_trace,
+                       prompts_file=prompts_file, lock=False, on_start=start, on_item=step, edit=args.edit)
     finally:
         engine.close()
-    if summary.repaired_tail:
-        err.print("a torn last line (interrupted write) was removed from the results file", highlight=False)
-    console.print(
-        f"{summary.done} explained, {summary.failed} failed, {summary.skipped} already done "
-        f"-> {args.out} ({summary.seconds:.1f} s)", highlight=False,
-    )
-    return 0
 
 
 def cmd_metrics(args: argparse.Namespace, console: Console, err: Console) -> int:
@@ -207,7 +236,7 @@ def cmd_metrics(args: argparse.Namespace, console: Console, err: Console) -> int
     records = read_results(args.results)
     m = compute(records, _embedder(args.no_content, err))
     if args.json:
-        print(json.dumps(m.to_dict()))
+        print(strict_dumps(m.to_dict()))
     else:
         console.print(render_table(m, f"metrics of {args.results}"))
     return 0
@@ -219,9 +248,12 @@ def cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> int
     from ..baseline import compare
     from ..runs import read_results
 
+    if args.out:
+        check_writable(args.out, "--out")
     records = read_results(args.results)
     cfg = config_from_args(args)
     scorer = build_scorer(cfg.with_options(scorer=args.compare_scorer, scorer_model=args.compare_scorer_model))
+    check_available_offline(scorer, f"--compare-scorer {args.compare_scorer}", "; or use --compare-scorer semantic")
     target = cache = None
     if not args.no_baseline:
         target, cache = build_target(cfg), build_cache(cfg)
@@ -229,9 +261,9 @@ def cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> int
     if args.out:
         with open(args.out, "w", encoding="utf-8") as fh:
             for it in items:
-                fh.write(json.dumps(it.__dict__, ensure_ascii=False) + "\n")
+                fh.write(strict_dumps(it.__dict__, ensure_ascii=False) + "\n")
     if args.json:
-        print(json.dumps(summary.to_dict()))
+        print(strict_dumps(summary.to_dict()))
         return 0
     t = Table(title=f"{summary.scorer} score against the contrast response", title_justify="left")
     t.add_column("comparison")
@@ -249,6 +281,8 @@ def cmd_report(args: argparse.Namespace, console: Console, err: Console) -> int:
     from ..report.html import write_html
     from ..runs import read_results
 
+    if args.html:
+        check_writable(args.html, "--html")
     records = read_results(args.results)
     if not args.html:
         from ..report.terminal import render_records

@@ -7,11 +7,13 @@ import argparse
 import json
 from typing import Any
 
+from ..backends.openai import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from ..config import (
     DEFAULT_ALGORITHM,
     DEFAULT_BUDGET,
     DEFAULT_INFILLER,
     DEFAULT_MAX_TOKENS,
+    DEFAULT_MIN_FLUENCY,
     DEFAULT_SCORER,
     DEFAULT_SPLIT_K,
     DEFAULT_TARGET,
@@ -52,6 +54,19 @@ def parse_budget(value: str) -> int | None:
         raise argparse.ArgumentTypeError(f"budget must be a whole number or 'none', got {value!r}") from None
 
 
+def parse_margin(value: str) -> float | None:
+    """A non-negative number, or 'none' (the check is off)."""
+    if value.lower() in ("none", "off"):
+        return None
+    try:
+        margin = float(value)
+    except ValueError:
+        margin = -1.0
+    if not margin >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 0 or 'none', got {value!r}")
+    return margin
+
+
 def component_name(kind: str, names: list[str]) -> Any:
     """An argparse type: a registered name or an import path ``package.module:Name``."""
 
@@ -67,7 +82,14 @@ def component_name(kind: str, names: list[str]) -> Any:
 
 
 def add_endpoint_arguments(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("OpenAI-compatible endpoint (target 'openai', infiller 'llm', judge scorers)")
+    g = p.add_argument_group(
+        "OpenAI-compatible endpoint (target 'openai', infiller 'llm', judge scorers)",
+        f"Each request may take at most {DEFAULT_TIMEOUT:g} s in all (connect to last byte, however slowly "
+        f"the server sends) and is tried again {DEFAULT_RETRIES} times (timeouts, 429, 5xx, unreadable "
+        f"answers): a server that hangs costs about {(DEFAULT_RETRIES + 1) * DEFAULT_TIMEOUT:g} s per prompt. "
+        "Change with --target-option timeout=SECONDS / retries=N. An answer larger than 64 KiB + 1 KiB per "
+        "--max-tokens token is refused.",
+    )
     g.add_argument("--base-url", action="append", metavar="URL",
                    help="server URL, e.g. http://localhost:8000/v1 (default: $OPENAI_BASE_URL); repeat it for a "
                    "fleet of servers of the same model: each request goes to the least busy one, a failing "
@@ -118,6 +140,12 @@ def add_explainer_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup
     s.add_argument("--threshold", type=float, help="score a contrast must reach (default: the scorer's measured default for the direction)")
     s.add_argument("--direction", choices=DIRECTIONS, help="which way is contrastive (default: the scorer's); another direction than the scorer's needs --threshold")
     s.add_argument("--seed", type=int, default=0, help="drives every random choice (default: %(default)s)")
+    s.add_argument("--min-fluency", type=parse_margin, default=DEFAULT_MIN_FLUENCY, metavar="MARGIN|none", help="skip, before querying, a candidate whose mean token log-likelihood (embedded SmolLM2, or the lm infiller's model) is more than MARGIN below the original prompt's: broken English never reaches the target (default: %(default)s; 'none' turns it off)")
+    s.add_argument("--min-prompt-similarity", type=float, default=None, metavar="TAU", help="keep only candidates whose prompt stays within cosine similarity TAU of the original (MiniLM): the same question asked slightly differently, not a different question (default: off)")
+    s.add_argument("--no-judge-check", dest="judge_check", action="store_false", help="trust an LLM judge scorer without its self-check on the original response")
+    s.add_argument("--minimize", action=argparse.BooleanOptionalAction, default=True, help="after a contrast is found, undo the edits it does not need (one at a time, then smaller subsets), paid from the same budget (default: on)")
+    s.add_argument("--confirm", type=int, default=0, metavar="K", help="for a stochastic target (temperature > 0): re-ask the original and each contrast K times; found only when the contrast holds in a majority of re-samples and beyond the noise band; costs nothing with a greedy target (default: off)")
+    s.add_argument("--contrasts", type=int, default=1, metavar="N", help="return up to N contrasts that edit disjoint units, ranked by edits then score (default: %(default)s)")
     s.add_argument("--order", choices=PRIORITIZERS, default="none", help="which candidates of a batch to query first: 'prompt-shift' asks first those whose prompt moved furthest in meaning (MiniLM), which saves calls (default: %(default)s)")
     b = p.add_argument_group("budget (every limit is per explanation)")
     b.add_argument("--budget", type=parse_budget, default=DEFAULT_BUDGET, help="most target queries of perturbed prompts; cache hits are free; 'none' = unlimited for cell (default: %(default)s)")
@@ -182,6 +210,9 @@ def config_from_args(args: argparse.Namespace) -> Config:
         search=Search(
             algorithm=args.algorithm, split_k=args.split_k, threshold=args.threshold,
             direction=args.direction, seed=args.seed, order=args.order,
+            min_fluency=args.min_fluency, min_prompt_similarity=args.min_prompt_similarity,
+            judge_check=args.judge_check,
+            minimize=args.minimize, confirm=args.confirm, contrasts=args.contrasts,
         ),
         budget=Budget(calls=args.budget, tokens=args.token_budget, seconds=args.time_budget),
         max_tokens=args.max_tokens,

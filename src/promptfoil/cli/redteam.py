@@ -82,7 +82,7 @@ def cmd_redteam(args: argparse.Namespace, console: Console, err: Console) -> int
             bar.update(task, stats=tally.line(bar.tasks[0].elapsed))
 
         summary = redteam(items, explainer, args.out, judge, retry_failed=args.retry_failed,
-                          trace=not args.no_trace, on_start=start, on_item=step)
+                          trace=not args.no_trace, check=cfg.search.judge_check, on_start=start, on_item=step)
     console.print(
         f"{summary.done} question(s) explained, {summary.failed} failed, {summary.skipped} already done "
         f"-> {args.out} ({summary.seconds:.1f} s); see them with: promptfoil report {args.out}", highlight=False,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -35,12 +35,12 @@ class Infiller(Protocol):
         ...
 
 
-_NON_ALNUM = re.compile(r"[\W_]+")
-
-
 def normalise(text: str) -> str:
-    """Words only, lower case: two fills equal here differ only in case or punctuation."""
-    return _NON_ALNUM.sub(" ", text).strip().lower()
+    """Words only, lower case: two fills equal here differ only in case or punctuation.
+
+    Combining marks stay (a Devanagari vowel sign is part of its word)."""
+    kept = "".join(c if c.isalnum() or unicodedata.category(c)[0] == "M" else " " for c in text.lower())
+    return " ".join(kept.split())
 
 
 def clean_fills(old: str, fills: Iterable[str], n: int) -> list[str]:

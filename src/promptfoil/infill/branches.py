@@ -8,7 +8,7 @@ shares the prefix's KV cells, so one pass serves up to ``max_branches`` continua
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -67,6 +67,21 @@ class BranchDecoder:
             last = self._decode(entries) or last
         self._prefix, self._last = list(tokens), last[-1]
         return self._last
+
+    def prefix_rows(self, tokens: list[int], first: int, chunk: int = 128) -> Iterator[tuple[int, np.ndarray]]:
+        """Decode ``tokens`` as the shared prefix, ``chunk`` tokens per pass, and yield
+        ``(position, logits)`` for every position from ``first`` on (each row once, so a long
+        text never holds all its logits at once)."""
+        self._ctx.kv_cache_clear()
+        self._prefix, self._last = [], None
+        for i in range(0, len(tokens), chunk):
+            part = tokens[i : i + chunk]
+            wanted = [i + j for j in range(len(part)) if i + j >= first]
+            rows = self._decode([(t, i + j, 0, i + j >= first) for j, t in enumerate(part)])
+            for pos, row in zip(wanted, rows):
+                self._last = row
+                yield pos, row
+        self._prefix = list(tokens)
 
     def branches(self, starts: Sequence[int], conts: Sequence[Sequence[int]]) -> list[np.ndarray]:
         """For branch ``i``: keep the prefix up to ``starts[i]``, append ``conts[i]``.

@@ -12,7 +12,7 @@ left, broke, cheated). The left context is decoded once and every continuation o
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,9 +25,31 @@ from ..segment import count_words
 from .base import InfillRequest, clean_fills, infillers
 from .branches import BranchDecoder
 
-_WORDISH = re.compile(r"^\s?[A-Za-z][A-Za-z'\-]*$")
-_CONTINUES_WORD = re.compile(r"^[A-Za-z'\-]+$")
-_WORD_START = re.compile(r"^ [A-Za-z][A-Za-z'\-]*$")
+_JOINERS = "'-\u2019"
+
+
+def _in_word(c: str) -> bool:
+    """A letter or digit of any script, a combining mark (vowel signs), or a joiner."""
+    return c.isalnum() or c in _JOINERS or unicodedata.category(c)[0] == "M"
+
+
+def _continues(piece: str) -> bool:
+    """``piece`` extends the word before it (no space, word characters only)."""
+    return bool(piece) and all(_in_word(c) for c in piece)
+
+
+def _starts_word(piece: str) -> bool:
+    """``piece`` is (the start of) a word: an optional space, then a letter and word characters."""
+    body = piece[1:] if piece.startswith(" ") else piece
+    return bool(body) and body[0].isalpha() and _continues(body)
+
+
+def _text(raw: bytes) -> tuple[str, bool]:
+    """Decoded text of byte-level pieces, and whether a character is still cut off at the end."""
+    try:
+        return raw.decode("utf-8"), False
+    except UnicodeDecodeError as exc:
+        return raw.decode("utf-8", errors="ignore"), exc.end == len(raw) and exc.reason == "unexpected end of data"
 
 LEFT_CHARS = 400  # context windows: ranking needs local context, not the whole document
 RIGHT_CHARS = 120
@@ -77,6 +99,7 @@ class LMInfiller:
         self._lm: Any = None
         self._dec: BranchDecoder | None = None
         self._header: list[int] | None = None
+        self._likelihood: Any = None
 
     # -- llama.cpp plumbing -------------------------------------------------------------
     @property
@@ -107,29 +130,50 @@ class LMInfiller:
     def _tok(self, text: str) -> list[int]:
         return self.header + self.lm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
 
-    def _piece(self, token: int) -> str:
-        return self.lm.detokenize([token]).decode("utf-8", errors="ignore")
+    def _piece(self, token: int) -> bytes:
+        """A token's bytes: byte-level vocabularies split non-ASCII characters across tokens."""
+        return bytes(self.lm.detokenize([token]))
 
     # -- proposing and ranking -----------------------------------------------------------
-    def _complete(self, prefix: list[int], firsts: list[tuple[str, int]], words: int) -> list[str]:
-        """Greedily extend each first token until it spans ``words`` whole words (batched)."""
-        fills = [p for p, _ in firsts]
+    def _complete(self, prefix: list[int], firsts: list[tuple[bytes, int]], words: int) -> list[str]:
+        """Greedily extend each first token until it spans ``words`` whole words (batched).
+
+        Works on bytes, so a character split across tokens (Cyrillic, CJK, Devanagari) is
+        completed before it is judged; a piece glued to the word (no space) joins it while
+        the fill still counts at most ``words`` words, so a Chinese fill stops at a word end.
+        """
+        raws = [b for b, _ in firsts]
         ids = [[t] for _, t in firsts]
         active = list(range(len(firsts)))
-        for _ in range(3 * words + 2):
+        for _ in range(4 * words + 4):
             if not active:
                 break
             rows = self.dec.branches([len(prefix)] * len(active), [ids[i] for i in active])
             still = []
             for i, r in zip(active, rows):
                 nxt = int(np.argmax(r[-1]))
-                piece = self._piece(nxt)
-                if _CONTINUES_WORD.match(piece) or (_WORD_START.match(piece) and count_words(fills[i]) < words):
-                    fills[i] += piece
+                before, _ = _text(raws[i])
+                after, cut = _text(raws[i] + self._piece(nxt))
+                piece = after[len(before) :]
+                if cut and (not piece or _continues(piece.lstrip(" "))):
+                    ok = True  # half a character: judge it once it is whole
+                elif piece.startswith(" "):
+                    ok = _starts_word(piece) and count_words(before) < words
+                else:
+                    ok = _continues(piece) and count_words(after) <= words
+                if ok:
+                    raws[i] += self._piece(nxt)
                     ids[i].append(nxt)
                     still.append(i)
             active = still
-        return [f.strip() for f in fills]
+        fills = []
+        for raw in raws:
+            text, _ = _text(raw)
+            text = text.strip()
+            # every word of a multi-word fill must be a word; the fill must start with a letter
+            ok = bool(text) and text[0].isalpha() and all(_continues(w) for w in text.split())
+            fills.append(text if ok else "")
+        return fills
 
     def _rank(self, prefix: list[int], left: str, right: str, fills: list[str]) -> list[float]:
         """Log-likelihood of each filled sentence from where it departs from the left context.
@@ -157,16 +201,20 @@ class LMInfiller:
         words = max(1, count_words(req.old))
         capital = req.old[:1].isupper()
         stripped = left.rstrip()
+        glued = left[-1:].isalnum()  # no space before the mask: a script written without spaces
         prefix = self._tok(stripped)
         next_logits = self.dec.prefix(prefix)
-        pool: list[tuple[str, int]] = []
+        pool: list[tuple[bytes, int]] = []
         for tid in np.argsort(-next_logits)[: self.top_k]:
-            piece = self._piece(int(tid))
-            if not _WORDISH.match(piece):
-                continue
-            if stripped[-1:].isalnum() and not piece.startswith(" "):
+            raw = self._piece(int(tid))
+            piece, cut = _text(raw)
+            if not (_starts_word(piece) or (cut and piece.strip(" ") == "")):
+                continue  # neither a word start nor the first bytes of a character
+            if glued and raw.startswith(b" "):
+                continue  # a space where the script has none
+            if not glued and stripped[-1:].isalnum() and not raw.startswith(b" "):
                 continue  # glued to the previous word: would change it, not fill the mask
-            pool.append((piece, int(tid)))
+            pool.append((raw, int(tid)))
             if len(pool) >= self.pool:
                 break
         # Look-ahead: log p(piece | left) + log p(first right token | left, piece), all
@@ -190,6 +238,14 @@ class LMInfiller:
 
     def infill(self, requests: Sequence[InfillRequest]) -> list[list[str]]:
         return [self._fill_one(r) for r in requests]
+
+    def mean_logprob(self, texts: Sequence[str], reference: str | None = None) -> list[float]:
+        """Fluency of whole prompts under this infiller's model (the fluency constraint)."""
+        if self._likelihood is None:
+            from .likelihood import PromptLikelihood
+
+            self._likelihood = PromptLikelihood(self.model_path, self.n_ctx)
+        return self._likelihood.mean_logprob(texts, reference)
 
 
 @infillers.register("lm", "local GGUF LM proposes fills, ranked by whole-sentence likelihood (offline)")

@@ -5,7 +5,8 @@ The page embeds, per item, ``{"s": strings, "p", "r", "th", "dir", "found", "win
 paid-by values), so the original response that many candidates repeat is stored once; the
 other fields hold indices into it. ``c`` has one row per trace entry, in trace order::
 
-    [step, stage, prompt, edits, status, paid_by, response (-1: none), score (null), parent (-1)]
+    [step, stage, prompt, edits, status, paid_by, response (-1: none), score (null), parent (-1),
+     reason (-1: none)]
 
 ``edits`` is a flat list ``[start, end, cstart, cend, ...]``: the edit's span in the original
 prompt and the span of its new text in the candidate's prompt. A prompt is plain text here;
@@ -146,6 +147,7 @@ def item_data(rec: dict[str, Any]) -> dict[str, Any] | None:
             -1 if resp is None else s(str(resp)),
             _num(t.get("score")),
             parent if isinstance(parent, int) and 0 <= parent < len(trace) else -1,
+            s(str(t["reason"])) if t.get("reason") else -1,
         ])
     data["win"] = _winner(rec, rows, s.items)
     data["c"] = rows

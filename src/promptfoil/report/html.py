@@ -26,7 +26,7 @@ from ..backends.embedded import require
 from ..types import Edit, Explanation
 from .diff import response_diff
 from .explorer import csp_hash, item_data, json_for_script
-from .terminal import PALETTE, contrast_spans
+from .terminal import PALETTE, contrast_spans, policy_line
 from .turns import fold, turn_views
 
 __all__ = ["prompt_pieces", "render_html", "response_diff", "write_explanation_html", "write_html"]
@@ -88,19 +88,10 @@ def turns_view(rec: dict[str, Any]) -> list[dict[str, Any]] | None:
              "text": v.text, "folded": fold(v.text), "selected": v.selected} for v in views]
 
 
-def policy_view(rec: dict[str, Any]) -> str | None:
-    """The policy judge's verdicts of a ``redteam`` finding, in words."""
-    v = rec.get("policy_verdict")
-    if not isinstance(v, dict):
-        return None
-    return (f"policy judge, P(breaks or misstates the policy): original answer {_fmt(v.get('original'), 2)}, "
-            f"contrast answer {_fmt(v.get('contrast'), 2)}")
-
-
 def item_view(rec: dict[str, Any]) -> dict[str, Any]:
     """Everything the template shows of one record, as plain strings (escaped by the template)."""
     base = {"id": str(rec.get("id", "")), "prompt": str(rec.get("prompt", "")), "error": rec.get("error"),
-            "trace_json": None, "turns": turns_view(rec), "policy": None}
+            "trace_json": None, "turns": turns_view(rec), "policy": None, "truncated": "", "scorer_failures": ""}
     if rec.get("error"):
         base["error"] = str(rec["error"])
         return base
@@ -129,8 +120,17 @@ def item_view(rec: dict[str, Any]) -> dict[str, Any]:
         ),
         "search": f"{rec.get('algorithm', '')}, split_k={rec.get('split_k', '')}, {_fmt(rec.get('seconds'), 1)} s",
         "trace_json": _trace_json(rec),
-        "policy": policy_view(rec),
+        "policy": policy_line(rec),
+        "truncated": _cut_badge(rec),
+        "scorer_failures": (f"scorer failed on {rec['scorer_failures']} response(s)"
+                            if rec.get("scorer_failures") else ""),
     }
+
+
+def _cut_badge(rec: dict[str, Any]) -> str:
+    """Which responses stopped at max_tokens (scored on their complete sentences), or ""."""
+    cut = [n for n, k in (("response", "truncated"), ("contrast response", "contrast_truncated")) if rec.get(k)]
+    return f"{' and '.join(cut)} cut at max_tokens" if cut else ""
 
 
 def _trace_json(rec: dict[str, Any]) -> Any:

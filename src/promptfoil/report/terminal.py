@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..types import Edit, Explanation
+from ..types import Contrast, Edit, Explanation
 from .diff import response_diff
 
 PALETTE = ("bold magenta", "bold cyan", "bold yellow", "bold green", "bold red", "bold blue")
@@ -26,11 +26,12 @@ def contrast_spans(edits: tuple[Edit, ...]) -> list[tuple[int, int]]:
     return spans
 
 
-def coloured_prompts(ex: Explanation) -> tuple[Text, Text]:
-    """The original and contrast prompts with edit ``i`` in colour ``i`` in both."""
-    edits = tuple(sorted(ex.edits, key=lambda e: e.start))
+def coloured_prompts(ex: Explanation, other: Contrast | None = None) -> tuple[Text, Text]:
+    """The original and contrast prompts with edit ``i`` in colour ``i`` in both
+    (``other``: one of the further contrasts instead of the first)."""
+    edits = tuple(sorted((other.edits if other else ex.edits), key=lambda e: e.start))
     original = Text(ex.prompt)
-    contrast = Text(ex.contrast_prompt or "")
+    contrast = Text((other.prompt if other else ex.contrast_prompt) or "")
     for i, (e, (s, t)) in enumerate(zip(edits, contrast_spans(edits))):
         style = PALETTE[i % len(PALETTE)]
         original.stylize(style + " underline", e.start, e.end)
@@ -78,6 +79,27 @@ def conversation_panels(ex: Explanation) -> tuple[Panel, Panel | None]:
                            border_style="green" if ex.found else "red")
 
 
+CUT = " (cut at max_tokens: scored on its complete sentences)"
+STAGES = ("target", "infiller", "scorer", "other")
+
+
+def stage_line(ex: Explanation) -> str:
+    """``12.3s: target 8.1s, infiller 2.0s, scorer 0.4s, other 1.8s``."""
+    parts = ", ".join(f"{k} {ex.seconds_by_stage[k]:.1f}s" for k in STAGES if k in ex.seconds_by_stage)
+    return f"{ex.seconds:.1f}s" + (f": {parts}" if parts else "")
+
+
+def skipped_line(ex: Explanation) -> str:
+    """Candidates skipped before querying, by the kind of reason ("not fluent 4, ..."); those
+    left unasked because a contrast was found first are the normal end of a search, not counted."""
+    kinds: dict[str, int] = {}
+    for t in ex.trace:
+        if t.status == "skipped" and t.reason and not t.reason.startswith("not asked"):
+            kind = t.reason.split(":", 1)[0]
+            kinds[kind] = kinds.get(kind, 0) + 1
+    return ", ".join(f"{k} {n}" for k, n in kinds.items())
+
+
 def render(ex: Explanation, console: Console | None = None) -> None:
     """Print an explanation: prompts (a conversation as turns), responses, verdict, calls."""
     console = console or Console()
@@ -93,13 +115,15 @@ def render(ex: Explanation, console: Console | None = None) -> None:
         removed, added = [(ex.response, False)], []
     else:
         removed, added = response_diff(ex.response, ex.contrast_response)
-    console.print(Panel(_marked(removed, "strike red"), title="response", title_align="left", border_style="dim"))
+    console.print(Panel(_marked(removed, "strike red"), title="response" + (CUT if ex.truncated else ""),
+                        title_align="left", border_style="dim"))
     if ex.contrast_prompt is None:
         console.print(Panel(Text(ex.stop_reason or "no candidate was scored"), title="no contrast", border_style="red"))
     else:
         console.print(turns[1] if turns and turns[1] is not None else
                       Panel(contrast, title="contrast prompt", title_align="left", border_style="green" if ex.found else "red"))
-        console.print(Panel(_marked(added, "bold green"), title="contrast response", title_align="left", border_style="dim"))
+        title = "contrast response" + (CUT if ex.contrast_truncated else "")
+        console.print(Panel(_marked(added, "bold green"), title=title, title_align="left", border_style="dim"))
     table = Table.grid(padding=(0, 2))
     op = {"increase": ">=", "decrease": "<=", "absolute": "|score| >="}[ex.direction]
     score = "n/a" if ex.score is None else f"{ex.score:.3f}"
@@ -109,16 +133,59 @@ def render(ex: Explanation, console: Console | None = None) -> None:
         "edits",
         f"{len(ex.edits)}  (edit distance {ex.edit_distance:.2f})" if ex.edit_distance is not None else "0",
     )
+    if ex.minimized_from is not None:
+        before = ex.minimized_from
+        table.add_row("minimised", f"from {len(before.edits)} edit(s) (score {_num(before.score)}): {before.prompt}")
+    if ex.stability is not None or ex.noise_band is not None:
+        table.add_row("stability", f"held in {_pct(ex.stability)} of re-samples; noise band {_num(ex.noise_band)}")
     c = ex.calls
     budget = "unlimited" if ex.budget is None else str(ex.budget)
+    extra = "".join(f", {k} {v}" for k, v in (("of which minimize", c.minimize), ("of which confirm", c.confirm)) if v)
     table.add_row(
         "calls",
-        f"target {c.target}/{budget} + original {c.original}, cache hits {c.cache_hits}, "
+        f"target {c.target}/{budget}{extra} + original {c.original}, cache hits {c.cache_hits}, "
         f"infiller {c.infiller}, scorer {c.scorer}",
     )
-    table.add_row("search", f"{ex.algorithm}, split_k={ex.split_k}, seed={ex.seed}, {ex.seconds:.1f}s"
+    skipped = skipped_line(ex)
+    if skipped:
+        table.add_row("skipped", f"before querying: {skipped}")
+    if ex.scorer_failures:
+        failed = f"{ex.scorer_failures} response(s) the scorer '{ex.scorer}' could not score"
+        table.add_row("scorer failures", Text(failed, style="bold yellow"))
+    table.add_row("search", f"{ex.algorithm}, split_k={ex.split_k}, seed={ex.seed}"
                   + (f" — {ex.stop_reason}" if ex.stop_reason and not ex.found else ""))
+    for note in ex.notes:
+        table.add_row("note", Text(note, style="dim"))
+    table.add_row("time", stage_line(ex))
     console.print(Group(table))
+    for i, other in enumerate(ex.contrasts[1:], 2):
+        _, prompt = coloured_prompts(ex, other)
+        stab = "" if other.stability is None else f", held in {_pct(other.stability)} of re-samples"
+        title = f"contrast {i} of {len(ex.contrasts)}: {len(other.edits)} edit(s), score {_num(other.score)}{stab}"
+        console.print(Panel(Group(prompt, Text(other.response or "", style="green")), title=title,
+                            title_align="left", border_style="green"))
+
+
+def _num(x: Any, digits: int = 3) -> str:
+    return "n/a" if x is None else f"{float(x):.{digits}f}"
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.0%}"
+
+
+def policy_line(rec: dict[str, Any]) -> str | None:
+    """The policy judge's verdicts on a ``redteam`` record, in words (None: no verdicts)."""
+    v = rec.get("policy_verdict")
+    if not isinstance(v, dict):
+        return None
+    line = (f"policy judge, P(breaks or misstates the policy): original answer {_num(v.get('original'), 2)}, "
+            f"contrast answer {_num(v.get('contrast'), 2)}")
+    if v.get("error"):
+        line += f" (the judge failed: {v['error']})"
+    if v.get("judge_check"):
+        line += f"; not to be trusted: the policy judge failed its self-check ({v['judge_check']})"
+    return line
 
 
 def render_records(records: list[dict[str, Any]], console: Console) -> None:
@@ -129,15 +196,8 @@ def render_records(records: list[dict[str, Any]], console: Console) -> None:
             console.print(Text.assemble(("failed: ", "bold red"), str(rec["error"])), highlight=False)
             continue
         render(Explanation.from_dict(rec), console)
-        verdict = rec.get("policy_verdict")
-        if isinstance(verdict, dict):
-            console.print(
-                f"policy  P(breaks or misstates the policy): original {_num(verdict.get('original'))}, "
-                f"contrast {_num(verdict.get('contrast'))}", highlight=False,
-            )
+        policy = policy_line(rec)
+        if policy:
+            console.print(policy, highlight=False)
     found = sum(bool(r.get("found")) for r in records)
     console.rule(f"{found}/{len(records)} contrasts found")
-
-
-def _num(x: Any) -> str:
-    return "n/a" if x is None else f"{float(x):.2f}"

@@ -1,4 +1,17 @@
-"""The scorer protocol: a batch of (x0, y0, xc, yc) in, one number per item out."""
+"""The scorer protocol: a batch of (x0, y0, xc, yc) in, one number per item out.
+
+A scorer may return ``None`` for an item it could not score (a judge that gave no readable
+answer): the search records the candidate as "unscored" and counts it, instead of taking a
+made-up 0.0. A scorer that cannot score against the original response at all raises
+:class:`ScorerError`: the explanation fails and says so.
+
+Optional hook: ``self_check(x0, y0, conversation=None) -> str | None``. Before a search, the
+explainer asks the scorer to check itself on the original (a judge must find no change between
+``y0`` and itself, and must be able to label ``y0``); a returned text is the problem, and the
+explanation stops with :class:`JudgeCheckError` unless the check is turned off. For a
+conversation, ``x0`` is its rendered text and ``conversation`` its messages (the argument is
+left out for a plain prompt, so a two-argument hook keeps working there).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +20,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from ..conversation import Conversation
+from ..errors import PromptfoilError
 from ..registry import Registry
 from ..types import Direction
 
@@ -37,7 +51,30 @@ class Scorer(Protocol):
     bounds: tuple[float, float]
     default_threshold: float
 
-    def score(self, items: Sequence[ScoreItem]) -> list[float]: ...
+    def score(self, items: Sequence[ScoreItem]) -> list[float | None]: ...
+
+
+class ScorerError(PromptfoilError):
+    """The scorer cannot score against the original response (e.g. a judge cannot label it)."""
+
+
+class JudgeCheckError(PromptfoilError):
+    """A scorer failed its self-check on the original response: its scores would not mean anything."""
+
+
+def run_self_check(scorer: Scorer, x0: str, y0: str, conversation: Conversation | None = None) -> None:
+    """Raise :class:`JudgeCheckError` when the scorer has a self-check and fails it."""
+    check = getattr(scorer, "self_check", None)
+    if not callable(check):
+        return
+    problem = check(x0, y0) if conversation is None else check(x0, y0, conversation)
+    if problem:
+        name = getattr(scorer, "name", "scorer")
+        raise JudgeCheckError(
+            f"scorer '{name}' failed its self-check on the original response: {problem}. "
+            "Its scores cannot be trusted: use a stronger judge (--scorer-model MODEL, or a server with "
+            "--base-url URL), or --no-judge-check (judge_check=False) to use it anyway."
+        )
 
 
 scorers: Registry[Scorer] = Registry("scorer")

@@ -3,8 +3,13 @@ the original one.
 
 The score is P(yes), read by the yes/no machinery of :mod:`.yesno` (first-token
 log-probabilities where the backend gives them, else sampled votes). An item whose judge
-never gave a readable answer scores 0.0 (no evidence of a contrast) and is recorded in
-``failures``. For a conversation the judge sees the last user turn of each as the question.
+never gave a readable answer has no score (None: the search records it as unscored and
+counts it) and is recorded in ``failures``. For a conversation the judge sees the last user
+turn of each as the question.
+
+Self-check (before a search): asked whether the original response contradicts itself, the
+judge must say no, P(yes) at most ``check_bound``. A small judge that says yes to two answers
+that agree would turn every candidate into a "contrast".
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..backends.chat import BACKEND_OPTIONS, ChatBackend, chat_backend
+from ..conversation import Conversation
+from ..errors import ConfigError
 from ..types import Direction
 from .base import ScoreItem, scorers
 from .yesno import JudgeFailure, YesNoJudge, p_yes_from_logprobs, read_yes_no
@@ -41,8 +48,14 @@ class JudgeContradictionScorer:
     bounds = (0.0, 1.0)
     default_threshold = 0.5
 
-    def __init__(self, backend: ChatBackend, samples: int = 5, use_logprobs: bool = True, top_logprobs: int = 10) -> None:
+    def __init__(
+        self, backend: ChatBackend, samples: int = 5, use_logprobs: bool = True, top_logprobs: int = 10,
+        check_bound: float = 0.2,
+    ) -> None:
+        if not 0.0 <= check_bound <= 1.0:
+            raise ConfigError(f"check_bound must lie in [0, 1] (got {check_bound})")
         self.judge = YesNoJudge(backend, samples, use_logprobs, top_logprobs)
+        self.check_bound = check_bound
         self.backend = backend
         self.name = "judge-contradiction"
 
@@ -57,13 +70,25 @@ class JudgeContradictionScorer:
     def _messages(self, item: ScoreItem) -> list[dict[str, str]]:
         return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": judge_prompt(item)}]
 
-    def score(self, items: Sequence[ScoreItem]) -> list[float]:
-        return [p if p is not None else 0.0 for p in self.judge.ask([self._messages(it) for it in items])]
+    def self_check(self, x0: str, y0: str, conversation: Conversation | None = None) -> str | None:
+        """The original response must not contradict itself (P(yes) <= ``check_bound``)."""
+        p = self.score([ScoreItem(x0, y0, x0, y0, conversation, conversation)])[0]
+        if p is None:
+            return "it gave no readable yes/no answer when asked whether the original response contradicts itself"
+        if p > self.check_bound:
+            return (f"it judged the original response to contradict itself (P(yes) = {p:.2f}; "
+                    f"a judge that can do the job stays at or below {self.check_bound:g})")
+        return None
+
+    def score(self, items: Sequence[ScoreItem]) -> list[float | None]:
+        return self.judge.ask([self._messages(it) for it in items])
 
 
 @scorers.register(
     "judge-contradiction", "a chat model judges P(new response contradicts the original): logprobs or votes",
     options=BACKEND_OPTIONS,
 )
-def _make_judge(samples: int = 5, use_logprobs: bool = True, top_logprobs: int = 10, **backend: Any) -> JudgeContradictionScorer:
-    return JudgeContradictionScorer(chat_backend(**backend), samples, use_logprobs, top_logprobs)
+def _make_judge(
+    samples: int = 5, use_logprobs: bool = True, top_logprobs: int = 10, check_bound: float = 0.2, **backend: Any
+) -> JudgeContradictionScorer:
+    return JudgeContradictionScorer(chat_backend(**backend), samples, use_logprobs, top_logprobs, check_bound)

@@ -10,7 +10,12 @@ sub-maxims: positive when the new response is worse on them (direction "increase
 "decrease" to look for improvements). A response is judged in its context: a prompt as one
 user turn, a conversation as its turns (for a candidate, the edited conversation). Small judges break JSON, so answers are parsed
 leniently, unreadable ones are asked again up to ``retries`` times, and what still fails is
-recorded in ``failures`` instead of stopping the search.
+recorded in ``failures``: a candidate response the judge cannot label has no score (None,
+counted by the search), and an original response it cannot label on any sub-maxim makes the
+explanation fail (:class:`ScorerError`) rather than score every candidate 0.0.
+
+Self-check (before a search): the judge must label the original response on every chosen
+sub-maxim.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from ..backends.chat import BACKEND_OPTIONS, ChatBackend, ChatRequest, chat_back
 from ..conversation import Conversation
 from ..errors import ConfigError
 from ..types import Direction
-from .base import ScoreItem, scorers
+from .base import ScoreItem, ScorerError, scorers
 from .judge import read_yes_no
 
 MAXIMS = ("quantity", "quality", "relevance", "manner", "benevolence", "transparency")
@@ -204,20 +209,40 @@ class MaximsScorer:
         if len(self._memo) > 8192:  # an Explainer reuses its scorer across many prompts
             self._memo = dict(list(self._memo.items())[-4096:])
 
-    def score(self, items: Sequence[ScoreItem]) -> list[float]:
+    def _unlabelled(self, x: str, y: str) -> list[str]:
+        return [r.name for r in self.rubrics if self._memo[(r.name, x, y)] is None]
+
+    def self_check(self, x0: str, y0: str, conversation: Conversation | None = None) -> str | None:
+        """The judge must label the original response, in its context, on every chosen sub-maxim."""
+        context = context_of(x0, conversation)
+        self._adherence([(context, y0)])
+        missing = self._unlabelled(context, y0)
+        if not missing:
+            return None
+        said = next((f.answers[0] for f in reversed(self.failures) if f.response == y0 and f.answers), "")
+        return (f"it gave no readable label for the original response on sub-maxim(s) {', '.join(missing)}"
+                + (f" (it answered: {said[:80]!r})" if said else ""))
+
+    def score(self, items: Sequence[ScoreItem]) -> list[float | None]:
         if not items:
             return []
         self._trim()
         pairs = [((context_of(it.x0, it.c0), it.y0), (context_of(it.xc, it.cc), it.yc)) for it in items]
         self._adherence([p for pair in pairs for p in pair])
-        out = []
+        out: list[float | None] = []
         for ((x0, y0), (xc, yc)) in pairs:
+            if len(self._unlabelled(x0, y0)) == len(self.rubrics):
+                raise ScorerError(
+                    f"scorer 'maxims' could not label the original response on any sub-maxim "
+                    f"({', '.join(r.name for r in self.rubrics)}): no candidate can be compared with it. "
+                    "Use a stronger judge (--scorer-model MODEL, or a server with --base-url URL)."
+                )
             drops = []
             for r in self.rubrics:
                 a0, ac = self._memo[(r.name, x0, y0)], self._memo[(r.name, xc, yc)]
                 if a0 is not None and ac is not None:
                     drops.append(a0 - ac)
-            out.append(round(sum(drops) / len(drops), 6) if drops else 0.0)
+            out.append(round(sum(drops) / len(drops), 6) if drops else None)
         return out
 
 

@@ -6,12 +6,16 @@ algorithms in ``cell.py`` and ``cell_budget.py`` read like their pseudocode.
 
 from __future__ import annotations
 
+import math
 import random
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from ..constraints import Constraints
 from ..infill.base import Infiller, InfillRequest
 from ..scorers.base import Scorer
+from ..sentences import scored_text
 from ..types import Candidate, TraceEntry
 from .goal import Goal
 from .priority import Prioritizer
@@ -30,6 +34,8 @@ class Node:
     response: str | None = None
     score: float | None = None
     objective: float | None = None
+    truncated: bool = False  # its response stopped at max_tokens
+    dropped: str | None = None  # why it will never be scored (a failed constraint, a scorer failure)
 
     @property
     def scored(self) -> bool:
@@ -56,6 +62,9 @@ class SearchResult:
 class Counters:
     infiller: int = 0
     scorer: int = 0
+    scorer_failures: int = 0
+    skipped_by: dict[str, int] = field(default_factory=dict)  # constraint name -> candidates
+    seconds: dict[str, float] = field(default_factory=lambda: {"infiller": 0.0, "scorer": 0.0})
 
 
 class SearchContext:
@@ -74,9 +83,13 @@ class SearchContext:
         fills_per_mask: int = 6,
         progress: Callable[[int], None] | None = None,
         prioritizer: Prioritizer | None = None,
+        constraints: Constraints | None = None,
+        y0_truncated: bool = False,
     ) -> None:
         self.space = space
         self.x0, self.y0 = x0, y0
+        self.y0_scored = scored_text(y0, y0_truncated)  # what scorers compare against
+        self.constraints = constraints
         self.infiller = infiller
         self.queries = queries
         self.scorer = scorer
@@ -90,6 +103,9 @@ class SearchContext:
         self.counters = Counters()
         self.root = Node(space.candidate({}), tuple(range(space.n_units)))
         self._seen: set[str] = {x0}  # prompts queried or pending: never asked twice
+        self._dropped: set[str] = set()  # skipped fills already in the trace
+        self._by_text: dict[str, Node] = {}
+        self.banned: frozenset[int] = frozenset()
         self._fills: dict[tuple[str, int, int], list[str]] = {}
         self.scored: list[Node] = []
         self.step = 0
@@ -97,6 +113,14 @@ class SearchContext:
     # -- infill ----------------------------------------------------------------------
     def fill(self, requests: Sequence[FillRequest]) -> list[Node]:
         """New, distinct, not-yet-seen candidates; one infiller batch for all masks."""
+        return [n for nodes in self.fill_each(requests) for n in nodes]
+
+    def fill_each(self, requests: Sequence[FillRequest]) -> list[list[Node]]:
+        """:meth:`fill`, with the new candidates of each request apart (empty: none left).
+
+        Fills that change nothing (the masked words again) or that give a prompt already
+        queried are dropped, and recorded in the trace as "skipped" with the reason.
+        """
         keys = []
         todo: list[InfillRequest] = []
         for r in requests:
@@ -108,35 +132,74 @@ class SearchContext:
                 todo.append(InfillRequest(r.node.candidate.text, start, end, self.fills_per_mask))
         if todo:
             self.counters.infiller += len(todo)
-            for req, fills in zip(todo, self.infiller.infill(todo)):
+            t0 = time.perf_counter()
+            got = self.infiller.infill(todo)
+            self.counters.seconds["infiller"] += time.perf_counter() - t0
+            for req, fills in zip(todo, got):
                 self._fills[(req.text, req.start, req.end)] = list(fills)
-        out: list[Node] = []
+        out: list[list[Node]] = []
         for r, key in zip(requests, keys):
-            taken = 0
+            taken: list[Node] = []
+            old = key[0][key[1] : key[2]]
             for new in self._fills[key]:
-                if taken >= r.count:
+                if len(taken) >= r.count:
                     break
                 reps = dict(r.node.candidate.replacements)
                 reps[r.unit] = new
                 cand = self.space.candidate(reps)
-                if cand.text in self._seen or not self.space.admits(cand):
+                free = tuple(u for u in r.node.free if u != r.unit)
+                if cand.text in self._seen:
+                    if cand.text not in self._dropped:
+                        self._dropped.add(cand.text)
+                        why = (f"no-op: the fill repeats the masked words {old!r}" if new.strip() == old.strip()
+                               else "duplicate of a prompt already queried or pending")
+                        self._record(Node(cand, free, parent=r.node.trace_index), "fill", "skipped", "none", why)
+                    continue
+                if not self.space.admits(cand):  # a fill that would move a turn boundary: never built
+                    self._seen.add(cand.text)
+                    self._dropped.add(cand.text)
                     continue
                 self._seen.add(cand.text)
-                free = tuple(u for u in r.node.free if u != r.unit)
-                out.append(Node(cand, free, parent=r.node.trace_index))
-                taken += 1
+                taken.append(Node(cand, free, parent=r.node.trace_index))
+            out.append(taken)
         return out
+
+    def variant(self, node: Node, keep: frozenset[int]) -> Node:
+        """``node`` with only the edits of units ``keep`` (the scored node when known)."""
+        reps = {u: v for u, v in node.candidate.replacements if u in keep}
+        cand = self.space.candidate(reps)
+        known = self._by_text.get(cand.text)
+        if known is not None:
+            return known
+        self._seen.add(cand.text)
+        free = tuple(u for u in self.root.free if u not in reps)
+        out = Node(cand, free, parent=node.trace_index)
+        if not self.space.admits(cand):  # never asked (see PromptSpace.admits)
+            out.dropped = "the edits left would move a turn boundary of the conversation"
+        return out
+
+    # -- which units the search may edit ---------------------------------------------
+    def restrict(self, banned: frozenset[int]) -> None:
+        """Search again without units ``banned`` (a new root; what was scored is kept)."""
+        self.banned = frozenset(banned)
+        self.root = Node(self.space.candidate({}), tuple(u for u in range(self.space.n_units) if u not in self.banned))
+
+    def usable(self, node: Node) -> bool:
+        """The node edits no banned unit."""
+        return not (node.candidate.units & self.banned)
 
     # -- query and score -------------------------------------------------------------
     def evaluate(self, nodes: Sequence[Node], stage: str, stop_early: bool = True) -> list[Node]:
         """Query and score ``nodes`` in chunks; stop at budget end or (optionally) at a hit.
 
-        Returns the nodes that got a score. Nodes the budget could not pay for are recorded
-        in the trace as "over-budget".
+        Returns the nodes that got a score. Nodes that fail a constraint are recorded in the
+        trace as "skipped" (with the reason) and never queried; nodes the budget could not pay
+        for are recorded as "over-budget"; responses the scorer could not score as "unscored".
+        A truncated response is scored on its complete sentences.
         """
         self.step += 1
         done: list[Node] = []
-        pending = [n for n in nodes if not n.scored]
+        pending = self._constrain([n for n in nodes if not n.scored and n.dropped is None], stage)
         if self.prioritizer is not None and len(pending) > self.chunk:
             keys = self.prioritizer.rank(self.x0, [n.candidate.text for n in pending])
             order = sorted(range(len(pending)), key=lambda i: -keys[i])  # stable on ties
@@ -148,25 +211,71 @@ class SearchContext:
             results = self.queries.query([n.candidate.text for n in part])
             answered = [(n, r) for n, r in zip(part, results) if r.response is not None]
             for n, r in zip(part, results):
-                if r.response is None:
-                    self._record(n, stage, "over-budget", "none")
+                if r.response is None:  # no budget left, or the target cannot take the prompt
+                    if r.skipped:
+                        n.dropped = r.skipped  # it never can: not offered again
+                    self._record(n, stage, "skipped" if r.skipped else "over-budget", "none", r.skipped)
             if answered:
-                items = [self.space.score_item(self.x0, self.y0, n.candidate, r.response or "") for n, r in answered]
+                items = [
+                    self.space.score_item(self.x0, self.y0_scored, n.candidate, scored_text(r.response or "", r.truncated))
+                    for n, r in answered
+                ]
                 self.counters.scorer += len(items)
-                for (n, r), s in zip(answered, self.scorer.score(items)):
-                    n.response, n.score, n.objective = r.response, float(s), self.goal.objective(float(s))
+                t0 = time.perf_counter()
+                scores = self.scorer.score(items)
+                self.counters.seconds["scorer"] += time.perf_counter() - t0
+                for (n, r), s in zip(answered, scores):
+                    n.response, n.truncated = r.response, r.truncated
+                    if s is None or not math.isfinite(s):
+                        n.dropped = f"scorer '{self.scorer.name}' could not score this response"
+                        self.counters.scorer_failures += 1
+                        self._record(n, stage, "unscored", r.paid_by, n.dropped)
+                        continue
+                    n.score, n.objective = float(s), self.goal.objective(float(s))
                     self._record(n, stage, "scored", r.paid_by)
                     done.append(n)
                     self.scored.append(n)
+                    self._by_text[n.candidate.text] = n
             if self.progress is not None:
                 self.progress(self.queries.paid)
-            if stop_early and any(self.goal.reached(n.score or 0.0) for n, _ in answered):
+            if stop_early and any(n.score is not None and self.goal.reached(n.score) for n, _ in answered):
                 break
         for n in pending[i:]:
-            self._record(n, stage, "skipped", "none")  # a contrast was found first
+            self._record(n, stage, "skipped", "none", "not asked: a contrast was found first")
         return done
 
-    def _record(self, n: Node, stage: str, status: str, paid_by: str) -> None:
+    def _constrain(self, nodes: list[Node], stage: str) -> list[Node]:
+        """The nodes that pass every constraint; the others are recorded as skipped."""
+        if not self.constraints or not nodes:
+            return nodes
+        keep = []
+        for n, verdict in zip(nodes, self._verdicts(nodes)):
+            if verdict is None:
+                keep.append(n)
+                continue
+            name, why = verdict
+            n.dropped = why
+            self.counters.skipped_by[name] = self.counters.skipped_by.get(name, 0) + 1
+            self._record(n, stage, "skipped", "none", why)
+        return keep
+
+    def _verdicts(self, nodes: list[Node]) -> list[tuple[str, str] | None]:
+        """Per node, the first (check, reason) its checked pieces fail, or None. The space says
+        what is checked: the whole prompt, or each edited turn of a conversation against that
+        turn's original; pieces with the same original are checked in one batch."""
+        assert self.constraints is not None
+        verdict: list[tuple[str, str] | None] = [None] * len(nodes)
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for i, n in enumerate(nodes):
+            for original, piece in self.space.checked_pieces(n.candidate):
+                groups.setdefault(original, []).append((i, piece))
+        for original, members in groups.items():
+            for (i, _), v in zip(members, self.constraints.check(original, [p for _, p in members])):
+                if v is not None and verdict[i] is None:
+                    verdict[i] = v
+        return verdict
+
+    def _record(self, n: Node, stage: str, status: str, paid_by: str, reason: str = "") -> None:
         n.trace_index = len(self.trace)
         self.trace.append(
             TraceEntry(
@@ -179,23 +288,44 @@ class SearchContext:
                 response=n.response,
                 score=n.score,
                 parent=n.parent,
+                reason=reason,
+                truncated=n.truncated,
             )
+        )
+
+    def record_sample(self, prompt: str, edits_of: Node, stage: str, paid_by: str, response: str | None,
+                      score: float | None, reason: str) -> None:
+        """A re-sample of a prompt already in the trace (``--confirm``)."""
+        self.trace.append(
+            TraceEntry(self.step, stage, prompt, self.space.edits(edits_of.candidate),
+                       "scored" if response is not None else "over-budget", paid_by,  # type: ignore[arg-type]
+                       response, score, edits_of.trace_index, reason)
         )
 
     # -- results ---------------------------------------------------------------------
     def best(self, nodes: Sequence[Node] | None = None) -> Node | None:
-        pool = [n for n in (self.scored if nodes is None else nodes) if n.scored]
+        pool = [n for n in (self.scored if nodes is None else nodes) if n.scored and self.usable(n)]
         return max(pool, key=lambda n: n.objective or 0.0, default=None)
 
+    def hits(self) -> list[Node]:
+        """Candidates reaching δ (and editing no banned unit), best first: fewest edits
+        (Problem (1)), then best score, then the first found."""
+        hits = [n for n in self.scored if self.goal.reached(n.score or 0.0) and self.usable(n)]
+        return sorted(hits, key=lambda n: (n.candidate.n_edits, -(n.objective or 0.0), n.trace_index or 0))
+
     def winner(self) -> Node | None:
-        """Among candidates reaching δ: fewest edits first (Problem (1)), then best score."""
-        hits = [n for n in self.scored if self.goal.reached(n.score or 0.0)]
-        if not hits:
-            return None
-        return min(hits, key=lambda n: (n.candidate.n_edits, -(n.objective or 0.0), n.trace_index or 0))
+        """The best candidate reaching δ, if any (see :meth:`hits`)."""
+        hits = self.hits()
+        return hits[0] if hits else None
 
     def finish(self, reason: str) -> SearchResult:
         win = self.winner()
         if win is not None:
             return SearchResult(win, True, "threshold reached")
-        return SearchResult(self.best(), False, reason)
+        notes = [reason] if reason else []
+        if self.counters.skipped_by:
+            by = ", ".join(f"{k} {v}" for k, v in sorted(self.counters.skipped_by.items()))
+            notes.append(f"{sum(self.counters.skipped_by.values())} candidate(s) skipped by constraints ({by})")
+        if self.counters.scorer_failures:
+            notes.append(f"scorer '{self.scorer.name}' could not score {self.counters.scorer_failures} response(s)")
+        return SearchResult(self.best(), False, "; ".join(notes))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ..errors import ConfigError
@@ -32,6 +33,8 @@ class Goal:
         return abs(score)
 
     def reached(self, score: float) -> bool:
+        if not math.isfinite(score):  # ±inf (a scorer's overflow) never counts as a contrast
+            return False
         if self.direction == "increase":
             return score >= self.threshold
         if self.direction == "decrease":

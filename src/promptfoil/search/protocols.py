@@ -33,5 +33,12 @@ class Queries(Protocol):
     def stop_reason(self) -> str:
         """Which limit is spent, in words ("" while none is)."""
 
+    @property
+    def stochastic(self) -> bool:
+        """True when the target may answer the same prompt differently when asked again."""
+
     def query(self, prompts: Sequence[str]) -> list[QueryResult]:
         """One result per prompt, in order; no response where the budget could not pay."""
+
+    def resample(self, prompt: str, k: int) -> list[QueryResult]:
+        """``k`` fresh answers to ``prompt`` (no memo, no cache), paid from the budget."""

@@ -43,6 +43,15 @@ class ConversationSpace(PromptSpace):
         that spells a turn label after a blank line would otherwise move a turn boundary)."""
         return self.layout.decode(candidate.text) == self.conversation(candidate.replacements)
 
+    def checked_pieces(self, candidate: Candidate) -> list[tuple[str, str]]:
+        """Each edited turn's content against that turn's original content: fluency and
+        prompt similarity judge the words a person typed, not the role labels around them, and
+        a broken word is not diluted by the rest of a long conversation."""
+        conv = self.conversation(candidate.replacements)
+        before = self.layout.conversation.messages
+        return [(before[t].content, conv.messages[t].content) for t in self.layout.turns
+                if conv.messages[t].content != before[t].content]
+
     def edits(self, candidate: Candidate) -> tuple[Edit, ...]:
         out = []
         for e in super().edits(candidate):

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, runtime_checkable
 
-from ..errors import PromptfoilError
+from ..errors import PromptfoilError, PromptTooLong
 from ..registry import Registry
 from ..types import Reply
 
@@ -89,6 +89,14 @@ class BaseTarget:
     def _generate_one(self, prompt: str) -> Reply | str:
         raise NotImplementedError(f"{type(self).__name__} must override _generate_one or _generate_batch")
 
+    def _one(self, prompt: str) -> Reply | str:
+        """:meth:`_generate_one`; a prompt that does not fit the context is a skipped reply, not
+        a failure of the batch."""
+        try:
+            return self._generate_one(prompt)
+        except PromptTooLong as exc:
+            return Reply("", skipped=str(exc))
+
     def _generate_batch(self, prompts: list[str]) -> Sequence[Reply | str]:
         """Every prompt through :meth:`_generate_one`, ``max_concurrency`` at a time.
 
@@ -100,7 +108,7 @@ class BaseTarget:
             results: list[Any] = []
             for p in prompts:
                 try:
-                    results.append(self._generate_one(p))
+                    results.append(self._one(p))
                 except Exception as exc:  # noqa: BLE001 - re-raised with the answers so far
                     failure = self._failure(exc, prompts[: len(results)], results)
                     if failure is exc:
@@ -108,7 +116,7 @@ class BaseTarget:
                     raise failure from exc
             return results
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(self._generate_one, p) for p in prompts]
+            futures = [pool.submit(self._one, p) for p in prompts]
             errors = [f.exception() for f in futures]
         first = next((e for e in errors if e is not None), None)
         if first is not None:

@@ -59,9 +59,15 @@ class FunctionTarget(BaseTarget):
             raise PromptfoilError(
                 f"target function {self.name!r} must return a list of strings, got {type(out).__name__}"
             )
-        if len(out) != len(prompts) or not all(isinstance(o, str) for o in out):
+        if len(out) != len(prompts):
             raise PromptfoilError(
                 f"target function {self.name!r} must return one string per prompt "
                 f"(got {len(out)} item(s) for {len(prompts)} prompt(s))"
+            )
+        bad = [o for o in out if not isinstance(o, str)]
+        if bad:
+            raise PromptfoilError(
+                f"target function {self.name!r} must return one string per prompt "
+                f"(got {type(bad[0]).__name__}: {bad[0]!r:.40})"
             )
         return list(out)

@@ -134,14 +134,15 @@ class HFTarget(BaseTarget):
         return encode_plain(tok, f"{self.system}\n\n{prompt}" if self.system else prompt)
 
     # -- generation ---------------------------------------------------------------------
-    def _check_fit(self, ids: list[list[int]], limit: int) -> None:
-        for p_ids in ids:
+    def _unfit(self, ids: list[list[int]], limit: int) -> dict[int, str]:
+        """Why each prompt that does not fit the context cannot be asked (by position)."""
+        out = {}
+        for i, p_ids in enumerate(ids):
             need = len(p_ids) + (self.max_tokens if self.kind == "causal" else 0)
             if need > limit:
-                raise PromptfoilError(
-                    f"prompt of {len(p_ids)} tokens does not fit the context of '{self.model}' "
-                    f"({limit} tokens) with max_tokens={self.max_tokens}"
-                )
+                out[i] = (f"prompt of {len(p_ids)} tokens does not fit the context of '{self.model}' "
+                          f"({limit} tokens) with max_tokens={self.max_tokens}")
+        return out
 
     def _replies(self, tok: Any, net: Any, ids: list[list[int]], out: Any) -> list[Reply]:
         """Texts, tokens used (prompt + answer) and whether each answer hit ``max_tokens``."""
@@ -156,10 +157,16 @@ class HFTarget(BaseTarget):
         return replies
 
     def _batch(self, prompts: Sequence[str | Conversation]) -> list[Reply]:
-        torch = hf.torch_mod("The hf target")
+        """Replies in order; a prompt that does not fit the context gets a skipped reply."""
         tok, net = self._load()
         ids = [self.encode(p) for p in prompts]
-        self._check_fit(ids, hf.input_limit(tok, net, fallback=1 << 20))
+        unfit = self._unfit(ids, hf.input_limit(tok, net, fallback=1 << 20))
+        fit = [p_ids for i, p_ids in enumerate(ids) if i not in unfit]
+        answers = iter(self._generate_ids(tok, net, fit) if fit else [])
+        return [Reply("", skipped=unfit[i]) if i in unfit else next(answers) for i in range(len(ids))]
+
+    def _generate_ids(self, tok: Any, net: Any, ids: list[list[int]]) -> list[Reply]:
+        torch = hf.torch_mod("The hf target")
         enc = self.hf.on_device(tok.pad({"input_ids": ids}, padding=True, return_tensors="pt"))
         kwargs: dict[str, Any] = {"max_new_tokens": self.max_tokens, "pad_token_id": tok.pad_token_id}
         if self.temperature > 0:

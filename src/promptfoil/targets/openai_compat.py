@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..backends.fleet import Fleet, resolve_all
-from ..backends.openai import EndpointClient
+from ..backends.openai import DEFAULT_RETRIES, DEFAULT_TIMEOUT, EndpointClient
 from ..conversation import Conversation
 from ..errors import ConfigError
 from ..types import Reply
@@ -40,8 +40,8 @@ class OpenAITarget(ChatTarget):
         completions: bool = False,
         max_concurrency: int = 4,
         rpm: float | None = None,
-        timeout: float = 60.0,
-        retries: int = 4,
+        timeout: float = DEFAULT_TIMEOUT,
+        retries: int = DEFAULT_RETRIES,
         extra: dict[str, Any] | None = None,
         **generation: Any,
     ) -> None:

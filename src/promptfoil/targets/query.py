@@ -8,6 +8,8 @@ the answers that did arrive, so they are never asked again.
 
 from __future__ import annotations
 
+import copy
+import time
 from collections.abc import Sequence
 
 from ..errors import PromptfoilError
@@ -32,6 +34,7 @@ class QueryStage:
         self._memo: dict[str, Reply] = {}
         self.original_paid = 0
         self.cache_hits = 0
+        self.seconds = 0.0  # wall time spent waiting for the target
 
     # -- what the search reads ---------------------------------------------------------
     @property
@@ -54,8 +57,19 @@ class QueryStage:
     def stop_reason(self) -> str:
         return self.meter.spent() or ""
 
+    @property
+    def stochastic(self) -> bool:
+        """The target may answer one prompt differently when asked again: it says so
+        (``deterministic = False``), samples (temperature > 0), or is not cacheable."""
+        flag = getattr(self.target, "deterministic", None)
+        if isinstance(flag, bool):
+            return not flag
+        temp = (self.target.settings or {}).get("temperature", getattr(self.target, "temperature", 0))
+        return bool(isinstance(temp, (int, float)) and temp > 0) or not self.target.cacheable
+
     # -- plumbing ----------------------------------------------------------------------
     def _store(self, pairs: dict[str, Reply]) -> None:
+        pairs = {p: r for p, r in pairs.items() if not r.skipped}  # unanswered: nothing to keep
         if not pairs:
             return
         self._memo.update(pairs)
@@ -74,6 +88,7 @@ class QueryStage:
 
     def _ask(self, prompts: list[str]) -> list[Reply]:
         name = getattr(self.target, "name", "target")
+        t0 = time.perf_counter()
         try:
             raw = self.target.generate(prompts)
         except TargetError as exc:
@@ -84,6 +99,8 @@ class QueryStage:
             raise
         except Exception as exc:  # a user's function or a backend failing: say which
             raise PromptfoilError(f"target '{name}' failed: {type(exc).__name__}: {exc}") from exc
+        finally:
+            self.seconds += time.perf_counter() - t0
         if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence):
             raise PromptfoilError(f"target '{name}' must return a list of texts, got {type(raw).__name__}")
         if len(raw) != len(prompts):
@@ -100,7 +117,10 @@ class QueryStage:
             self.cache_hits += 1
             return hit
         self.original_paid += 1
-        return self._ask([prompt])[0]
+        reply = self._ask([prompt])[0]
+        if reply.skipped:
+            raise PromptfoilError(f"the prompt to explain cannot be asked: {reply.skipped}")
+        return reply
 
     def query(self, prompts: Sequence[str]) -> list[QueryResult]:
         """Answer in order; misses are paid while budget remains, the rest get no response."""
@@ -121,9 +141,37 @@ class QueryStage:
             try:
                 replies = self._ask(asked)
             except TargetError as exc:
-                self.meter.calls += len(exc.answered)
+                self.meter.calls += sum(1 for r in exc.answered.values() if not r.skipped)
                 raise
-            self.meter.calls += len(replies)
+            self.meter.calls += sum(1 for r in replies if not r.skipped)  # a skipped prompt cost nothing
             for i, r in zip(to_ask, replies):
-                results[i] = QueryResult(r.text, "budget", r.truncated)
+                results[i] = (QueryResult(None, "none", skipped=r.skipped) if r.skipped
+                              else QueryResult(r.text, "budget", r.truncated))
         return [r for r in results if r is not None]
+
+    def resample(self, prompt: str, k: int) -> list[QueryResult]:
+        """``k`` fresh answers to ``prompt``: memo and cache bypassed, each paid from the budget
+        (fewer when it runs out) and never stored. A target with an integer ``seed`` is asked
+        through copies seeded ``seed + 1 .. seed + k``, so a seeded sampler varies and the
+        whole explanation stays reproducible."""
+        n = k if self.meter.remaining_calls is None else min(k, self.meter.remaining_calls)
+        if self.exhausted:
+            n = 0
+        seed = getattr(self.target, "seed", None)
+        out: list[QueryResult] = []
+        for i in range(1, n + 1):
+            target = self.target
+            if isinstance(seed, int) and not isinstance(seed, bool):
+                target = copy.copy(self.target)
+                target.seed = seed + i  # type: ignore[attr-defined]
+            name = getattr(self.target, "name", "target")
+            try:
+                reply = as_reply(target.generate([prompt])[0], name)
+            except PromptfoilError:
+                raise
+            except Exception as exc:  # a user's function or a backend failing: say which
+                raise PromptfoilError(f"target '{name}' failed: {type(exc).__name__}: {exc}") from exc
+            self.meter.calls += 1
+            self.meter.tokens += reply.tokens
+            out.append(QueryResult(reply.text, "budget", reply.truncated))
+        return out + [QueryResult(None, "none")] * (k - n)

@@ -32,7 +32,8 @@
     var cands = raw.c.map(function (r, i) {
       return {
         i: i, step: r[0], stage: s[r[1]], prompt: s[r[2]], edits: r[3], status: s[r[4]],
-        paid: s[r[5]], response: r[6] < 0 ? null : s[r[6]], score: r[7], parent: r[8]
+        paid: s[r[5]], response: r[6] < 0 ? null : s[r[6]], score: r[7], parent: r[8],
+        reason: r.length > 9 && r[9] >= 0 ? s[r[9]] : ""
       };
     });
     return {
@@ -320,8 +321,8 @@
 
     box.appendChild(el("div", "label", "response vs original response"));
     var rb = el("div", "box cand-response");
-    if (c.response === null) rb.appendChild(el("span", "muted", "no response: " + c.status +
-      (c.status === "skipped" ? " (a contrast was found first)" : c.status === "over-budget" ? " (the budget was spent)" : "")));
+    if (c.response === null) rb.appendChild(el("span", "muted", "no response: " + c.status + (c.reason ? " (" + c.reason + ")" :
+      c.status === "skipped" ? " (a contrast was found first)" : c.status === "over-budget" ? " (the budget was spent)" : "")));
     else if (c.response === d.response) { rb.appendChild(el("span", "muted", "(same as the original) ")); rb.appendChild(document.createTextNode(c.response)); }
     else showOps(rb, wordDiff(d.response, c.response));
     box.appendChild(rb);

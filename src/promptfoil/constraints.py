@@ -1,0 +1,106 @@
+"""Checks a candidate prompt must pass before it costs a target query.
+
+The pipeline is segment -> infill -> constraints -> query: a candidate that fails a check is
+recorded in the trace as skipped, with the check's reason, and never sent to the target.
+
+* :class:`Fluency` (on by default): the candidate's mean token log-likelihood under a small
+  LM may fall at most ``margin`` below the original prompt's. Broken fills ("Can it okay to
+  ...") make the target ramble, and a rambling answer passes for a large change of meaning.
+* :class:`PromptSimilarity` (off by default): the candidate's prompt must stay within a cosine
+  similarity of the original's (sentence embeddings), for users who want the same question
+  asked slightly differently rather than a different question.
+
+Each check is given the original prompt and a batch of candidates and returns, per
+candidate, ``None`` (passes) or the reason it fails. Nothing here loads a model: the
+explainer hands each check the model function it needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol, runtime_checkable
+
+
+@runtime_checkable
+class LogLikelihood(Protocol):
+    """Mean token log-likelihood of texts; ``reference`` (the original prompt) lets a model
+    reuse the work shared by near-copies of it."""
+
+    def mean_logprob(self, texts: Sequence[str], reference: str | None = None) -> list[float]: ...
+
+
+@runtime_checkable
+class Constraint(Protocol):
+    """``check(x0, prompts)``: per prompt, None when it passes, else why it does not."""
+
+    name: str
+
+    def check(self, x0: str, prompts: Sequence[str]) -> list[str | None]: ...
+
+
+class Fluency:
+    """A candidate may read at most ``margin`` nats per token less fluently than ``x0``."""
+
+    name = "fluency"
+
+    def __init__(self, lm: LogLikelihood, margin: float) -> None:
+        self.lm = lm
+        self.margin = float(margin)
+
+    def check(self, x0: str, prompts: Sequence[str]) -> list[str | None]:
+        if not prompts:
+            return []
+        ref = self.lm.mean_logprob([x0])[0]
+        out: list[str | None] = []
+        for v in self.lm.mean_logprob(list(prompts), reference=x0):
+            drop = ref - v
+            out.append(
+                None if drop <= self.margin else
+                f"not fluent: mean token log-likelihood {v:.2f} is {drop:.2f} below the original's "
+                f"{ref:.2f} (allowed: {self.margin:g}; --min-fluency)"
+            )
+        return out
+
+
+class PromptSimilarity:
+    """A candidate's prompt must keep cosine similarity >= ``minimum`` with ``x0``."""
+
+    name = "prompt-similarity"
+
+    def __init__(self, cosine: Callable[[list[str], list[str]], list[float]], minimum: float) -> None:
+        self.cosine = cosine
+        self.minimum = float(minimum)
+
+    def check(self, x0: str, prompts: Sequence[str]) -> list[str | None]:
+        if not prompts:
+            return []
+        sims = self.cosine([x0] * len(prompts), list(prompts))
+        return [
+            None if c >= self.minimum else
+            f"prompt meaning moved: cosine similarity {c:.2f} to the original is below "
+            f"{self.minimum:g} (--min-prompt-similarity)"
+            for c in sims
+        ]
+
+
+class Constraints:
+    """Every check in order; a later check sees only the candidates the earlier ones passed."""
+
+    def __init__(self, checks: Sequence[Constraint]) -> None:
+        self.checks = list(checks)
+
+    def __bool__(self) -> bool:
+        return bool(self.checks)
+
+    def check(self, x0: str, prompts: Sequence[str]) -> list[tuple[str, str] | None]:
+        """Per prompt: None when every check passes, else (check name, reason) of the first
+        check that fails."""
+        verdict: list[tuple[str, str] | None] = [None] * len(prompts)
+        for c in self.checks:
+            alive = [i for i, v in enumerate(verdict) if v is None]
+            if not alive:
+                break
+            for i, why in zip(alive, c.check(x0, [prompts[i] for i in alive])):
+                if why is not None:
+                    verdict[i] = (c.name, why)
+        return verdict

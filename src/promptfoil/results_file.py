@@ -1,0 +1,142 @@
+"""Guards of a results file before a run writes to it: it must be a promptfoil results file
+(or new, or empty), never the prompts file itself, and only one run may append to it at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError, PromptfoilError
+
+try:  # POSIX; elsewhere runs are not locked
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+#: Bytes read to decide whether an existing file is a results file.
+_SNIFF_LINES = 50
+
+
+def is_result_record(rec: Any) -> bool:
+    """A line ``promptfoil run`` writes: an object with an ``id`` and either an ``error`` or
+    the explanation's ``found`` and ``prompt``."""
+    return isinstance(rec, dict) and "id" in rec and ("error" in rec or ("found" in rec and "prompt" in rec))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_results_file(out: str | Path, prompts: str | Path | None = None) -> Path:
+    """``out`` as a Path once it is safe to append results to it; a clear error otherwise.
+
+    Refused: a folder, the prompts file itself, and any existing file whose lines are not
+    results records (a torn last line that starts a JSON object is allowed: a killed write).
+    Nothing is written here.
+    """
+    p = Path(out)
+    if p.is_dir():
+        raise ConfigError(f"--out {p} is a folder; give the path of a results file (e.g. {p / 'results.jsonl'})")
+    if prompts is not None and _same_file(p, Path(prompts)):
+        raise ConfigError(f"--out {p} is the prompts file itself; results need a file of their own")
+    if not p.exists():
+        if p.parent.is_dir() and not os.access(p.parent, os.W_OK):
+            raise ConfigError(f"cannot create the results file {p}: folder {p.parent} is not writable")
+        return p  # a missing folder is created by the run
+    if not p.is_file():
+        raise ConfigError(f"--out {p} is not a regular file")
+    if not os.access(p, os.R_OK | os.W_OK):
+        raise ConfigError(f"cannot read and append to the results file {p} (permission denied)")
+    try:
+        with p.open("rb") as fh:
+            head = [fh.readline() for _ in range(_SNIFF_LINES)]
+    except OSError as exc:
+        raise ConfigError(f"cannot read the results file {p}: {exc}") from None
+    for n, raw in enumerate(head, 1):
+        if not raw.strip():
+            continue
+        torn = not raw.endswith(b"\n")
+        try:
+            rec = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            if torn and raw.lstrip().startswith(b"{"):
+                continue  # an interrupted write of the first record
+            rec = None
+        if not is_result_record(rec):
+            raise ConfigError(
+                f"--out {p} is not a promptfoil results file (line {n} is not a result); "
+                "refusing to append to it: give a new file name"
+            )
+    return p
+
+
+def _holder(lock: Path) -> str:
+    try:
+        pid = lock.read_text(encoding="utf-8").strip()
+    except OSError:
+        pid = ""
+    return f"process {pid}" if pid.isdigit() else "another process"
+
+
+@contextmanager
+def results_lock(out: str | Path, wait: bool = False,
+                 on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold ``OUT.lock`` (an exclusive ``flock``, holding our pid) while a run appends to ``out``.
+
+    A second run fails at once, naming the process that holds the lock; with ``wait`` it
+    waits for it (``on_wait`` is told whom it waits for). The lock file is removed on release.
+    """
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    out = Path(out)
+    lock = out.with_name(out.name + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    told = False
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise PromptfoilError(f"cannot create the lock file {lock}: {exc}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            who = _holder(lock)
+            os.close(fd)
+            if not wait:
+                raise PromptfoilError(
+                    f"{who} is already writing {out} (lock {lock}); wait for it to finish, "
+                    "or pass --wait to wait for it"
+                ) from None
+            if on_wait is not None and not told:
+                on_wait(who)
+                told = True
+            time.sleep(0.2)
+            continue
+        # The holder before us removes the file on release: make sure ours is still the one at the path.
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(lock))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        try:
+            os.unlink(lock)
+        except OSError:
+            pass
+        os.close(fd)
