@@ -10,14 +10,13 @@ policy judge's verdict on the original answer and on the contrast answer.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 from .conversation import Conversation, render
 from .errors import ConfigError, PromptfoilError
-from .runs import ExplainerLike, RunItem, RunSummary, run
+from .runs import ExplainerLike, RunItem, RunSummary, jsonl_objects, run
 from .scorers.base import JudgeCheckError
 
 INSTRUCTION = (
@@ -61,19 +60,12 @@ def read_questions(source: str) -> list[dict[str, Any]]:
         from .datasets import _read_shipped
 
         return _read_shipped("data/conduct_questions.jsonl")
-    try:
-        lines = Path(source).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read questions file {source}: {exc}") from None
+    found, bad = jsonl_objects(Path(source), "questions file ")
+    if bad:
+        raise ConfigError(bad[0])
     rows = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError as exc:
-            raise ConfigError(f"{source} line {n}: not valid JSON ({exc.msg})") from None
-        q = row.get("question", row.get("prompt")) if isinstance(row, dict) else None
+    for n, row in found:
+        q = row.get("question", row.get("prompt"))
         if not isinstance(q, str) or not q.strip():
             raise ConfigError(f"{source} line {n}: needs a 'question' (or 'prompt') text")
         rows.append(row)

@@ -107,14 +107,15 @@ def _check(items: list[RunItem], bad: list[str], path: Path) -> list[RunItem]:
     return items
 
 
-def read_jsonl_items(path: Path) -> list[RunItem]:
-    """Objects with a ``prompt`` field and optional ``id``; blank lines are ignored."""
-    items: list[RunItem] = []
-    bad: list[str] = []
+def jsonl_objects(path: Path, what: str = "") -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
+    """The JSON objects of a JSONL file with their line numbers, and one message per bad line
+    (blank lines are skipped); a file that cannot be read is an error naming ``what``."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise PromptfoilError(f"cannot read {path}: {exc}") from None
+        raise PromptfoilError(f"cannot read {what}{path}: {exc}") from None
+    rows: list[tuple[int, dict[str, Any]]] = []
+    bad: list[str] = []
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -126,6 +127,15 @@ def read_jsonl_items(path: Path) -> list[RunItem]:
         if not isinstance(row, dict):
             bad.append(f"{path} line {n}: expected a JSON object, got {type(row).__name__}")
             continue
+        rows.append((n, row))
+    return rows, bad
+
+
+def read_jsonl_items(path: Path) -> list[RunItem]:
+    """Objects with a ``prompt`` field and optional ``id``; blank lines are ignored."""
+    items: list[RunItem] = []
+    rows, bad = jsonl_objects(path)
+    for n, row in rows:
         try:
             items.append(_item(row, f"{path} line {n}", len(items) + 1))
         except PromptfoilError as exc:

@@ -7,7 +7,8 @@ Every job that explains builds its Explainer (and the baseline target) from the 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +156,29 @@ def _progress_bar(err: Console) -> Any:
     )
 
 
+@contextmanager
+def run_progress(err: Console, title: str, total: int, noun: str, out: object) -> Iterator[tuple[Any, Any]]:
+    """A progress bar over ``total`` items, with the ``on_start`` / ``on_item`` callbacks of
+    :func:`~promptfoil.runs.run` that move it and report resumed and failed items."""
+    with _progress_bar(err) as bar:
+        task = bar.add_task(title, total=total, stats="")
+        tally = Tally()
+
+        def start(todo: int, skipped: int) -> None:
+            bar.update(task, total=todo)
+            if skipped:
+                err.print(f"resuming: {skipped} {noun}(s) already in {out}", highlight=False)
+
+        def step(it: Any, rec: dict[str, Any]) -> None:
+            tally.add(rec)
+            if "error" in rec:
+                err.print(f"[red]{noun} {it.id} failed:[/red] {rec['error']}", highlight=False)
+            bar.advance(task)
+            bar.update(task, stats=tally.line(bar.tasks[0].elapsed))
+
+        yield start, step
+
+
 class Tally:
     """What the progress bar shows beside items done: found, failed, target calls per second."""
 
@@ -207,22 +231,7 @@ def _run_locked(args: argparse.Namespace, items: list[Any], out: Path, prompts_f
         where = engine.start()
         if args.engine != "local":
             err.print(f"engine {where}", highlight=False)
-        with _progress_bar(err) as bar:
-            task = bar.add_task("explaining", total=len(items), stats="")
-            tally = Tally()
-
-            def start(todo: int, skipped: int) -> None:
-                bar.update(task, total=todo)
-                if skipped:
-                    err.print(f"resuming: {skipped} item(s) already in {out}", highlight=False)
-
-            def step(it: Any, rec: dict[str, Any]) -> None:
-                tally.add(rec)
-                if "error" in rec:
-                    err.print(f"[red]item {it.id} failed:[/red] {rec['error']}", highlight=False)
-                bar.advance(task)
-                bar.update(task, stats=tally.line(bar.tasks[0].elapsed))
-
+        with run_progress(err, "explaining", len(items), "item", out) as (start, step):
             return run(items, engine, out, retry_failed=args.retry_failed, trace=not args.no_trace,
                        prompts_file=prompts_file, lock=False, on_start=start, on_item=step, edit=args.edit)
     finally:

@@ -9,6 +9,7 @@ from rich.console import Console
 
 from ..build import build_scorer
 from ..config import Config
+from ..scorers.base import scorers
 from ..explainer import Explainer
 from ..redteam import SHIPPED_POLICY, SHIPPED_QUESTIONS, policy_system, question_items, read_questions, read_text, redteam
 from .options import add_explainer_options, config_from_args
@@ -45,15 +46,19 @@ def add_parsers(sub: Any) -> None:
 
 
 def _policy_judge(cfg: Config, policy: str, scorer: Any) -> Any:
-    """The scorer itself when it is the policy judge, else a policy judge built alike."""
+    """The scorer itself when it is the policy judge, else a policy judge built alike: on the
+    same chat model as an LLM-judge scorer (``--scorer-model``), on the same server
+    (``--base-url``) either way."""
     if getattr(scorer, "name", "") == "policy":
         return scorer
-    return build_scorer(cfg.with_options(scorer="policy", scorer_model=None, scorer_options={"policy": policy}))
+    name = cfg.scorer.name
+    model = cfg.scorer.model if isinstance(name, str) and scorers.takes(name, "base_url") else None
+    return build_scorer(cfg.with_options(scorer="policy", scorer_model=model, scorer_options={"policy": policy}))
 
 
 def cmd_redteam(args: argparse.Namespace, console: Console, err: Console) -> int:
     from ..errors import ConfigError
-    from .jobs import Tally, _progress_bar
+    from .jobs import run_progress
 
     if args.limit is not None and args.limit < 1:
         raise ConfigError(f"--limit must be at least 1 (got {args.limit})")
@@ -65,22 +70,7 @@ def cmd_redteam(args: argparse.Namespace, console: Console, err: Console) -> int
         cfg = cfg.with_options(scorer_options={**cfg.scorer.options, "policy": policy})
     explainer = Explainer(cfg)
     judge = _policy_judge(cfg, policy, explainer.scorer)
-    with _progress_bar(err) as bar:
-        task = bar.add_task("red teaming", total=len(items), stats="")
-        tally = Tally()
-
-        def start(todo: int, skipped: int) -> None:
-            bar.update(task, total=todo)
-            if skipped:
-                err.print(f"resuming: {skipped} question(s) already in {args.out}", highlight=False)
-
-        def step(it: Any, rec: dict[str, Any]) -> None:
-            tally.add(rec)
-            if "error" in rec:
-                err.print(f"[red]question {it.id} failed:[/red] {rec['error']}", highlight=False)
-            bar.advance(task)
-            bar.update(task, stats=tally.line(bar.tasks[0].elapsed))
-
+    with run_progress(err, "red teaming", len(items), "question", args.out) as (start, step):
         summary = redteam(items, explainer, args.out, judge, retry_failed=args.retry_failed,
                           trace=not args.no_trace, check=cfg.search.judge_check, on_start=start, on_item=step)
     console.print(

@@ -19,10 +19,9 @@ from typing import Any
 
 from ..backends.chat import BACKEND_OPTIONS, ChatBackend, chat_backend
 from ..conversation import Conversation
-from ..errors import ConfigError
 from ..types import Direction
 from .base import ScoreItem, scorers
-from .yesno import JudgeFailure, YesNoJudge, p_yes_from_logprobs, read_yes_no
+from .yesno import JudgeFailure, YesNoJudge, p_yes_from_logprobs, read_yes_no, valid_check_bound
 
 __all__ = ["JudgeContradictionScorer", "JudgeFailure", "judge_prompt", "p_yes_from_logprobs", "read_yes_no"]
 
@@ -52,10 +51,8 @@ class JudgeContradictionScorer:
         self, backend: ChatBackend, samples: int = 5, use_logprobs: bool = True, top_logprobs: int = 10,
         check_bound: float = 0.2,
     ) -> None:
-        if not 0.0 <= check_bound <= 1.0:
-            raise ConfigError(f"check_bound must lie in [0, 1] (got {check_bound})")
         self.judge = YesNoJudge(backend, samples, use_logprobs, top_logprobs)
-        self.check_bound = check_bound
+        self.check_bound = valid_check_bound(check_bound)
         self.backend = backend
         self.name = "judge-contradiction"
 

@@ -21,7 +21,7 @@ from ..conversation import Conversation
 from ..errors import ConfigError
 from ..types import Direction
 from .base import ScoreItem, ScorerError, scorers
-from .yesno import YesNoJudge
+from .yesno import YesNoJudge, valid_check_bound
 
 SYSTEM = "You check a help desk's answers against a written policy. Reply with one word: Yes or No."
 BREAKS = "Does the answer break the policy, or say something about the policy that is wrong?"
@@ -53,11 +53,9 @@ class PolicyScorer:
                  use_logprobs: bool = True, top_logprobs: int = 10, check_bound: float = 0.4) -> None:
         if policy is not None and (not isinstance(policy, str) or not policy.strip()):
             raise ConfigError("scorer 'policy': the policy text is empty")
-        if not 0.0 <= check_bound <= 1.0:
-            raise ConfigError(f"check_bound must lie in [0, 1] (got {check_bound})")
         self.judge = YesNoJudge(backend, samples, use_logprobs, top_logprobs)
         self.policy = policy
-        self.check_bound = check_bound
+        self.check_bound = valid_check_bound(check_bound)
         self.name = "policy"
         self._memo: dict[tuple[str, str, str, str], float | None] = {}
 

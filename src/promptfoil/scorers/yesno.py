@@ -46,6 +46,13 @@ def p_yes_from_logprobs(first: dict[str, float] | None) -> float | None:
     return yes / (yes + no) if yes + no > 0 else None
 
 
+def valid_check_bound(value: float) -> float:
+    """A judge's self-check bound: a number in [0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+        raise ConfigError(f"check_bound must lie in [0, 1] (got {value!r})")
+    return float(value)
+
+
 @dataclass(frozen=True)
 class JudgeFailure:
     """An item the judge could not score: which one and what it answered."""
