@@ -248,3 +248,16 @@ def test_html_report_escapes_turns_and_verdicts(tmp_path):
     html = render_html([rec], source=evil)
     assert "__pwned" in html and html.count("<script") == html.count("</script>") == 2  # trace data + page script
     assert evil not in html
+
+
+def test_redteam_policy_verdicts_come_from_the_scorers_chat_model(tmp_path):
+    from promptfoil.cli.redteam import _policy_judge
+    from promptfoil.config import Config
+
+    model = tmp_path / "judge.gguf"
+    model.write_bytes(b"not loaded in this test")
+    cfg = Config().with_options(scorer="judge-contradiction", scorer_model=str(model))
+    judge = _policy_judge(cfg, "Rule one.", object())
+    assert judge.name == "policy" and judge.policy == "Rule one." and str(judge.judge.backend.path) == str(model)
+    other = _policy_judge(Config().with_options(scorer="semantic", scorer_model=str(model)), "Rule one.", object())
+    assert str(other.judge.backend.path) != str(model)  # an embedding model is no chat model
