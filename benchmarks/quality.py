@@ -125,9 +125,10 @@ def summarise(before: Path, after: Path, ratings_path: Path, out: Path) -> None:
     ta = table("after", a, ratings["after"], {d["id"]: d["truncated"] or d["contrast_truncated"] for d in a if d["found"]})
     lines = [
         f"mic-style, first {len(b)} prompts; embedded SmolLM2 target (greedy, 64 tokens), lm infiller, "
-        "semantic scorer (δ 0.6), CELL-budget, budget 40, seed 0. Before: main at cd36f32; after: branch "
-        "quality at a19b107 (fluency check on, margin 0.55; complete-sentence scoring); both with one "
-        "llama.cpp thread (--threads 1).",
+        "semantic scorer (δ 0.6), CELL-budget, budget 40, seed 0. Before: main at cd36f32; after: main "
+        "at e917784, issue 10 merged (fluency check on, margin 0.55; complete-sentence scoring); both with "
+        "one llama.cpp thread (--threads 1). Fluency and ratings read by hand "
+        "(benchmarks/results/quality_ratings.json).",
         "",
         "| arm | flip rate | fluent contrast prompts | truncated contrasts | mean edits (found) | "
         "mean target queries | rating (0-2 each) |",

@@ -181,10 +181,15 @@ def main() -> None:
     args = ap.parse_args()
     items = shipped_set("mic-style")[:: args.every][: args.n]
     log = args.out.with_suffix(".jsonl")
+    # A row is reused only when it was made with the same settings: a resumed run must not mix
+    # rows of another budget or response length into its tables.
+    settings = {"budget": args.budget, "max_tokens": args.max_tokens}
     done = {}
     for path in [*args.merge, log]:
         if path.exists():
-            done.update({(r["config"], r["id"]): r for r in map(json.loads, path.read_text().splitlines())})
+            rows_on_disk = map(json.loads, path.read_text().splitlines())
+            done.update({(r["config"], r["id"]): r for r in rows_on_disk
+                         if all(r.get(k) == v for k, v in settings.items())})
     exs: dict[str, promptfoil.Explainer] = {}
     for name in args.configs:
         for i, item in enumerate(items, 1):
@@ -193,7 +198,8 @@ def main() -> None:
             exs = exs or explainers(args.budget, args.max_tokens)
             t0 = time.perf_counter()
             r = exs[name].explain(item["prompt"])
-            done[(name, item["id"])] = rec = row(name, item, r, time.perf_counter() - t0)
+            rec = row(name, item, r, time.perf_counter() - t0) | settings
+            done[(name, item["id"])] = rec
             with log.open("a") as fh:
                 fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
             print(f"{name} {i}/{len(items)} found={rec['found']} edits={rec['edits_before']}->{rec['edits']} "

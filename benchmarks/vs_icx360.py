@@ -1,19 +1,24 @@
 """Benchmark promptfoil against ICX360 0.1.0 (the reference implementation) on the same models.
 
-promptfoil ``cell`` is compared with ICX360 ``mCELL`` (neither has a budget) and promptfoil
-``cell-budget`` with ICX360 ``CELL`` at each budget, for each split_k. Both tools use the same
-target (SmolLM2 via llama.cpp, no response cache), infiller (``lm``) and scorer (``semantic``)
-objects; only the search and its engineering differ. On each prompt the two tools run one
-after the other, the order alternating from case to case. Every target call is counted on one
-wrapper, whichever tool makes it, including ICX360's uncounted first call.
+promptfoil ``cell-budget`` is compared with ICX360 ``CELL`` at budgets 10, 20 and 40, split_k
+1 and 2, three seeds, on two shipped prompt sets: ``mic-style`` (short questions, semantic
+scorer) and ``news`` (one-sentence summaries of short articles, BLEU-SUMM scorer, the
+instruction protected: ICX360 gets the article alone and every model call sees the
+instruction in front, see ``icx360_adapters``). δ is set per set so that budgets bind (the
+flip rate grows with the budget). Both tools use the same target (SmolLM2 via llama.cpp, no
+response cache), infiller (``lm``) and scorer objects; only the search and its engineering
+differ. The two tools run each case one after the other, the order alternating from case to
+case. Every target call is counted on one wrapper, whichever tool makes it, including
+ICX360's uncounted first call.
 
-    make bench                                   # the default grid (10 minutes on 2 idle cores)
-    python benchmarks/vs_icx360.py --full        # budgets 20, 50, 100
-    python benchmarks/vs_icx360.py --prompts my.jsonl -n 3 --budgets 20 --split-k 1
+    make bench                                  # default grid: 2 prompts per set (about 30 min idle)
+    python benchmarks/vs_icx360.py --full       # every prompt of both sets, 5 seeds (hours)
+    python benchmarks/vs_icx360.py --sets news -n 1 --budgets 10 --split-k 1 --seeds 0
 
-The script creates ``.venv-icx`` (ICX360 + promptfoil) on first use and re-executes itself
-there. It writes ``benchmarks/results/vs_icx360.md`` and ``.json``. ICX360 failures (an
-exception in its search) are results, recorded with their type and message.
+The default grid subsamples each set evenly (prompts 0, n/2, ... of the shipped order). The
+script creates ``.venv-icx`` (ICX360 + promptfoil) on first use and re-executes itself there.
+It writes ``benchmarks/results/vs_icx360.md`` and ``.json``. ICX360 failures (an exception in
+its search) are results, recorded with their type and message.
 """
 
 from __future__ import annotations
@@ -41,49 +46,63 @@ RESULTS = Path(__file__).resolve().parent / "results"
 README_START = "<!-- bench:vs_icx360 start -->"
 README_END = "<!-- bench:vs_icx360 end -->"
 
+#: Per prompt set: scorer and δ. δ was chosen so that budgets 10-40 bind for both tools
+#: (benchmarks/results/vs_icx360_calibration.md: the best score reached within 10, 20, 40 calls).
+SETS: dict[str, dict[str, Any]] = {
+    "mic-style": {"scorer": "semantic", "threshold": 0.8},
+    "news": {"scorer": "bleu", "threshold": 0.8},
+}
+
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--prompts", type=Path, help="JSONL file with a 'prompt' field per line (default: shipped set)")
-    ap.add_argument("-n", type=int, default=6, help="how many prompts to use (default 6)")
-    ap.add_argument("--budgets", type=int, nargs="+", default=[20, 50], help="budgets for cell-budget vs CELL")
+    ap.add_argument("--sets", nargs="+", choices=sorted(SETS), default=["mic-style", "news"])
+    ap.add_argument("-n", type=int, default=2, help="prompts per set, evenly spaced (0: all; default 2)")
+    ap.add_argument("--budgets", type=int, nargs="+", default=[10, 20, 40])
     ap.add_argument("--split-k", type=int, nargs="+", default=[1, 2], dest="split_k")
-    ap.add_argument("--full", action="store_true", help="budgets 20 50 100, all prompts of the set")
-    ap.add_argument("--pairs", nargs="+", choices=["cell", "cell-budget"], default=["cell", "cell-budget"])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--full", action="store_true", help="every prompt of each set, seeds 0-4")
+    ap.add_argument("--pairs", nargs="+", choices=["cell", "cell-budget"], default=["cell-budget"])
     ap.add_argument("--max-tokens", type=int, default=32, help="target response length (default 32)")
-    ap.add_argument("--threshold", type=float, default=0.5, help="δ of the semantic scorer (default 0.5)")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--icx-info", action="store_true",
-                    help="call ICX360 with info=True (it then does not crash when no contrast is found)")
-    ap.add_argument("--timeout", type=int, default=900, help="seconds allowed per explanation")
+    ap.add_argument("--threshold", nargs=2, action="append", metavar=("SET", "DELTA"), default=[],
+                    help="δ of a set (default: mic-style 0.8, news 0.8)")
+    ap.add_argument("--batch", type=int, default=None, help="target batch size (default: the target's)")
+    ap.add_argument("--no-prefetch", action="store_true", help="promptfoil infills only when a batch is needed")
+    ap.add_argument("--icx-no-info", action="store_true",
+                    help="call ICX360 with info=False (it then crashes whenever it finds no contrast)")
+    ap.add_argument("--timeout", type=int, default=1800, help="seconds allowed per explanation")
     ap.add_argument("--out", type=Path, default=RESULTS / "vs_icx360.md")
-    ap.add_argument("--update-readme", action="store_true", help="put the table into README.md's benchmark section")
+    ap.add_argument("--update-readme", action="store_true", help="put the tables into README.md's benchmark section")
     ap.add_argument("--render-only", type=Path, metavar="JSON",
                     help="rebuild the Markdown from a results JSON (also a partial one) without running")
     args = ap.parse_args(argv)
     if args.full:
-        args.budgets, args.n = [20, 50, 100], 0
+        args.n, args.seeds = 0, [0, 1, 2, 3, 4]
     bad = [b for b in args.budgets if b < 1] + [k for k in args.split_k if k < 1]
     if bad or args.n < 0 or args.max_tokens < 1:
         ap.error("budgets, split_k and max tokens must be at least 1, -n at least 0")
+    args.thresholds = {name: float(c["threshold"]) for name, c in SETS.items()}
+    for name, value in args.threshold:
+        if name not in SETS:
+            ap.error(f"unknown set {name!r}")
+        args.thresholds[name] = float(value)
     return args
 
 
-def load_prompts(path: Path | None, n: int) -> list[dict[str, str]]:
-    """``[{id, prompt}]`` from a JSONL file or the shipped set; ``n == 0`` keeps all."""
-    if path is None:
-        from promptfoil.datasets import shipped_prompts
+def load_set(name: str, n: int) -> list[dict[str, Any]]:
+    """``n`` prompts of a shipped set, evenly spaced through it (``n == 0``: all), each with
+    the protected prefix ICX360 must not edit ("" for sets without one)."""
+    from promptfoil.datasets import shipped_set
 
-        rows = shipped_prompts()
-    else:
-        try:
-            rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        except (OSError, json.JSONDecodeError) as exc:
-            raise SystemExit(f"cannot read prompts from {path}: {exc}") from None
-        if not all(isinstance(r, dict) and isinstance(r.get("prompt"), str) for r in rows):
-            raise SystemExit(f"{path}: every line must be a JSON object with a string 'prompt'")
-    rows = [{"id": str(r.get("id", i)), "prompt": r["prompt"]} for i, r in enumerate(rows)]
-    return rows[:n] if n else rows
+    rows = shipped_set(name)
+    if n and n < len(rows):
+        rows = [rows[i * len(rows) // n] for i in range(n)]
+    out = []
+    for r in rows:
+        spans = r.get("protected") or []
+        prefix = r["prompt"][: spans[0][1]] if spans and spans[0][0] == 0 else ""
+        out.append({"id": r["id"], "prompt": r["prompt"], "prefix": prefix, "protected": [tuple(x) for x in spans]})
+    return out
 
 
 class Timeout(Exception):
@@ -112,105 +131,118 @@ class Bench:
         from icx360.algorithms.cell.mCELL import mCELL
         from icx360_adapters import CountingTarget, TimedInfiller, TimedScorer
         from promptfoil.infill.lm import LMInfiller
+        from promptfoil.metrics import minilm_embedder
+        from promptfoil.scorers.bleu import BleuSummScorer
         from promptfoil.scorers.semantic import SemanticScorer
         from promptfoil.targets.llamacpp import LlamaCppTarget
 
         self.args = args
         self.icx_classes = {"cell": mCELL, "cell-budget": CELL}
-        self.llm = LlamaCppTarget(None, max_tokens=args.max_tokens, name="smollm2")
-        self.raw_scorer = SemanticScorer()
+        kw = {"batch_size": args.batch} if args.batch else {}
+        self.llm = LlamaCppTarget(None, max_tokens=args.max_tokens, name="smollm2", **kw)
         self.target = CountingTarget(self.llm)
         self.infiller = TimedInfiller(LMInfiller())
-        self.scorer = TimedScorer(self.raw_scorer)
-        self._explainers: dict[tuple[str, int | None, int], Any] = {}
+        make = {"semantic": SemanticScorer, "bleu": BleuSummScorer}
+        self.raw_scorers = {name: make[SETS[name]["scorer"]]() for name in args.sets}
+        self.scorers = {name: TimedScorer(s) for name, s in self.raw_scorers.items()}
+        self.embed = minilm_embedder()
+        self._explainers: dict[tuple[Any, ...], Any] = {}
 
     def warm_up(self, prompt: str) -> None:
-        """Load the three models once, outside every measurement."""
+        """Load the models once, outside every measurement."""
         from promptfoil.infill.base import InfillRequest
         from promptfoil.scorers.base import ScoreItem
 
         self.llm.generate([prompt])
+        self.llm.generate([prompt, prompt + " Why?"])
         self.infiller.inner.infill([InfillRequest(prompt, 0, prompt.find(" ") if " " in prompt else len(prompt), 1)])
-        self.raw_scorer.score([ScoreItem(prompt, "a", prompt, "b")])
+        for s in self.raw_scorers.values():
+            s.score([ScoreItem(prompt, "a", prompt, "b")])
 
-    def _reset(self) -> None:
+    def _reset(self, set_name: str) -> None:
         self.target.reset()
         self.infiller.reset()
-        self.scorer.reset()
+        self.scorers[set_name].reset()
 
-    def _record(self, tool: str, case: dict[str, Any], prompt: str, y0: str | None,
+    def _record(self, tool: str, case: dict[str, Any], row: dict[str, Any], y0: str | None,
                 xc: str | None, yc: str | None, seconds: float, error: str | None) -> dict[str, Any]:
         from promptfoil.explainer import edit_distance
+        from promptfoil.metrics import cosine_pairs
         from promptfoil.scorers.base import ScoreItem
 
+        prompt, prefix, name = row["prompt"], row["prefix"], case["set"]
         score = None
-        if y0 is not None and xc is not None and yc is not None:
-            score = self.raw_scorer.score([ScoreItem(prompt, y0, xc, yc)])[0]  # outside the timing
-        found = score is not None and score >= self.args.threshold and xc != prompt
-        budget = case["budget"]
+        if y0 is not None and xc is not None and yc is not None:  # outside the timing
+            score = self.raw_scorers[name].score([ScoreItem(prompt, y0, xc, yc)])[0]
+        found = score is not None and score >= self.args.thresholds[name] and xc != prompt
+        doc0, docc = prompt[len(prefix):], (xc or "")[len(prefix):]
         perturbed = self.target.calls - 1
+        budget = case["budget"]
+        scorer = self.scorers[name]
         return {
-            "tool": tool, **case, "prompt": prompt,
+            "tool": tool, **case, "prompt_id": row["id"], "prompt": prompt,
             "calls": self.target.calls, "repeats": self.target.repeats,
             "overrun": max(0, perturbed - budget) if budget is not None else None,
-            "found": found, "score": score, "contrast_prompt": xc, "contrast_response": yc,
-            "response": y0, "edit_distance": edit_distance(prompt, xc) if found and xc else None,
+            "found": found, "score": score, "contrast_prompt": xc, "contrast_response": yc, "response": y0,
+            "edit_distance": edit_distance(doc0, docc) if found else None,
+            "content_preservation": cosine_pairs(self.embed, [doc0], [docc])[0] if found else None,
             "seconds": round(seconds, 3), "target_s": round(self.target.seconds, 3),
             "infill_s": round(self.infiller.seconds, 3), "infill_masks": self.infiller.masks,
-            "score_s": round(self.scorer.seconds, 3), "score_items": self.scorer.items,
-            "error": error,
+            "score_s": round(scorer.seconds, 3), "score_items": scorer.items, "error": error,
         }
 
-    def promptfoil(self, case: dict[str, Any], prompt: str) -> dict[str, Any]:
+    def promptfoil(self, case: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
         import promptfoil
 
-        key = (case["pair"], case["budget"], case["split_k"])
+        key = (case["set"], case["pair"], case["budget"], case["split_k"], case["seed"])
         if key not in self._explainers:
             self._explainers[key] = promptfoil.Explainer(
-                target=self.target, infiller=self.infiller, scorer=self.scorer, algorithm=case["pair"],
-                budget=case["budget"], split_k=case["split_k"], threshold=self.args.threshold,
-                seed=self.args.seed, cache=False,
+                target=self.target, infiller=self.infiller, scorer=self.scorers[case["set"]], algorithm=case["pair"],
+                budget=case["budget"], split_k=case["split_k"], threshold=self.args.thresholds[case["set"]],
+                seed=case["seed"], cache=False, prefetch=not self.args.no_prefetch,
             )
-        self._reset()
+        self._reset(case["set"])
         t = time.perf_counter()
         error, ex = None, None
         try:
             with time_limit(self.args.timeout):
-                ex = self._explainers[key].explain(prompt)
+                ex = self._explainers[key].explain(row["prompt"], protected=row["protected"])
         except Exception as exc:  # recorded like ICX360's, though none is expected
             error = f"{type(exc).__name__}: {exc}"
         secs = time.perf_counter() - t
-        rec = self._record("promptfoil", case, prompt, ex.response if ex else None,
+        rec = self._record("promptfoil", case, row, ex.response if ex else None,
                            ex.contrast_prompt if ex else None, ex.contrast_response if ex else None, secs, error)
         if ex is not None:
             rec["reported_calls"] = ex.calls.target + ex.calls.original
             rec["reported_found"] = ex.found
         return rec
 
-    def icx360(self, case: dict[str, Any], prompt: str) -> dict[str, Any]:
+    def icx360(self, case: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
         from icx360_adapters import make_icx
 
-        explainer = make_icx(self.icx_classes[case["pair"]], self.target, self.infiller, self.scorer, "semantic")
-        random.seed(self.args.seed)
-        np.random.seed(self.args.seed)
-        kwargs: dict[str, Any] = {"epsilon_contrastive": self.args.threshold, "split_k": case["split_k"],
-                                  "info": self.args.icx_info}
+        name, prefix = case["set"], row["prefix"]
+        explainer = make_icx(self.icx_classes[case["pair"]], self.target, self.infiller, self.scorers[name],
+                             SETS[name]["scorer"], prefix=prefix)
+        random.seed(case["seed"])
+        np.random.seed(case["seed"])
+        kwargs: dict[str, Any] = {"epsilon_contrastive": self.args.thresholds[name], "split_k": case["split_k"],
+                                  "info": not self.args.icx_no_info}
         if case["budget"] is not None:
             kwargs["budget"] = case["budget"]
-        self._reset()
+        self._reset(name)
         t = time.perf_counter()
         error, result = None, None
         log = io.StringIO()
         try:
             with time_limit(self.args.timeout), contextlib.redirect_stdout(log):
-                result = explainer.explain_instance(prompt, **kwargs)
+                result = explainer.explain_instance(row["prompt"][len(prefix):], **kwargs)
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
         secs = time.perf_counter() - t
         r = result or {}
-        rec = self._record("icx360", case, prompt, r.get("output_original"), r.get("prompt_cell"),
-                           r.get("response_cell"), secs, error)
+        xc = prefix + r["prompt_cell"] if r.get("prompt_cell") is not None else None
+        rec = self._record("icx360", case, row, r.get("output_original"), xc, r.get("response_cell"), secs, error)
         rec["reported_calls"] = _reported_calls(log.getvalue())
         return rec
 
@@ -223,13 +255,17 @@ def _reported_calls(log: str) -> int | None:
     return None
 
 
-def cases(args: argparse.Namespace) -> list[dict[str, Any]]:
-    out = []
-    for pair in args.pairs:
-        for budget in ([None] if pair == "cell" else args.budgets):
-            for k in args.split_k:
-                out.append({"pair": pair, "budget": budget, "split_k": k})
-    return out
+def cases(args: argparse.Namespace, prompts: dict[str, list[dict[str, Any]]]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """(case, prompt row) in an order that keeps a run cut short balanced: prompt by prompt,
+    seed by seed, every pair, budget and split_k, both sets side by side."""
+    for i in range(max(len(p) for p in prompts.values())):
+        for seed in args.seeds:
+            for pair in args.pairs:
+                for budget in ([None] if pair == "cell" else args.budgets):
+                    for k in args.split_k:
+                        for name in args.sets:
+                            if i < len(prompts[name]):
+                                yield {"set": name, "pair": pair, "budget": budget, "split_k": k, "seed": seed}, prompts[name][i]
 
 
 def machine() -> dict[str, Any]:
@@ -240,7 +276,8 @@ def machine() -> dict[str, Any]:
                 cpu = line.split(":", 1)[1].strip()
                 break
     return {"platform": platform.platform(), "python": platform.python_version(), "cpu": cpu,
-            "cores": os.cpu_count(), "load_avg": os.getloadavg()}
+            "cores": os.cpu_count(), "load_avg": os.getloadavg(),
+            "llama_threads": os.environ.get("PROMPTFOIL_THREADS") or "default"}
 
 
 def git_commit() -> str:
@@ -267,34 +304,37 @@ def render(meta: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     import icx360_report as rep
 
     m, v = meta["machine"], meta["versions"]
-    return "\n".join([
+    sets = sorted({r["set"] for r in rows})
+    out = [
         "# promptfoil vs ICX360",
         "",
-        f"Run {meta['date']} on {m['cpu']} ({m['cores']} cores, {m['platform']}, Python {m['python']}); "
-        f"load average {m['load_avg'][0]:.1f} at start, {meta['load_avg_end'][0]:.1f} at end "
-        "(the machine is shared; wall times carry that noise).",
-        f"Models (the same objects for both tools): target {meta['models']['target']}, "
-        f"infiller {meta['models']['infiller']}, scorer {meta['models']['scorer']}. "
-        f"δ = {meta['threshold']} (flip: score ≥ δ against the original), seed {meta['seed']}, "
-        f"{meta['n_prompts']} prompts ({meta['prompts']}), ICX360 info={meta['icx_info']}.",
+        f"Run {meta['date']} on {m['cpu']} ({m['cores']} cores, {m['platform']}, Python {m['python']}, "
+        f"llama.cpp threads {m.get('llama_threads', 'default')}); load average {m['load_avg'][0]:.1f} at start, "
+        f"{meta['load_avg_end'][0]:.1f} at end (the machine is shared: wall times carry that noise, the two "
+        "tools alternate on every case so that it falls on both).",
+        f"Models (the same objects for both tools): target {meta['models']['target']}, infiller "
+        f"{meta['models']['infiller']}. Sets: " + "; ".join(
+            f"{name} ({meta['sets'][name]['n']} prompts, evenly spaced: {', '.join(meta['sets'][name]['ids'])}; "
+            f"scorer {meta['sets'][name]['scorer']}, δ = {meta['sets'][name]['threshold']})" for name in meta["sets"]
+        ) + f". Seeds {', '.join(map(str, meta['seeds']))}; ICX360 info={meta['icx_info']}; promptfoil target batch "
+        f"{meta.get('batch')}, prefetch {meta.get('prefetch')}.",
         f"Versions: {', '.join(f'{k} {x}' for k, x in v.items())}, promptfoil commit "
-        f"{meta.get('commit', 'unknown')}. Command: `{meta['command']}`; "
-        f"{meta['total_minutes']:.1f} minutes.",
+        f"{meta.get('commit', 'unknown')}. Command: `{meta['command']}`; {meta['total_minutes']:.1f} minutes.",
         "",
-        "Each cell reads promptfoil / ICX360. Target calls count every call to the target, the "
-        "original prompt's included; a ratio is promptfoil / ICX360 (issue targets: calls ≤ 0.5, "
-        "wall ≤ 0.2, at equal or higher flip rate, no budget overrun). Edit distance is over "
-        "found contrasts; B = ∞: neither search has a budget.",
+        "Cells read promptfoil / ICX360, means ± standard error over cases (prompt × seed); ratios are "
+        "promptfoil / ICX360 ratios of means with a paired bootstrap 95% interval. Target calls count every "
+        "call, the original prompt's included; an overrun is a perturbed-prompt call past the budget. Edit "
+        "distance (word Levenshtein / words) and content preservation (MiniLM cosine) compare the edited text "
+        "(the article for news) over found contrasts. Issue targets: flip rate ≥ ICX360's, calls ratio ≤ 0.5, "
+        "wall ratio ≤ 0.2, edit-distance ratio ≤ 0.8, no overrun.",
         "",
-        rep.markdown_table(rows),
-        "",
-        "Where the time goes (seconds per explanation, all configurations of a pair pooled):",
-        "",
-        rep.time_table(rows),
-        "",
-        *rep.verdict(rows),
-        "",
-    ])
+    ]
+    for name in sets:
+        part = [r for r in rows if r["set"] == name]
+        out += [f"## {name}", "", rep.quality_table(part), "", rep.cost_table(part), ""]
+    out += ["## Where the time goes (seconds per explanation, pooled)", "", rep.time_table(rows), "",
+            "## Verdict", "", *rep.verdict(rows), ""]
+    return "\n".join(out)
 
 
 def update_readme(table_md: str, path: Path) -> None:
@@ -324,23 +364,27 @@ def _json(obj: Any) -> str:
     return json.dumps(clean(obj), indent=1, ensure_ascii=False)
 
 
-def rerender(args: argparse.Namespace) -> None:
-    """Summarise saved records again (a run cut short keeps every finished case)."""
+def write(args: argparse.Namespace, meta: dict[str, Any], records: list[dict[str, Any]]) -> str:
     import icx360_report as rep
 
+    rows = rep.summarise(records)
+    md = render(meta, rows)
+    args.out.write_text(md, encoding="utf-8")
+    args.out.with_suffix(".json").write_text(_json({"meta": meta, "summary": rows, "records": records}))
+    if args.update_readme:
+        update_readme(md.split("\n", 2)[2], icx360_env.ROOT / "README.md")
+    return md
+
+
+def rerender(args: argparse.Namespace) -> None:
+    """Summarise saved records again (a run cut short keeps every finished case)."""
     data = json.loads(args.render_only.read_text(encoding="utf-8"))
     meta, records = data["meta"], data["records"]
     if "load_avg_end" not in meta:
         meta["load_avg_end"] = [float("nan")] * 3
         meta["total_minutes"] = sum(r["seconds"] for r in records) / 60
         meta["command"] += f" (cut short after {len(records)} explanations)"
-    rows = rep.summarise(records)
-    md = render(meta, rows)
-    args.out.write_text(md, encoding="utf-8")
-    args.out.with_suffix(".json").write_text(_json({"meta": meta, "summary": rows, "records": records}))
-    print(md)
-    if args.update_readme:
-        update_readme(md.split("\n", 2)[2], icx360_env.ROOT / "README.md")
+    print(write(args, meta, records))
 
 
 def main(argv: list[str]) -> None:
@@ -351,54 +395,41 @@ def main(argv: list[str]) -> None:
     if not icx360_env.ready():
         icx360_env.reexec_inside(str(Path(__file__).resolve()), argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    import icx360_report as rep
-
-    prompts = load_prompts(args.prompts, args.n)
-    if not prompts:
-        raise SystemExit("no prompts to run")
+    prompts = {name: load_set(name, args.n) for name in args.sets}
     t_start = time.perf_counter()
     load_start = machine()
     bench = Bench(args)
-    bench.warm_up(prompts[0]["prompt"])
+    bench.warm_up(prompts[args.sets[0]][0]["prompt"])
     records: list[dict[str, Any]] = []
     meta: dict[str, Any] = {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": load_start, "versions": versions(), "threshold": args.threshold, "seed": args.seed,
-        "n_prompts": len(prompts), "prompts": str(args.prompts or "shipped MIC-style set"),
-        "icx_info": args.icx_info, "max_tokens": args.max_tokens,
+        "machine": load_start, "versions": versions(), "seeds": args.seeds,
+        "sets": {name: {"n": len(rows), "ids": [r["id"] for r in rows], "scorer": SETS[name]["scorer"],
+                        "threshold": args.thresholds[name]} for name, rows in prompts.items()},
+        "icx_info": not args.icx_no_info, "max_tokens": args.max_tokens,
+        "batch": bench.llm.batch_size, "prefetch": not args.no_prefetch,
         "command": "python benchmarks/vs_icx360.py " + " ".join(argv), "commit": git_commit(),
         "models": {
             "target": f"{bench.llm.path.name} via llama.cpp, greedy, max_tokens={args.max_tokens}",
             "infiller": "lm (the same GGUF proposes fills, ranked by sentence likelihood)",
-            "scorer": "semantic (1 − cosine of all-MiniLM-L6-v2 embeddings)",
         },
     }
     out_json = args.out.with_suffix(".json")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    i = 0
-    for case in cases(args):
-        for p in prompts:
-            tools = [bench.promptfoil, bench.icx360]
-            if i % 2:
-                tools.reverse()
-            i += 1
-            for run in tools:
-                rec = run(case, p["prompt"])
-                rec["prompt_id"] = p["id"]
-                records.append(rec)
-                print(f"{rec['tool']:10} {case['pair']:11} B={case['budget']} k={case['split_k']} "
-                      f"{p['id']}: calls={rec['calls']} rep={rec['repeats']} found={rec['found']} "
-                      f"{rec['seconds']:.1f}s {rec['error'] or ''}", file=sys.stderr, flush=True)
-            out_json.write_text(_json({"meta": meta, "records": records}))
+    for i, (case, row) in enumerate(cases(args, prompts)):
+        tools = [bench.promptfoil, bench.icx360]
+        if i % 2:
+            tools.reverse()
+        for run in tools:
+            rec = run(case, row)
+            records.append(rec)
+            print(f"{rec['tool']:10} {case['set']:9} B={case['budget']} k={case['split_k']} s={case['seed']} "
+                  f"{row['id']}: calls={rec['calls']} rep={rec['repeats']} found={rec['found']} "
+                  f"{rec['seconds']:.1f}s {rec['error'] or ''}", file=sys.stderr, flush=True)
+        out_json.write_text(_json({"meta": meta, "records": records}))
     meta["load_avg_end"] = os.getloadavg()
     meta["total_minutes"] = (time.perf_counter() - t_start) / 60
-    rows = rep.summarise(records)
-    md = render(meta, rows)
-    args.out.write_text(md, encoding="utf-8")
-    out_json.write_text(_json({"meta": meta, "summary": rows, "records": records}))
-    print(md)
-    if args.update_readme:
-        update_readme(md.split("\n", 2)[2], icx360_env.ROOT / "README.md")
+    print(write(args, meta, records))
 
 
 if __name__ == "__main__":

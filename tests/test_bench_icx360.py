@@ -93,34 +93,75 @@ def test_timed_scorer_clears_the_inner_memo_on_reset():
     assert inner._memo == {} and scorer.items == 0
 
 
-def _rec(tool, calls, found, seconds, budget=20, error=None):
+def _rec(tool, calls, found, seconds, budget=20, error=None, prompt_id="p1", edit=0.1):
     return {
-        "tool": tool, "pair": "cell-budget", "budget": budget, "split_k": 1, "calls": calls,
-        "repeats": 1 if tool == "icx360" else 0, "overrun": max(0, calls - 1 - budget),
-        "found": found, "edit_distance": 0.1 if found else None, "seconds": seconds,
-        "target_s": seconds / 2, "infill_s": seconds / 4, "score_s": 0.0, "infill_masks": 3, "error": error,
+        "tool": tool, "set": "mic-style", "pair": "cell-budget", "budget": budget, "split_k": 1, "seed": 0,
+        "prompt_id": prompt_id, "calls": calls, "repeats": 1 if tool == "icx360" else 0,
+        "overrun": max(0, calls - 1 - budget), "found": found, "edit_distance": edit if found else None,
+        "content_preservation": 0.9 if found else None, "seconds": seconds, "target_s": seconds / 2,
+        "infill_s": seconds / 4, "score_s": 0.0, "infill_masks": 3, "error": error,
     }
 
 
-def test_summary_ratios_overruns_and_verdict():
+def test_summary_pairs_cases_and_reports_ratios_overruns_and_verdict():
     records = [
-        _rec("promptfoil", 11, True, 2.0), _rec("icx360", 24, True, 20.0),
-        _rec("promptfoil", 9, False, 1.0), _rec("icx360", 22, False, 10.0, error="UnboundLocalError: x"),
+        _rec("promptfoil", 11, True, 2.0, prompt_id="p1", edit=0.1), _rec("icx360", 24, True, 20.0, prompt_id="p1", edit=0.2),
+        _rec("icx360", 22, False, 10.0, error="UnboundLocalError: x", prompt_id="p2"),
+        _rec("promptfoil", 9, False, 1.0, prompt_id="p2"),  # order differs: matched by case
     ]
     rows = rep.summarise(records)
     assert [r["budget"] for r in rows] == [20, "all"]
     row = rows[0]
     assert row["promptfoil"]["calls"] == 10 and row["icx360"]["calls"] == 23
-    assert row["calls_ratio"] == pytest.approx(10 / 23)
-    assert row["wall_ratio"] == pytest.approx(0.1)
+    assert row["calls_ratio"]["ratio"] == pytest.approx(10 / 23)
+    assert row["wall_ratio"]["ratio"] == pytest.approx(0.1)
+    assert row["edit_ratio"]["ratio"] == pytest.approx(0.5)
     assert row["icx360"]["overrun_cases"] == 2 and row["icx360"]["max_overrun"] == 3
     assert row["icx360"]["crashes"] == 1 and row["icx360"]["crash_kinds"] == ["UnboundLocalError"]
-    assert all((row["flip_ok"], row["calls_ok"], row["wall_ok"], row["overrun_ok"]))
-    table = rep.markdown_table(rows)
-    assert "cell-budget vs CELL | 20 | 1 | 2 | 0.50 / 0.50 | 10.0 / 23.0 | 0.43" in table
+    assert row["promptfoil"]["flip_rate"] == 0.5 and row["promptfoil"]["flip_se"] == pytest.approx(0.5**1.5)
+    assert all(row[k] for k in ("flip_ok", "calls_ok", "wall_ok", "edit_ok", "overrun_ok"))
+    assert "| cell-budget vs CELL | 20 | 1 | 10.0 ± 1.0 / 23.0 ± 1.0 | 0.43 [" in rep.cost_table(rows)
     assert "All targets met." in rep.verdict(rows)[0]
     slower = rep.summarise([_rec("promptfoil", 11, True, 5.0), _rec("icx360", 24, True, 10.0)])
-    assert not slower[0]["wall_ok"] and "**not**" in rep.verdict(slower)[0]
+    line = rep.verdict(slower)[0]
+    assert not slower[0]["wall_ok"] and "wall time ratio 0.50 > 0.2 (by 2.50×)" in line
+
+
+def test_bootstrap_interval_covers_the_ratio_and_is_paired():
+    import icx360_stats as st
+
+    cases = [({"calls": c, "found": True}, {"calls": 2 * c, "found": True}) for c in (3, 5, 8, 13, 21)]
+    ci = st.ratio_ci(cases, "calls")
+    assert ci["ratio"] == pytest.approx(0.5) and ci["lo"] == pytest.approx(0.5) and ci["hi"] == pytest.approx(0.5)
+    noisy = [({"calls": c, "found": True}, {"calls": d, "found": False}) for c, d in ((1, 4), (4, 1), (2, 2), (3, 3))]
+    ci = st.ratio_ci(noisy, "calls")
+    assert ci["lo"] < ci["ratio"] < ci["hi"]
+    assert st.mean_se([1.0]) [1] != st.mean_se([1.0])[1]  # NaN: one value has no standard error
+
+
+def test_load_set_subsamples_evenly_and_finds_the_protected_instruction():
+    import vs_icx360 as bench
+
+    news = bench.load_set("news", 3)
+    assert [r["id"] for r in news] == ["news-01", "news-11", "news-21"]
+    assert news[0]["prefix"].startswith("Summarise") and news[0]["prompt"].startswith(news[0]["prefix"])
+    mic = bench.load_set("mic-style", 2)
+    assert [r["prefix"] for r in mic] == ["", ""] and len(bench.load_set("mic-style", 0)) == 100
+
+
+def test_icx_wrappers_put_the_protected_prefix_back():
+    target, fn = counting()
+    model = ad.IcxModel(target, prefix="Summarise: ")
+    model.generate("The cat sat.")
+    assert fn.prompts == ["Summarise: The cat sat."]
+    inner = SuffixInfiller()
+    filler = ad.IcxInfiller(inner, prefix="Summarise: ")
+    filled, fill = filler.generate("The " + filler.mask_string + " sat.", masked_word="cat", return_mask_filled=True)
+    assert filled == "The " + fill + " sat."  # ICX360 sees the article alone
+    assert inner.requests[0].text == "Summarise: The cat sat." and inner.requests[0].old == "cat"
+    sc = ad.IcxScalarizer(LostWordsScorer(), target, prefix="Summarise: ")
+    score, _ = sc.scalarize_output("The cat sat.", "a cat", "The dog sat.", "a dog")
+    assert score == LostWordsScorer().score([ScoreItem("Summarise: The cat sat.", "a cat", "Summarise: The dog sat.", "a dog")])[0]
 
 
 def _icx(name: str):

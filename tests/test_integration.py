@@ -69,6 +69,19 @@ def test_same_call_gives_the_same_explanation():
     assert run() == run()
 
 
+def test_prefetching_changes_nothing_but_the_time():
+    """Infills (and their fluency checks) prepared in a worker while the batched target
+    answers: the same trace, fluency skips and truncation marks included."""
+    def run(prefetch):
+        d = promptfoil.explain("Can I use a photo I found online in my school project?", budget=10,
+                               max_tokens=32, threshold=1.0, cache=False, prefetch=prefetch).to_dict()
+        return [(t["prompt"], t["status"], t["reason"], t["response"], t["truncated"]) for t in d["trace"]]
+
+    on, off = run(True), run(False)
+    assert on == off
+    assert sum(t[1] == "scored" for t in on) == 10 and any(t[4] for t in on)
+
+
 def test_cached_rerun_costs_no_target_calls(tmp_path):
     cache = promptfoil.ResponseCache(tmp_path / "c.sqlite")
     kw = dict(budget=4, max_tokens=32, cache=cache, threshold=2.0)

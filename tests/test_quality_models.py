@@ -81,3 +81,17 @@ def test_a_response_cut_at_max_tokens_is_marked():
                             cache=False, min_fluency=None)
     assert ex.truncated
     assert all(t.truncated for t in ex.trace if t.status == "scored")
+
+
+def test_fluency_from_the_shared_prefix_equals_reading_each_prompt_alone():
+    """The likelihood decodes a candidate only from where it leaves the original (branches of
+    the shared prefix, ``BranchDecoder.prefix_rows``); reading it whole gives the same mean."""
+    from promptfoil.infill.likelihood import PromptLikelihood
+
+    rows = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines()[:12]]
+    shared, alone = PromptLikelihood(), PromptLikelihood()
+    for prompt in dict.fromkeys(r["prompt"] for r in rows):
+        cands = [r["candidate"] for r in rows if r["prompt"] == prompt]
+        fast = shared.mean_logprob(cands, reference=prompt)
+        slow = [alone.mean_logprob([c])[0] for c in cands]
+        assert fast == pytest.approx(slow, abs=2e-3)

@@ -111,6 +111,7 @@ class Search:
     alpha: float = 0.5
     max_iters: int = 100
     order: Any = "none"  # "none", "prompt-shift" or a Prioritizer
+    prefetch: bool = True  # infill the next target batch while the target answers this one
     min_fluency: float | None = DEFAULT_MIN_FLUENCY  # None: no fluency constraint
     min_prompt_similarity: float | None = None  # cosine of MiniLM prompt embeddings; None: off
     judge_check: bool = True  # self-check an LLM judge before trusting it

@@ -67,10 +67,17 @@ def default_threshold(scorer: Any, direction: Direction) -> float:
     )
 
 
-def stage_seconds(total: float, target: float, search: dict[str, float], check: float) -> dict[str, float]:
-    """Wall time per stage; "other" is the rest (constraints, segmenting, bookkeeping)."""
+def stage_seconds(total: float, target: float, search: dict[str, float], check: float,
+                  overlapped: float = 0.0) -> dict[str, float]:
+    """Time per stage; "other" is the rest (constraints, segmenting, bookkeeping).
+
+    Infilling prefetched in a worker thread counts as infiller time although the target was
+    answering meanwhile; "overlapped" says how many of the stages' seconds ran beside others,
+    so that target + infiller + scorer + other - overlapped is the wall time.
+    """
     parts = {"target": target, "infiller": search.get("infiller", 0.0), "scorer": search.get("scorer", 0.0) + check}
-    parts["other"] = max(0.0, total - sum(parts.values()))
+    parts["other"] = max(0.0, total - sum(parts.values()) + overlapped)
+    parts["overlapped"] = overlapped
     return {k: round(v, 3) for k, v in parts.items()}
 
 
@@ -224,7 +231,7 @@ class Explainer:
         ctx = SearchContext(
             space, text, y0, CheckedInfiller(self.infiller), queries, CheckedScorer(self.scorer), self.goal, s.seed,
             fills_per_mask=s.fills_per_mask, progress=progress, prioritizer=self.prioritizer,
-            constraints=self.constraints, y0_truncated=original.truncated,
+            prefetch=s.prefetch, constraints=self.constraints, y0_truncated=original.truncated,
         )
         result = self.search(ctx)
         if held:  # the search is done: the calls kept for --confirm are free to use
@@ -271,7 +278,9 @@ class Explainer:
             truncated=original.truncated,
             contrast_truncated=bool(best and best.truncated),
             scorer_failures=ctx.counters.scorer_failures,
-            seconds_by_stage=stage_seconds(seconds, queries.seconds, ctx.counters.seconds, check_seconds),
+            seconds_by_stage=stage_seconds(
+                seconds, queries.seconds, ctx.counters.seconds, check_seconds, ctx.counters.overlapped
+            ),
             contrasts=tuple(self._contrast(space, n, out) for n in out.contrasts),
             minimized_from=self._contrast(space, out.before, out) if out.before is not None else None,
             stability=out.stability.get(id(best)) if best is not None else None,

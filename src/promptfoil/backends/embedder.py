@@ -3,6 +3,7 @@ the ``prompt-shift`` query order, content preservation and prompt-similarity che
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -13,7 +14,11 @@ from .embedded import load_sentence_transformer, minilm_dir
 
 class SentenceEmbedder:
     """Unit-length sentence-transformers embeddings (embedded all-MiniLM-L6-v2 by default),
-    loaded on first use, with a bounded memo so repeated texts are embedded once."""
+    loaded on first use, with a bounded memo so repeated texts are embedded once.
+
+    One text batch at a time: the scorer and a prompt-similarity check in the search's
+    prefetching worker may ask at once (a fast tokenizer must not be shared by two threads).
+    """
 
     MEMO = 4096
 
@@ -23,6 +28,7 @@ class SentenceEmbedder:
         self.model_path = str(model) if model else str(minilm_dir())
         self._model: Any = None
         self._memo: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
 
     def _load(self) -> Any:
         if self._model is None:
@@ -33,13 +39,15 @@ class SentenceEmbedder:
         """One row per text, each of unit length."""
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
-        if missing:
-            vecs = self._load().encode(missing, normalize_embeddings=True, convert_to_numpy=True)
-            self._memo.update(zip(missing, np.asarray(vecs)))
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
+            if missing:
+                vecs = self._load().encode(missing, normalize_embeddings=True, convert_to_numpy=True)
+                self._memo.update(zip(missing, np.asarray(vecs)))
+            out = np.stack([self._memo[t] for t in texts])
             if len(self._memo) > self.MEMO:
                 self._memo = dict(list(self._memo.items())[-self.MEMO // 2 :])
-        return np.stack([self._memo[t] for t in texts])
+        return out
 
     def cosine(self, a: list[str], b: list[str]) -> list[float]:
         """cos(a[i], b[i]) for each pair."""

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from ..errors import ConfigError, PromptfoilError
 from .embedded import require
 from .identity import folder_identity
+from .threads import limit_torch
 
 T = TypeVar("T")
 
@@ -27,7 +28,9 @@ _HUGE = 1_000_000  # tokenizers without a limit report model_max_length = 1e30
 
 
 def torch_mod(what: str) -> Any:
-    return require("torch", what, "torch", "hf")
+    torch = require("torch", what, "torch", "hf")
+    limit_torch(torch)
+    return torch
 
 
 def transformers_mod(what: str) -> Any:

@@ -9,7 +9,6 @@ inside a message is never read as a control token, so it cannot open a turn or a
 from __future__ import annotations
 
 import math
-import os
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -21,6 +20,9 @@ from .chat import ChatReply, ChatRequest
 from .chat_template import chat_tokens
 from .embedded import require, smollm2_gguf
 from .identity import file_identity
+from .llamacpp_batch import BatchGenerator
+from .llamacpp_template import ChatTemplate
+from .threads import default_threads
 
 _LOCK = threading.Lock()  # a llama.cpp context answers one request at a time
 
@@ -36,7 +38,8 @@ def load_llama(path: str, n_ctx: int, logits_all: bool, n_threads: int | None = 
             model_path=path,
             n_ctx=n_ctx,
             logits_all=logits_all,
-            n_threads=n_threads or max(1, min(8, os.cpu_count() or 1)),
+            n_threads=n_threads or default_threads(),
+            n_threads_batch=n_threads or default_threads(),  # llama-cpp-python's default: every core
             seed=0,
             verbose=False,
         )
@@ -51,18 +54,31 @@ class LocalChat:
     reported then, not in the middle of a search.
     """
 
-    def __init__(self, model_path: str | Path | None = None, n_ctx: int = 2048) -> None:
+    def __init__(self, model_path: str | Path | None = None, n_ctx: int = 2048, max_batch: int = 16) -> None:
         self.path = Path(model_path) if model_path else smollm2_gguf()
         if not self.path.is_file():
             raise PromptfoilError(f"GGUF model file not found: {self.path}")
         self.n_ctx = n_ctx
+        self.max_batch = max_batch
         self._identity: str | None = None
+        self._batcher: BatchGenerator | None = None
+        self._template: ChatTemplate | None = None
+        self._batch_lock = threading.Lock()  # the batch context, one batch at a time
 
     @property
     def identity(self) -> str:
         if self._identity is None:
             self._identity = f"llamacpp:{file_identity(self.path)}"
         return self._identity
+
+    def _prompt_ids(self, llm: Any, r: ChatRequest) -> list[int]:
+        """The request's token ids through the chat template (typed text stays text)."""
+        return chat_tokens(llm, r.as_messages())
+
+    def fits(self, requests: Sequence[ChatRequest]) -> bool:
+        """Every prompt leaves ``max_tokens`` of context for its answer."""
+        llm = load_llama(str(self.path), self.n_ctx, False)
+        return all(len(self._prompt_ids(llm, r)) + r.max_tokens <= self.n_ctx for r in requests)
 
     def _check_room(self, n_prompt: int, r: ChatRequest) -> None:
         """The prompt and ``max_tokens`` must fit the context (llama.cpp would shorten the answer)."""
@@ -86,7 +102,7 @@ class LocalChat:
             # prompt logits for every token are slow; only ask for them when needed
             llm = load_llama(str(self.path), self.n_ctx, bool(r.top_logprobs))
             try:
-                ids = chat_tokens(llm, r.as_messages())
+                ids = self._prompt_ids(llm, r)
                 if need_room:
                     self._check_room(len(ids), r)
                 out = llm.create_completion(prompt=ids, **kw)
@@ -94,7 +110,43 @@ class LocalChat:
                 raise PromptfoilError(f"local chat model {self.path.name} failed: {exc}") from None
         return _reply(out, r.top_logprobs)
 
+    # -- many requests at once --------------------------------------------------------
+    def batchable(self, requests: Sequence[ChatRequest]) -> bool:
+        """Greedy requests without log-probabilities, all with the same ``max_tokens``, on
+        a model whose chat format is its own template: these decode as one batch."""
+        if len(requests) < 2 or len({r.max_tokens for r in requests}) != 1:
+            return False
+        if any(r.temperature != 0 or r.top_logprobs for r in requests):
+            return False
+        if self._template is None:
+            self._template = ChatTemplate.of(load_llama(str(self.path), self.n_ctx, False))
+        return self._template is not None
+
+    def batch(self, requests: Sequence[ChatRequest], need_room: bool = False) -> list[ChatReply]:
+        """Answer greedy requests together (see :meth:`batchable`): the same replies as
+        :meth:`one` gives one at a time, in fewer model passes."""
+        llm = load_llama(str(self.path), self.n_ctx, False)
+        if self._template is None and not self.batchable(requests):
+            return [self.one(r, need_room) for r in requests]
+        assert self._template is not None
+        prompts = [self._template.render(r.as_messages()) for r in requests]
+        if need_room:
+            for r, p in zip(requests, prompts):
+                self._check_room(len(p.tokens), r)
+        with self._batch_lock:
+            if self._batcher is None:
+                self._batcher = BatchGenerator(llm, self.n_ctx, self.max_batch)
+            try:
+                answers = self._batcher.generate(prompts, requests[0].max_tokens)
+            except (ValueError, RuntimeError) as exc:
+                raise PromptfoilError(f"local chat model {self.path.name} failed: {exc}") from None
+        return [
+            ChatReply(a.text, None, len(p.tokens) + len(a.tokens), a.truncated) for p, a in zip(prompts, answers)
+        ]
+
     def chat(self, requests: Sequence[ChatRequest]) -> list[ChatReply]:
+        if self.batchable(requests):
+            return self.batch(requests)
         return [self.one(r) for r in requests]
 
 

@@ -13,55 +13,58 @@ from typing import Any
 
 import numpy as np
 
-from ..backends.embedded import require
+from ..backends.llama_seqs import Entry, SeqContext, common_prefix
+
+
+def log_softmax(row: np.ndarray) -> np.ndarray:
+    """Log-probabilities from a row of logits (float64)."""
+    row = row.astype(np.float64)
+    m = row.max()
+    return row - (m + np.log(np.exp(row - m).sum()))
+
+
+def text_header(llama: Any) -> list[int]:
+    """Tokens before a text scored on its own: the user-turn opening for ChatML models
+    (their texts are read as a user's turn), else BOS."""
+    template = str(llama.metadata.get("tokenizer.chat_template", ""))
+    if "<|im_start|>" in template:
+        return llama.tokenize(b"<|im_start|>user\n", add_bos=False, special=True)
+    bos = llama.token_bos()
+    return [bos] if bos >= 0 else []
 
 
 class BranchDecoder:
-    """Logits of continuations of a shared prefix, batched across llama.cpp sequences."""
+    """Logits of continuations of a shared prefix, batched across llama.cpp sequences.
+
+    A new prefix re-reads only what it does not share with the last one (a document's masks
+    share everything left of the earlier mask); the rest is read in one piece of at least
+    two tokens, as when it is read from scratch, so the logits are the same.
+    """
 
     def __init__(self, llama: Any, n_ctx: int = 2048, max_branches: int = 24, n_batch: int = 512) -> None:
-        llama_cpp = require("llama_cpp", "The lm infiller", "llama-cpp-python", "local")
-        from llama_cpp import _internals
-
-        params = llama_cpp.llama_context_default_params()
-        params.n_ctx = n_ctx
-        params.n_batch = params.n_ubatch = n_batch
-        params.n_seq_max = max_branches + 1
-        params.kv_unified = True
-        params.n_threads = params.n_threads_batch = llama.context_params.n_threads
-        self._ctx = _internals.LlamaContext(model=llama._model, params=params, verbose=False)
-        self._batch = _internals.LlamaBatch(n_tokens=n_batch, embd=0, n_seq_max=max_branches + 1, verbose=False)
-        self.n_vocab = llama.n_vocab()
+        self._seqs = SeqContext(llama, n_ctx, max_branches + 1, n_batch=n_batch, unified=True)
+        self.n_vocab = self._seqs.n_vocab
         self.n_ctx = n_ctx
         self.n_batch = n_batch
         self.max_branches = max_branches
         self._prefix: list[int] = []
         self._last: np.ndarray | None = None
 
-    def _decode(self, entries: Sequence[tuple[int, int, int, bool]]) -> list[np.ndarray]:
+    def _decode(self, entries: Sequence[Entry]) -> list[np.ndarray]:
         """Decode (token, position, sequence, want-logits) entries; logits rows in order."""
-        b = self._batch.batch
-        b.n_tokens = len(entries)
-        for i, (tok, pos, seq, want) in enumerate(entries):
-            b.token[i] = tok
-            b.pos[i] = pos
-            b.seq_id[i][0] = seq
-            b.n_seq_id[i] = 1
-            b.logits[i] = want
-        self._ctx.decode(self._batch)
-        return [
-            np.ctypeslib.as_array(self._ctx.get_logits_ith(i), shape=(self.n_vocab,)).copy()
-            for i, e in enumerate(entries)
-            if e[3]
-        ]
+        return self._seqs.decode(entries)
 
     def prefix(self, tokens: list[int]) -> np.ndarray:
         """Decode ``tokens`` as the shared prefix (reused when unchanged); next-token logits."""
         if tokens == self._prefix and self._last is not None:
             return self._last
-        self._ctx.kv_cache_clear()
+        keep = min(common_prefix(self._prefix, tokens), max(0, len(tokens) - 2))
+        for seq in range(1, self.max_branches + 1):
+            self._seqs.drop(seq)
+        self._seqs.drop(0, keep, -1)
+        self._prefix = []  # until the decode below succeeds
         last: list[np.ndarray] = []
-        for i in range(0, len(tokens), self.n_batch):
+        for i in range(keep, len(tokens), self.n_batch):
             chunk = tokens[i : i + self.n_batch]
             entries = [(t, i + j, 0, i + j == len(tokens) - 1) for j, t in enumerate(chunk)]
             last = self._decode(entries) or last
@@ -72,7 +75,7 @@ class BranchDecoder:
         """Decode ``tokens`` as the shared prefix, ``chunk`` tokens per pass, and yield
         ``(position, logits)`` for every position from ``first`` on (each row once, so a long
         text never holds all its logits at once)."""
-        self._ctx.kv_cache_clear()
+        self._seqs.clear()
         self._prefix, self._last = [], None
         for i in range(0, len(tokens), chunk):
             part = tokens[i : i + chunk]
@@ -101,7 +104,7 @@ class BranchDecoder:
             order = order[len(group):]
             entries = []
             for seq, i in enumerate(group, start=1):
-                self._ctx.kv_cache_seq_cp(0, seq, 0, starts[i])
+                self._seqs.copy(0, seq, 0, starts[i])
                 entries += [(t, starts[i] + j, seq, True) for j, t in enumerate(conts[i])]
             rows = self._decode(entries)
             k = 0
@@ -110,5 +113,5 @@ class BranchDecoder:
                 out[i] = np.stack(rows[k : k + n]) if n else out[i]
                 k += n
             for seq in range(1, len(group) + 1):
-                self._ctx.kv_cache_seq_rm(seq, -1, -1)
+                self._seqs.drop(seq)
         return out

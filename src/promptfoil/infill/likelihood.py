@@ -13,19 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from ..backends.embedded import smollm2_gguf
 from ..backends.llamacpp import load_llama
-from .branches import BranchDecoder
+from ..backends.llama_seqs import common_prefix
+from .branches import BranchDecoder, log_softmax, text_header
 
 CHUNK = 128  # tokens per decode of a long text: bounds the logits held at once
-
-
-def _log_softmax(row: np.ndarray) -> np.ndarray:
-    row = row.astype(np.float64)
-    m = row.max()
-    return row - (m + np.log(np.exp(row - m).sum()))
 
 
 class PromptLikelihood:
@@ -57,12 +50,7 @@ class PromptLikelihood:
     def header(self) -> list[int]:
         """Tokens before the text: the user-turn opening for ChatML models, else BOS."""
         if self._header is None:
-            template = str(self.lm.metadata.get("tokenizer.chat_template", ""))
-            if "<|im_start|>" in template:
-                self._header = self.lm.tokenize(b"<|im_start|>user\n", add_bos=False, special=True)
-            else:
-                bos = self.lm.token_bos()
-                self._header = [bos] if bos >= 0 else []
+            self._header = text_header(self.lm)
         return self._header
 
     def _tokens(self, text: str) -> list[int]:
@@ -76,7 +64,7 @@ class PromptLikelihood:
             return self._ref[1]
         seq = self.header + tokens
         lps = [
-            float(_log_softmax(row)[seq[pos + 1]])
+            float(log_softmax(row)[seq[pos + 1]])
             for pos, row in self.dec.prefix_rows(seq, max(len(self.header) - 1, 0), CHUNK)
             if pos + 1 < len(seq)
         ]
@@ -110,10 +98,7 @@ class PromptLikelihood:
         plan: list[tuple[str, list[int], float, int | None]] = []
         for t in texts:
             toks = self._tokens(t)
-            c = 0
-            while c < min(len(toks), len(ref)) and toks[c] == ref[c]:
-                c += 1
-            c = max(c, skip)
+            c = max(common_prefix(toks, ref), skip)
             full = self.header + toks
             start = head + c - 1  # the position whose logits predict toks[c]
             cont = full[start:-1]
@@ -130,5 +115,5 @@ class PromptLikelihood:
         for t, full, total, k in plan:
             if k is not None:
                 s = starts[k]
-                total += float(sum(_log_softmax(r)[full[s + 1 + j]] for j, r in enumerate(rows[k])))
+                total += float(sum(log_softmax(r)[full[s + 1 + j]] for j, r in enumerate(rows[k])))
             self._memo[t] = total / max(1, len(full) - head - skip)

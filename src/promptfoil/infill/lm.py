@@ -12,8 +12,11 @@ left, broke, cheated). The left context is decoded once and every continuation o
 
 from __future__ import annotations
 
+import os
+import threading
 import unicodedata
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -23,7 +26,8 @@ from ..backends.embedded import smollm2_gguf
 from ..backends.llamacpp import load_llama
 from ..segment import count_words
 from .base import InfillRequest, clean_fills, infillers
-from .branches import BranchDecoder
+from ..backends.llama_seqs import common_prefix
+from .branches import BranchDecoder, log_softmax, text_header
 
 _JOINERS = "'-\u2019"
 
@@ -65,12 +69,6 @@ def _window(text: str, start: int, end: int) -> tuple[str, str]:
     return left, right
 
 
-def _log_softmax(row: np.ndarray) -> np.ndarray:
-    row = row.astype(np.float64)
-    m = row.max()
-    return row - (m + np.log(np.exp(row - m).sum()))
-
-
 def _cased(fill: str, capital: bool) -> str:
     """Keep a sentence-initial capital where the masked words had one."""
     return fill[:1].upper() + fill[1:] if capital and fill else fill
@@ -86,8 +84,10 @@ class LMInfiller:
         pool: int = 20,
         proposals: int = 8,
         n_ctx: int = 2048,
+        lanes: int | None = None,
     ) -> None:
-        for opt, value in (("top_k", top_k), ("pool", pool), ("proposals", proposals), ("n_ctx", n_ctx)):
+        for opt, value in (("top_k", top_k), ("pool", pool), ("proposals", proposals), ("n_ctx", n_ctx),
+                           ("lanes", 1 if lanes is None else lanes)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigError(f"infiller 'lm' option {opt} must be a whole number of at least 1 (got {value!r})")
         self.model_path = str(model_path or smollm2_gguf())
@@ -99,6 +99,10 @@ class LMInfiller:
         self._lm: Any = None
         self._dec: BranchDecoder | None = None
         self._header: list[int] | None = None
+        self.lanes = lanes  # masks filled at once, each in its own llama.cpp context (None: cores / threads)
+        self._more: list[BranchDecoder] = []  # the other lanes' decoders
+        self._local = threading.local()
+        self._lock = threading.Lock()
         self._likelihood: Any = None
 
     # -- llama.cpp plumbing -------------------------------------------------------------
@@ -111,6 +115,10 @@ class LMInfiller:
 
     @property
     def dec(self) -> BranchDecoder:
+        """This lane's decoder (the first lane's outside :meth:`infill`'s threads)."""
+        own = getattr(self._local, "dec", None)
+        if own is not None:
+            return own
         if self._dec is None:
             self._dec = BranchDecoder(self.lm, n_ctx=self.n_ctx)
         return self._dec
@@ -119,12 +127,7 @@ class LMInfiller:
     def header(self) -> list[int]:
         """Tokens before the text: the user-turn opening for ChatML models, else BOS."""
         if self._header is None:
-            template = str(self.lm.metadata.get("tokenizer.chat_template", ""))
-            if "<|im_start|>" in template:
-                self._header = self.lm.tokenize(b"<|im_start|>user\n", add_bos=False, special=True)
-            else:
-                bos = self.lm.token_bos()
-                self._header = [bos] if bos >= 0 else []
+            self._header = text_header(self.lm)
         return self._header
 
     def _tok(self, text: str) -> list[int]:
@@ -183,17 +186,14 @@ class LMInfiller:
         starts, conts, targets = [], [], []
         for f in fills:
             toks = self._tok(left + f + right)
-            common = 0
-            while common < min(len(toks), len(prefix)) and toks[common] == prefix[common]:
-                common += 1
-            start = max(common, 1) - 1
+            start = max(common_prefix(toks, prefix), 1) - 1
             starts.append(start)
             conts.append(toks[start:-1] or toks[start:])
             targets.append(toks[start + 1 :])
         out = []
         for rows, tgt in zip(self.dec.branches(starts, conts), targets):
             n = min(len(rows), len(tgt))
-            out.append(float(sum(_log_softmax(rows[j])[tgt[j]] for j in range(n))))
+            out.append(float(sum(log_softmax(rows[j])[tgt[j]] for j in range(n))))
         return out
 
     def _fill_one(self, req: InfillRequest) -> list[str]:
@@ -220,11 +220,11 @@ class LMInfiller:
         # Look-ahead: log p(piece | left) + log p(first right token | left, piece), all
         # pieces in one batched decode.
         right_ids = self.lm.tokenize(right.encode("utf-8"), add_bos=False, special=False)[:1]
-        base = _log_softmax(next_logits)
+        base = log_softmax(next_logits)
         ahead = [float(base[t]) for _, t in pool]
         if right_ids and pool:
             rows = self.dec.branches([len(prefix)] * len(pool), [[t] for _, t in pool])
-            ahead = [a + float(_log_softmax(r[0])[right_ids[0]]) for a, r in zip(ahead, rows)]
+            ahead = [a + float(log_softmax(r[0])[right_ids[0]]) for a, r in zip(ahead, rows)]
         best = [pool[i] for i in sorted(range(len(pool)), key=lambda i: -ahead[i])[: self.proposals]]
         proposals: list[str] = []
         for fill in self._complete(prefix, best, words):
@@ -236,8 +236,37 @@ class LMInfiller:
         order = sorted(range(len(candidates)), key=lambda i: -scores[i])
         return [candidates[i] for i in order[: req.n]]
 
+    def _lanes(self) -> int:
+        if self.lanes is not None:
+            return self.lanes
+        threads = int(getattr(self.lm.context_params, "n_threads", 1) or 1)
+        return max(1, (os.cpu_count() or 1) // threads)
+
     def infill(self, requests: Sequence[InfillRequest]) -> list[list[str]]:
-        return [self._fill_one(r) for r in requests]
+        """Fills per request, in order. With several lanes (cores left idle by llama.cpp's
+        threads), masks are filled side by side, one llama.cpp context per lane; a mask's
+        fills do not depend on its lane (nor on the masks before it)."""
+        lanes = min(self._lanes(), len(requests))
+        if lanes <= 1:
+            return [self._fill_one(r) for r in requests]
+        with self._lock:
+            _ = self.header, self.dec  # built once, before the threads
+            while len(self._more) < lanes - 1:
+                self._more.append(BranchDecoder(self.lm, n_ctx=self.n_ctx))
+            decoders = [self.dec, *self._more[: lanes - 1]]
+            out: list[list[str]] = [[] for _ in requests]
+
+            def lane(i: int) -> None:
+                self._local.dec = decoders[i]
+                try:
+                    for j in range(i, len(requests), lanes):
+                        out[j] = self._fill_one(requests[j])
+                finally:
+                    self._local.dec = None
+
+            with ThreadPoolExecutor(max_workers=lanes) as pool:
+                list(pool.map(lane, range(lanes)))
+            return out
 
     def mean_logprob(self, texts: Sequence[str], reference: str | None = None) -> list[float]:
         """Fluency of whole prompts under this infiller's model (the fluency constraint)."""
@@ -249,5 +278,8 @@ class LMInfiller:
 
 
 @infillers.register("lm", "local GGUF LM proposes fills, ranked by whole-sentence likelihood (offline)")
-def _make_lm(model: str | None = None, top_k: int = 40, pool: int = 20, proposals: int = 8, n_ctx: int = 2048) -> LMInfiller:
-    return LMInfiller(model, top_k, pool, proposals, n_ctx)
+def _make_lm(
+    model: str | None = None, top_k: int = 40, pool: int = 20, proposals: int = 8, n_ctx: int = 2048,
+    lanes: int | None = None,
+) -> LMInfiller:
+    return LMInfiller(model, top_k, pool, proposals, n_ctx, lanes)

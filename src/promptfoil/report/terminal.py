@@ -84,8 +84,12 @@ STAGES = ("target", "infiller", "scorer", "other")
 
 
 def stage_line(ex: Explanation) -> str:
-    """``12.3s: target 8.1s, infiller 2.0s, scorer 0.4s, other 1.8s``."""
-    parts = ", ".join(f"{k} {ex.seconds_by_stage[k]:.1f}s" for k in STAGES if k in ex.seconds_by_stage)
+    """``12.3s: target 8.1s, infiller 2.0s, scorer 0.4s, other 1.8s; 1.5s of these overlapped
+    (infills prefetched while the target answered)``, the last part only when some did."""
+    st = ex.seconds_by_stage
+    parts = ", ".join(f"{k} {st[k]:.1f}s" for k in STAGES if k in st)
+    if st.get("overlapped", 0.0) >= 0.05:
+        parts += f"; {st['overlapped']:.1f}s of these overlapped (infills prefetched while the target answered)"
     return f"{ex.seconds:.1f}s" + (f": {parts}" if parts else "")
 
 

@@ -29,19 +29,14 @@ from .context import FillRequest, Node, SearchContext, SearchResult
 
 def _round(ctx: SearchContext, current: Node, units: list[int], stage: str) -> tuple[list[Node], int]:
     """Refill each of ``units`` once and query; the scored candidates and how many were new."""
-    # Units are infilled a group at a time and queried at once, so that a hit early in the
-    # round saves the infilling of the rest (with a query order the whole round is infilled
-    # first, so that it can be ranked).
-    group = len(units) if ctx.prioritizer is not None else ctx.chunk
-    scored: list[Node] = []
-    proposed = 0
-    for i in range(0, len(units), group):
-        children = ctx.fill([FillRequest(current, u, 1) for u in units[i : i + group]])
-        proposed += len(children)
-        scored += ctx.evaluate(children, stage=stage)
-        if ctx.winner() is not None or ctx.queries.exhausted:
-            break
-    return scored, proposed
+    # Units are infilled a target batch at a time (the next batch while the target answers),
+    # so that a hit early in the round saves the infilling of the rest; with a query order
+    # the whole round is infilled first, so that it can be ranked.
+    requests = [FillRequest(current, u, 1) for u in units]
+    if ctx.prioritizer is None:
+        return ctx.stream(requests, stage)
+    children = ctx.fill(requests)
+    return ctx.evaluate(children, stage=stage), len(children)
 
 
 def _shuffled(ctx: SearchContext, units: tuple[int, ...]) -> list[int]:

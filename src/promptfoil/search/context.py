@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ..constraints import Constraints
@@ -64,7 +66,18 @@ class Counters:
     scorer: int = 0
     scorer_failures: int = 0
     skipped_by: dict[str, int] = field(default_factory=dict)  # constraint name -> candidates
-    seconds: dict[str, float] = field(default_factory=lambda: {"infiller": 0.0, "scorer": 0.0})
+    #: Seconds spent infilling and scoring (in any thread); "prefetch": how long the
+    #: prefetching worker ran (infilling, constraints), "prefetch_wait": how long the search
+    #: waited for it.
+    seconds: dict[str, float] = field(
+        default_factory=lambda: {"infiller": 0.0, "scorer": 0.0, "prefetch": 0.0, "prefetch_wait": 0.0}
+    )
+
+    @property
+    def overlapped(self) -> float:
+        """Seconds of prefetched work (infilling, constraint checks) done while the search
+        was busy with something else (the target answering, the scorer): not on the wall clock."""
+        return max(0.0, self.seconds["prefetch"] - self.seconds["prefetch_wait"])
 
 
 class SearchContext:
@@ -85,6 +98,7 @@ class SearchContext:
         prioritizer: Prioritizer | None = None,
         constraints: Constraints | None = None,
         y0_truncated: bool = False,
+        prefetch: bool = True,
     ) -> None:
         self.space = space
         self.x0, self.y0 = x0, y0
@@ -99,12 +113,14 @@ class SearchContext:
         self.chunk = queries.batch_size
         self.progress = progress
         self.prioritizer = prioritizer
+        self.prefetch = prefetch
         self.trace: list[TraceEntry] = []
         self.counters = Counters()
         self.root = Node(space.candidate({}), tuple(range(space.n_units)))
         self._seen: set[str] = {x0}  # prompts queried or pending: never asked twice
         self._dropped: set[str] = set()  # skipped fills already in the trace
         self._by_text: dict[str, Node] = {}
+        self._local = threading.local()  # a prefetching worker's trace entries wait here
         self.banned: frozenset[int] = frozenset()
         self._fills: dict[tuple[str, int, int], list[str]] = {}
         self.scored: list[Node] = []
@@ -153,7 +169,7 @@ class SearchContext:
                         self._dropped.add(cand.text)
                         why = (f"no-op: the fill repeats the masked words {old!r}" if new.strip() == old.strip()
                                else "duplicate of a prompt already queried or pending")
-                        self._record(Node(cand, free, parent=r.node.trace_index), "fill", "skipped", "none", why)
+                        self._note(Node(cand, free, parent=r.node.trace_index), "fill", "skipped", "none", why)
                     continue
                 if not self.space.admits(cand):  # a fill that would move a turn boundary: never built
                     self._seen.add(cand.text)
@@ -208,44 +224,137 @@ class SearchContext:
         while i < len(pending):
             part = pending[i : i + self.chunk]
             i += len(part)
-            results = self.queries.query([n.candidate.text for n in part])
-            answered = [(n, r) for n, r in zip(part, results) if r.response is not None]
-            for n, r in zip(part, results):
-                if r.response is None:  # no budget left, or the target cannot take the prompt
-                    if r.skipped:
-                        n.dropped = r.skipped  # it never can: not offered again
-                    self._record(n, stage, "skipped" if r.skipped else "over-budget", "none", r.skipped)
-            if answered:
-                items = [
-                    self.space.score_item(self.x0, self.y0_scored, n.candidate, scored_text(r.response or "", r.truncated))
-                    for n, r in answered
-                ]
-                self.counters.scorer += len(items)
-                t0 = time.perf_counter()
-                scores = self.scorer.score(items)
-                self.counters.seconds["scorer"] += time.perf_counter() - t0
-                for (n, r), s in zip(answered, scores):
-                    n.response, n.truncated = r.response, r.truncated
-                    if s is None or not math.isfinite(s):
-                        n.dropped = f"scorer '{self.scorer.name}' could not score this response"
-                        self.counters.scorer_failures += 1
-                        self._record(n, stage, "unscored", r.paid_by, n.dropped)
-                        continue
-                    n.score, n.objective = float(s), self.goal.objective(float(s))
-                    self._record(n, stage, "scored", r.paid_by)
-                    done.append(n)
-                    self.scored.append(n)
-                    self._by_text[n.candidate.text] = n
-            if self.progress is not None:
-                self.progress(self.queries.paid)
-            if stop_early and any(n.score is not None and self.goal.reached(n.score) for n, _ in answered):
+            got, hit = self._batch(part, stage)
+            done += got
+            if stop_early and hit:
                 break
         for n in pending[i:]:
             self._record(n, stage, "skipped", "none", "not asked: a contrast was found first")
         return done
 
+    def stream(self, requests: Sequence[FillRequest], stage: str) -> tuple[list[Node], int]:
+        """Fill ``requests`` and evaluate the candidates in full target batches, stopping
+        between batches at the first that reaches δ (or when the budget is spent).
+
+        A batch is topped up from the next requests when some fills were duplicates. With
+        ``prefetch``, the next batch's masks are infilled in a worker thread while the target
+        answers the current one; a prefetched candidate left over at a stop is recorded
+        "skipped". Returns the scored nodes and how many candidates were proposed.
+        """
+        self.step += 1
+        todo = list(requests)
+        ready: list[Node] = []
+        done: list[Node] = []
+        proposed = 0
+        why = ""
+        ahead: Future[tuple[list[Node], list[tuple]]] | None = None
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            while True:
+                while len(ready) < self.chunk and (todo or ahead is not None):
+                    if ahead is not None:
+                        new = self._landed(ahead)
+                    else:
+                        new = self._constrain(self.fill(_take(todo, self.chunk - len(ready))), stage)
+                    ahead = None
+                    proposed += len(new)
+                    ready += new
+                if not ready:
+                    break
+                part, ready = ready[: self.chunk], ready[self.chunk :]
+                if self.prefetch and todo and len(ready) < self.chunk and self._can_pay_after(len(part)):
+                    ahead = pool.submit(self._fill_ahead, _take(todo, self.chunk - len(ready)), stage)
+                got, hit = self._batch(part, stage)
+                done += got
+                if hit or self.queries.exhausted:
+                    why = "a contrast was found first" if hit else "the budget was spent"
+                    break
+            if ahead is not None:
+                new = self._landed(ahead)
+                proposed += len(new)
+                ready += new
+        for n in ready:
+            self._record(n, stage, "skipped", "none", f"not asked: {why} (prefetched)")
+        return done, proposed
+
+    def _can_pay_after(self, asked: int) -> bool:
+        """Whether the call budget may still pay for a prompt after ``asked`` more (cache hits
+        are free, so this may say no too early: then the next batch is infilled in time)."""
+        budget = self.queries.call_budget
+        return budget is None or self.queries.paid + asked < budget
+
+    def _fill_ahead(self, requests: list[FillRequest], stage: str) -> tuple[list[Node], list[tuple]]:
+        """:meth:`fill` and the constraints in the prefetching worker; its trace entries are
+        handed back. Its infiller time counts as infiller time (:meth:`fill` measures it in
+        whichever thread fills); how long the worker ran is kept apart, to tell how much of
+        it the target's answering hid (:attr:`Counters.overlapped`)."""
+        self._local.notes = []
+        t0 = time.perf_counter()
+        try:
+            return self._constrain(self.fill(requests), stage), self._local.notes
+        finally:
+            self._local.notes = None
+            self.counters.seconds["prefetch"] += time.perf_counter() - t0
+
+    def _landed(self, ahead: Future[tuple[list[Node], list[tuple]]]) -> list[Node]:
+        """The prefetched candidates, their trace entries written now (in the main thread, so
+        the trace has the order it has without prefetching)."""
+        t0 = time.perf_counter()
+        nodes, notes = ahead.result()
+        self.counters.seconds["prefetch_wait"] += time.perf_counter() - t0
+        for args in notes:
+            self._record(*args)
+        return nodes
+
+    def _note(self, *args: object) -> None:
+        """Write a trace entry, or keep it for the main thread when a worker fills."""
+        notes = getattr(self._local, "notes", None)
+        if notes is None:
+            self._record(*args)  # type: ignore[arg-type]
+        else:
+            notes.append(args)
+
+    def _batch(self, part: Sequence[Node], stage: str) -> tuple[list[Node], bool]:
+        """Query and score one target batch; the scored nodes and whether one reached δ.
+
+        A truncated response is scored on its complete sentences; a response the scorer
+        could not score is recorded "unscored" and counted.
+        """
+        results = self.queries.query([n.candidate.text for n in part])
+        answered = [(n, r) for n, r in zip(part, results) if r.response is not None]
+        for n, r in zip(part, results):
+            if r.response is None:  # no budget left, or the target cannot take the prompt
+                if r.skipped:
+                    n.dropped = r.skipped  # it never can: not offered again
+                self._record(n, stage, "skipped" if r.skipped else "over-budget", "none", r.skipped)
+        done: list[Node] = []
+        if answered:
+            items = [
+                self.space.score_item(self.x0, self.y0_scored, n.candidate, scored_text(r.response or "", r.truncated))
+                for n, r in answered
+            ]
+            self.counters.scorer += len(items)
+            t0 = time.perf_counter()
+            scores = self.scorer.score(items)
+            self.counters.seconds["scorer"] += time.perf_counter() - t0
+            for (n, r), s in zip(answered, scores):
+                n.response, n.truncated = r.response, r.truncated
+                if s is None or not math.isfinite(s):
+                    n.dropped = f"scorer '{self.scorer.name}' could not score this response"
+                    self.counters.scorer_failures += 1
+                    self._record(n, stage, "unscored", r.paid_by, n.dropped)
+                    continue
+                n.score, n.objective = float(s), self.goal.objective(float(s))
+                self._record(n, stage, "scored", r.paid_by)
+                done.append(n)
+                self.scored.append(n)
+                self._by_text[n.candidate.text] = n
+        if self.progress is not None:
+            self.progress(self.queries.paid)
+        return done, any(n.score is not None and self.goal.reached(n.score) for n in done)
+
     def _constrain(self, nodes: list[Node], stage: str) -> list[Node]:
-        """The nodes that pass every constraint; the others are recorded as skipped."""
+        """The nodes that pass every constraint; the others are recorded as skipped (kept
+        for the main thread when a prefetching worker checks them)."""
         if not self.constraints or not nodes:
             return nodes
         keep = []
@@ -256,7 +365,7 @@ class SearchContext:
             name, why = verdict
             n.dropped = why
             self.counters.skipped_by[name] = self.counters.skipped_by.get(name, 0) + 1
-            self._record(n, stage, "skipped", "none", why)
+            self._note(n, stage, "skipped", "none", why)
         return keep
 
     def _verdicts(self, nodes: list[Node]) -> list[tuple[str, str] | None]:
@@ -329,3 +438,14 @@ class SearchContext:
         if self.counters.scorer_failures:
             notes.append(f"scorer '{self.scorer.name}' could not score {self.counters.scorer_failures} response(s)")
         return SearchResult(self.best(), False, "; ".join(notes))
+
+
+def _take(todo: list[FillRequest], want: int) -> list[FillRequest]:
+    """Pop requests off the front of ``todo`` until they ask for ``want`` candidates (one at least)."""
+    out: list[FillRequest] = []
+    asked = 0
+    while todo and (not out or asked < want):
+        r = todo.pop(0)
+        out.append(r)
+        asked += r.count
+    return out
