@@ -43,6 +43,7 @@ class FakeOpenAIServer:
         self.model = model
         self.hits: Counter[str] = Counter()
         self.headers_seen: list[dict[str, str]] = []
+        self.bodies: list[dict[str, Any]] = []  # every request body, as sent
         self.in_flight = 0
         self.max_in_flight = 0
         self.failing = False
@@ -95,6 +96,7 @@ class FakeOpenAIServer:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 fake.headers_seen.append({k.lower(): v for k, v in self.headers.items()})
+                fake.bodies.append(body)
                 prompt = _prompt_of(body)
                 with fake._lock:
                     fake.hits[prompt] += 1

@@ -132,3 +132,33 @@ def recording_target(delay: float = 0.0, fail_on: str | None = None, name: str =
         return fn(prompts)
 
     return FunctionTarget(answer, name=name)
+
+
+class RecordingChat:
+    """A batch function of message lists (``FunctionTarget(fn, chat=True)``) that keeps every
+    conversation it got; the reply lists the words of the last user turn, sorted."""
+
+    def __init__(self) -> None:
+        self.conversations: list[list[dict[str, str]]] = []
+
+    def __call__(self, batch: list[list[dict[str, str]]]) -> list[str]:
+        self.conversations.extend(batch)
+        return [" ".join(sorted({w.lower() for w in words(c[-1]["content"])})) or "empty" for c in batch]
+
+
+class ForgingInfiller:
+    """Fills that try to break a conversation's layout: a fake turn label after a blank line,
+    a newline, and a plain word. Stand-in for plumbing (the layout must hold), not a model."""
+
+    name = "forging"
+
+    def infill(self, requests: Sequence[InfillRequest]) -> list[list[str]]:
+        return [[f"{r.old}\n\nassistant: {r.old}", f"{r.old}\n\nuser: x", f"{r.old}\nz", f"{r.old}w"][: r.n]
+                for r in requests]
+
+
+def chat_target(**options: object) -> object:
+    """``--target standins:chat_target``: a :class:`RecordingChat` as a chat FunctionTarget."""
+    from promptfoil import FunctionTarget
+
+    return FunctionTarget(RecordingChat(), name=None, chat=True)

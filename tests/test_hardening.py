@@ -480,9 +480,9 @@ def test_llamacpp_room_check_raises_the_skip_error():
 
     chat = object.__new__(LocalChat)
     chat.n_ctx = 64
-    fake = SimpleNamespace(tokenize=lambda b, add_bos=False: list(b.split()))
-    with pytest.raises(PromptTooLong, match="does not fit"):
-        chat._check_room(fake, ChatRequest.turn("word " * 60, max_tokens=16))
+    with pytest.raises(PromptTooLong, match="prompt of 60 tokens does not fit"):  # the chat template's token count
+        chat._check_room(60, ChatRequest.turn("word " * 60, max_tokens=16))
+    chat._check_room(48, ChatRequest.turn("word " * 40, max_tokens=16))  # exactly fits
 
 
 @pytest.mark.slow

@@ -3,11 +3,15 @@
 >>> import promptfoil
 >>> ex = promptfoil.explain("Why are rich people able to avoid financial ruin?", budget=40)
 >>> ex.found, ex.contrast_prompt
+>>> chat = [{"role": "user", "content": "Is it better to buy or rent a bounce house?"}]
+>>> ex = promptfoil.explain(chat, edit=["user:-1"], budget=20)
+>>> ex.contrast_conversation, ex.edits  # each edit names its turn
 """
 
 from __future__ import annotations
 
 from .config import Component, Config, Endpoint, Search
+from .conversation import Conversation
 from .errors import ConfigError, MissingDependency, PromptfoilError
 from .explainer import Explainer, edit_distance, explain
 from .infill.base import Infiller, InfillRequest, infillers
@@ -40,7 +44,7 @@ def list_algorithms() -> list[str]:
 
 
 __all__ = [
-    "BaseTarget", "Budget", "Calls", "Component", "Config", "ConfigError", "Edit", "Endpoint", "Explainer",
+    "BaseTarget", "Budget", "Calls", "Component", "Config", "ConfigError", "Conversation", "Edit", "Endpoint", "Explainer",
     "Explanation", "FunctionTarget", "Infiller", "InfillRequest", "JudgeCheckError", "MissingDependency", "PromptfoilError",
     "Reply", "ResponseCache", "ScoreItem", "Scorer", "ScorerError", "Search", "Segment", "Target", "TargetError",
     "TraceEntry", "edit_distance", "explain",

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .conversation import Conversation
 from .errors import ConfigError, PromptfoilError
 from .metrics import Stat
 from .scorers.base import ScoreItem, Scorer
@@ -75,6 +76,13 @@ class ComparedItem:
     baseline_response: str | None
 
 
+def _item(rec: dict[str, Any], first: str) -> ScoreItem:
+    """``(x0, first, xc, yc)`` of a record; a conversation record brings its messages along."""
+    c0 = Conversation.of(rec["conversation"]) if rec.get("conversation") else None
+    cc = Conversation.of(rec["contrast_conversation"]) if rec.get("contrast_conversation") else None
+    return ScoreItem(rec["prompt"], first, rec["contrast_prompt"], rec["contrast_response"], c0, cc)
+
+
 def _num(value: float | None) -> float | None:
     return None if value is None else float(value)
 
@@ -92,13 +100,13 @@ def compare(
     rows = [r for r in records if "error" not in r and r.get("found") and r.get("contrast_response") is not None]
     if not rows:
         raise PromptfoilError("no found contrasts to compare in these results")
-    first = scorer.score([ScoreItem(r["prompt"], r["response"], r["contrast_prompt"], r["contrast_response"]) for r in rows])
+    first = scorer.score([_item(r, r["response"]) for r in rows])
     base: list[str] | None = None
     second: list[float | None] | None = None
     if target is not None:
         base = baseline_responses(target, [r["prompt"] for r in rows], [r["response"] for r in rows], cache)
         second = scorer.score(
-            [ScoreItem(r["prompt"], b, r["contrast_prompt"], r["contrast_response"]) for r, b in zip(rows, base)]
+            [_item(r, b) for r, b in zip(rows, base)]
         )
     items = [
         ComparedItem(

@@ -19,7 +19,8 @@ def shipped_prompts() -> list[dict[str, str]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-SHIPPED_SETS = {"demo": "data/prompts.jsonl", "mic-style": "data/mic_style.jsonl", "news": "data/news.jsonl"}
+SHIPPED_SETS = {"demo": "data/prompts.jsonl", "mic-style": "data/mic_style.jsonl", "news": "data/news.jsonl",
+                "conversations": "data/conversations.jsonl", "conduct-questions": "data/conduct_questions.jsonl"}
 
 #: Instruction put before a document for summarisation; it is protected (never edited).
 SUMMARY_INSTRUCTION = "Summarise the following article in one sentence.\n\n"
@@ -30,8 +31,16 @@ def _read_shipped(relpath: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
+def shipped_policy() -> str:
+    """The code of conduct of Quillbrook Analytics, a company invented for promptfoil's red
+    teaming example (7 rules; ``conduct-questions`` holds 20 employee questions about it)."""
+    return files("promptfoil").joinpath("data/conduct.md").read_text(encoding="utf-8")
+
+
 def shipped_set(name: str) -> list[dict[str, Any]]:
-    """A prompt set shipped with promptfoil: ``demo`` (12), ``mic-style`` (100), ``news`` (30).
+    """A prompt set shipped with promptfoil: ``demo`` (12), ``mic-style`` (100), ``news`` (30),
+    ``conversations`` (20 everyday chats of 3 or 5 messages, rows with ``messages``) and
+    ``conduct-questions`` (20 questions about :func:`shipped_policy`, rows with ``question``).
 
     ``news`` rows are summarisation prompts: ``prompt`` is the instruction plus the document,
     with ``protected`` covering the instruction so only the document is edited.
@@ -41,6 +50,8 @@ def shipped_set(name: str) -> list[dict[str, Any]]:
     rows = _read_shipped(SHIPPED_SETS[name])
     if name == "news":
         return [summarisation_row(r["id"], r["document"]) for r in rows]
+    if name == "conduct-questions":
+        return [{"id": r["id"], "prompt": r["question"], "rule": r["rule"]} for r in rows]
     return rows
 
 

@@ -20,6 +20,7 @@ from .build import (
 )
 from .config import Config
 from .contracts import CheckedInfiller, CheckedScorer
+from .conversation import Conversation, Layout, layout
 from .errors import ConfigError
 from .scorers.base import run_self_check
 from .prompt_checks import check_spans, check_text, span_list
@@ -27,11 +28,17 @@ from .search import Node, SearchContext
 from .search.goal import Goal
 from .search.refine import Passes, Refined, refine
 from .search.space import PromptSpace
+from .search.turns import ConversationSpace
 from .segment import count_words, segment, words
 from .sentences import scored_text
-from .spans import protected_spans
+from .spans import protected_spans, spans_by_piece
+from .targets.conversation import ConversationTarget
 from .targets.query import QueryStage
 from .types import Calls, Contrast, Direction, Explanation
+
+#: What :meth:`Explainer.explain` takes: a text, or a conversation (a list of
+#: ``{"role", "content"}`` messages ending with a user turn, or a :class:`Conversation`).
+Prompt = str | Conversation | Sequence[dict[str, str]]
 
 MAX_PROMPT_CHARS = 200_000
 
@@ -72,6 +79,14 @@ def stage_seconds(total: float, target: float, search: dict[str, float], check: 
     parts["other"] = max(0.0, total - sum(parts.values()) + overlapped)
     parts["overlapped"] = overlapped
     return {k: round(v, 3) for k, v in parts.items()}
+
+
+def _distance(space: PromptSpace, contrast: str) -> float:
+    """Edit distance; in a conversation over the selected turns only."""
+    if isinstance(space, ConversationSpace):
+        lay = space.layout
+        return edit_distance(lay.edited_text(), lay.edited_text(lay.decode(contrast)))
+    return edit_distance(space.prompt, contrast)
 
 
 class Explainer:
@@ -119,59 +134,102 @@ class Explainer:
 
     def _check_prompt(self, prompt: object, protected: Sequence[tuple[int, int]]) -> PromptSpace:
         if not isinstance(prompt, str):
-            raise ConfigError(f"prompt must be a string, got {type(prompt).__name__}")
+            raise ConfigError(f"prompt must be a string or a conversation, got {type(prompt).__name__}")
         check_text(prompt)
         check_spans(prompt, protected)
         if not prompt.strip():
             raise ConfigError("prompt is empty: give a prompt with at least one word")
-        if len(prompt) > MAX_PROMPT_CHARS:
-            raise ConfigError(
-                f"prompt has {len(prompt):,} characters; the limit is {MAX_PROMPT_CHARS:,}"
-            )
+        self._check_length(prompt)
         space = PromptSpace(prompt, segment(prompt, self.split_k, protected))
-        n_words = count_words(prompt)
         if space.n_units == 0:
             raise ConfigError("prompt has no editable words (only punctuation, or all protected)")
+        self._check_words(count_words(prompt))
+        return space
+
+    def _check_length(self, text: str) -> None:
+        if len(text) > MAX_PROMPT_CHARS:
+            raise ConfigError(f"prompt has {len(text):,} characters; the limit is {MAX_PROMPT_CHARS:,}")
+
+    def _check_words(self, n_words: int) -> None:
         if n_words < self.split_k:
             raise ConfigError(
-                f"prompt has {n_words} word(s) but split_k={self.split_k} needs at least "
+                f"prompt has {n_words} editable word(s) but split_k={self.split_k} needs at least "
                 f"{self.split_k} for one edit; lower --split-k"
             )
+
+    def _conversation_space(
+        self, prompt: object, protected: Sequence[Sequence[int]], edit: str | Iterable[str] | None,
+        protect_text: str | Iterable[str] = (), edit_only_text: str | Iterable[str] = (),
+    ) -> ConversationSpace:
+        lay: Layout = layout(Conversation.of(prompt), edit)
+        self._check_length(lay.text)
+        for m in lay.conversation.messages:
+            check_text(m.content)
+        inner = list(protected)
+        if protect_text or edit_only_text:
+            contents = [lay.conversation.messages[t].content for t in lay.turns]
+            by_turn = spans_by_piece(contents, protect_text, edit_only_text, "the turns open to edits")
+            inner += [(t, s, e) for t, spans in zip(lay.turns, by_turn) for s, e in spans]
+        space = ConversationSpace(lay, segment(lay.text, self.split_k, lay.protected(inner)))
+        for turn in lay.turns:
+            s, e = lay.spans[turn]
+            if not any(s <= space.unit(u).start and space.unit(u).end <= e for u in range(space.n_units)):
+                if edit_only_text and space.n_units:
+                    continue  # the text to edit lies in another selected turn
+                role = lay.conversation.messages[turn].role
+                raise ConfigError(f"turn {turn} ({role}) is selected for edits but has no editable word")
+        self._check_words(count_words(lay.edited_text()))
         return space
 
     def explain(
         self,
-        prompt: str,
-        protected: Iterable[tuple[int, int]] = (),
+        prompt: Prompt,
+        protected: Iterable[Sequence[int]] = (),
         progress: Callable[[int], None] | None = None,
+        edit: str | Iterable[str] | None = None,
         protect_text: str | Iterable[str] = (),
         edit_only_text: str | Iterable[str] = (),
     ) -> Explanation:
         """Explain the target's response to ``prompt``.
 
-        Never edited: the ``protected`` character spans, every occurrence of each
-        ``protect_text``, and (when ``edit_only_text`` is given) everything outside its
-        occurrences. ``progress`` is called with the number of budgeted target queries made
-        so far.
+        ``prompt`` is a text or a conversation (see :mod:`promptfoil.conversation`). Never
+        edited: the ``protected`` spans, every occurrence of each ``protect_text``, and (when
+        ``edit_only_text`` is given) everything outside its occurrences. In a conversation only
+        the turns that the ``edit`` selectors pick change (default ``user:-1``: the last user
+        turn), a protected span is ``(turn, start, end)`` in that turn's content, and the texts
+        are looked up in the selected turns. ``progress`` is called with the number of
+        budgeted target queries made so far.
         """
-        spans = span_list(protected)
-        if isinstance(prompt, str) and (protect_text or edit_only_text):
-            spans = protected_spans(prompt, spans, protect_text, edit_only_text)
-        space = self._check_prompt(prompt, spans)
+        target = self.target
+        if isinstance(prompt, str):
+            if edit is not None:
+                raise ConfigError("edit selectors apply to conversations only; this prompt is a text")
+            spans = span_list(protected)
+            if any(isinstance(p, (tuple, list)) and len(p) == 3 for p in spans):
+                raise ConfigError("a protected span of a prompt text is (start, end); (turn, start, end) is for conversations")
+            if protect_text or edit_only_text:
+                check_spans(prompt, spans)
+                spans = protected_spans(prompt, spans, protect_text, edit_only_text)
+            space: PromptSpace = self._check_prompt(prompt, spans)
+        else:
+            space = self._conversation_space(prompt, span_list(protected), edit, protect_text, edit_only_text)
+            target = ConversationTarget(self.target, space.layout)
+        text = space.prompt
         t0 = time.perf_counter()
-        queries = QueryStage(self.target, self.cache, self.config.budget)
-        original = queries.original(prompt)
+        queries = QueryStage(target, self.cache, self.config.budget)
+        original = queries.original(text)
         y0 = original.text
         s = self.config.search
         check_seconds = 0.0
         if s.judge_check:
             t1 = time.perf_counter()
-            run_self_check(self.scorer, prompt, scored_text(y0, original.truncated))
+            conv = space.layout.conversation if isinstance(space, ConversationSpace) else None
+            run_self_check(self.scorer, text, scored_text(y0, original.truncated), conv)
             check_seconds = time.perf_counter() - t1
         passes = Passes(minimize=s.minimize, contrasts=s.contrasts, confirm=s.confirm)
         held = self._hold_for_confirm(queries, passes)
         ctx = SearchContext(
-            space, prompt, y0, CheckedInfiller(self.infiller), queries, CheckedScorer(self.scorer), self.goal, s.seed,
+            space, text, y0, CheckedInfiller(self.infiller), queries, CheckedScorer(self.scorer), self.goal, s.seed,
             fills_per_mask=s.fills_per_mask, progress=progress, prioritizer=self.prioritizer,
             prefetch=s.prefetch, constraints=self.constraints, y0_truncated=original.truncated,
         )
@@ -194,10 +252,10 @@ class Explainer:
             minimize=out.minimize_calls,
             confirm=out.confirm_calls,
         )
-        first = self._contrast(space, prompt, best, out) if best is not None else None
+        first = self._contrast(space, best, out) if best is not None else None
         return Explanation(
             found=out.found,
-            prompt=prompt,
+            prompt=text,
             response=y0,
             contrast_prompt=first.prompt if first else None,
             contrast_response=first.response if first else None,
@@ -223,11 +281,12 @@ class Explainer:
             seconds_by_stage=stage_seconds(
                 seconds, queries.seconds, ctx.counters.seconds, check_seconds, ctx.counters.overlapped
             ),
-            contrasts=tuple(self._contrast(space, prompt, n, out) for n in out.contrasts),
-            minimized_from=self._contrast(space, prompt, out.before, out) if out.before is not None else None,
+            contrasts=tuple(self._contrast(space, n, out) for n in out.contrasts),
+            minimized_from=self._contrast(space, out.before, out) if out.before is not None else None,
             stability=out.stability.get(id(best)) if best is not None else None,
             noise_band=out.noise,
             notes=tuple(out.notes),
+            **self._conversation_fields(space, best.candidate.text if best else None),
         )
 
     @staticmethod
@@ -247,23 +306,38 @@ class Explainer:
         return held
 
     @staticmethod
-    def _contrast(space: PromptSpace, prompt: str, node: Node, out: Refined) -> Contrast:
+    def _contrast(space: PromptSpace, node: Node, out: Refined) -> Contrast:
+        """A found candidate as a :class:`Contrast` (edit distance over the edited turns of a conversation)."""
         return Contrast(
             prompt=node.candidate.text,
             response=node.response,
             score=node.score,
             edits=space.edits(node.candidate),
-            edit_distance=edit_distance(prompt, node.candidate.text),
+            edit_distance=_distance(space, node.candidate.text),
             stability=out.stability.get(id(node)),
         )
 
+    @staticmethod
+    def _conversation_fields(space: PromptSpace, contrast: str | None) -> dict[str, Any]:
+        if not isinstance(space, ConversationSpace):
+            return {}
+        lay = space.layout
+        back = lay.decode(contrast) if contrast is not None else None
+        return {
+            "conversation": tuple(lay.conversation.to_list()),
+            "contrast_conversation": tuple(back.to_list()) if back is not None else None,
+            "edited_turns": lay.turns,
+        }
 
-def explain(prompt: str, **options: Any) -> Explanation:
-    """One-shot :class:`Explainer` (flat settings, see :meth:`Config.with_options`) applied to ``prompt``."""
+
+def explain(prompt: Prompt, **options: Any) -> Explanation:
+    """One-shot :class:`Explainer` (flat settings, see :meth:`Config.with_options`) applied to
+    ``prompt`` (a text, or a conversation with ``edit=`` selectors)."""
     protected = options.pop("protected", ())
     protect_text = options.pop("protect_text", ())
     edit_only_text = options.pop("edit_only_text", ())
+    edit = options.pop("edit", None)
     config = options.pop("config", None)
     return Explainer(config, **options).explain(
-        prompt, protected=protected, protect_text=protect_text, edit_only_text=edit_only_text
+        prompt, protected=protected, edit=edit, protect_text=protect_text, edit_only_text=edit_only_text
     )

@@ -6,6 +6,8 @@
   (MiniLM here; the paper used bert-base-uncased, which is not available offline);
 - calls per kind and seconds per explanation, over every explained prompt.
 
+For a conversation, x0 and x are the turns that were open to edits (see :func:`edited_texts`).
+
 Items recorded with an ``error`` are counted apart and left out of every mean.
 """
 
@@ -109,6 +111,18 @@ def llm_calls(rec: dict[str, Any]) -> int:
     return int(c.get("target", 0)) + int(c.get("original", 0)) + int(c.get("cache_hits", 0))
 
 
+def edited_texts(rec: dict[str, Any]) -> tuple[str, str]:
+    """The original and contrast text that content preservation compares: the prompts, or
+    for a conversation only the turns open to edits (the fixed ones would inflate it)."""
+    turns, a, b = rec.get("edited_turns"), rec.get("conversation"), rec.get("contrast_conversation")
+    if turns and isinstance(a, list) and isinstance(b, list):
+        try:
+            return "\n".join(a[i]["content"] for i in turns), "\n".join(b[i]["content"] for i in turns)
+        except (IndexError, KeyError, TypeError):
+            pass
+    return str(rec["prompt"]), str(rec["contrast_prompt"])
+
+
 def compute(records: Sequence[dict[str, Any]], embed: Embedder | None = None) -> Metrics:
     """Metrics of result records (``read_results``); ``embed`` enables content preservation."""
     ok = [r for r in records if "error" not in r]
@@ -121,7 +135,8 @@ def compute(records: Sequence[dict[str, Any]], embed: Embedder | None = None) ->
     ]
     cp = None
     if embed is not None:
-        cp = Stat.of(cosine_pairs(embed, [r["prompt"] for r in found], [r["contrast_prompt"] for r in found]))
+        pairs = [edited_texts(r) for r in found]
+        cp = Stat.of(cosine_pairs(embed, [a for a, _ in pairs], [b for _, b in pairs]))
     calls = {k: Stat.of([float((r.get("calls") or {}).get(k, 0)) for r in ok]) for k in CALL_KINDS}
     return Metrics(
         items=len(records),

@@ -14,10 +14,11 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from .conversation import Conversation, parse_selectors, render
 from .engines.base import Engine
 from .errors import MissingDependency, PromptfoilError
 from .jsonout import strict_dumps
@@ -33,12 +34,18 @@ MAX_BAD_LINES_SHOWN = 5
 
 @dataclass(frozen=True)
 class RunItem:
-    """One prompt to explain; ``fields`` are the input's other columns, carried to the result."""
+    """One prompt to explain; ``fields`` are the input's other columns, carried to the result.
+
+    A row with ``messages`` is a conversation (``prompt`` is then its rendered text) and may
+    name the turns to edit in ``edit`` (default: the run's, else ``user:-1``).
+    """
 
     id: str
     prompt: str
     fields: dict[str, Any] = field(default_factory=dict)
-    protected: tuple[tuple[int, int], ...] = ()
+    protected: tuple[tuple[int, ...], ...] = ()
+    conversation: Conversation | None = None
+    edit: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -54,23 +61,36 @@ class RunSummary:
 
 
 class ExplainerLike(Protocol):
-    def explain(self, prompt: str, protected: Iterable[tuple[int, int]] = ...) -> Explanation: ...
+    def explain(self, prompt: Any, protected: Iterable[Sequence[int]] = ..., *,
+                edit: Sequence[str] | None = ...) -> Explanation: ...
 
 
 def _item(row: dict[str, Any], where: str, index: int) -> RunItem:
+    conversation = edit = None
+    if "messages" in row:
+        try:
+            conversation = Conversation.of(row["messages"])
+            edit = None if row.get("edit") is None else parse_selectors(row["edit"])
+        except PromptfoilError as exc:
+            raise PromptfoilError(f"{where}: {exc}") from None
+        row = {**row, "prompt": render(conversation.messages)}
     prompt = row.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
-        raise PromptfoilError(f"{where}: no 'prompt' text")
+        raise PromptfoilError(f"{where}: no 'prompt' text (or 'messages' list)")
     raw_id = row.get("id")
     item_id = str(index) if raw_id is None or str(raw_id).strip() == "" else str(raw_id)
-    protected: tuple[tuple[int, int], ...] = ()
+    protected: tuple[tuple[int, ...], ...] = ()
+    size = 2 if conversation is None else 3
     if "protected" in row and isinstance(row["protected"], list):
         try:
-            protected = tuple((int(s), int(e)) for s, e in row["protected"])
+            protected = tuple(tuple(int(x) for x in p) for p in row["protected"])
+            if any(len(p) != size for p in protected):
+                raise ValueError
         except (TypeError, ValueError):
-            raise PromptfoilError(f"{where}: 'protected' must be a list of [start, end] pairs") from None
-    fields = {k: v for k, v in row.items() if k not in ("id", "prompt", "protected")}
-    return RunItem(item_id, prompt, fields, protected)
+            shape = "[start, end] pairs" if size == 2 else "[turn, start, end] triples"
+            raise PromptfoilError(f"{where}: 'protected' must be a list of {shape}") from None
+    fields = {k: v for k, v in row.items() if k not in ("id", "prompt", "protected", "messages", "edit")}
+    return RunItem(item_id, prompt, fields, protected, conversation, edit)
 
 
 def _check(items: list[RunItem], bad: list[str], path: Path) -> list[RunItem]:
@@ -87,14 +107,15 @@ def _check(items: list[RunItem], bad: list[str], path: Path) -> list[RunItem]:
     return items
 
 
-def read_jsonl_items(path: Path) -> list[RunItem]:
-    """Objects with a ``prompt`` field and optional ``id``; blank lines are ignored."""
-    items: list[RunItem] = []
-    bad: list[str] = []
+def jsonl_objects(path: Path, what: str = "") -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
+    """The JSON objects of a JSONL file with their line numbers, and one message per bad line
+    (blank lines are skipped); a file that cannot be read is an error naming ``what``."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise PromptfoilError(f"cannot read {path}: {exc}") from None
+        raise PromptfoilError(f"cannot read {what}{path}: {exc}") from None
+    rows: list[tuple[int, dict[str, Any]]] = []
+    bad: list[str] = []
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -106,6 +127,15 @@ def read_jsonl_items(path: Path) -> list[RunItem]:
         if not isinstance(row, dict):
             bad.append(f"{path} line {n}: expected a JSON object, got {type(row).__name__}")
             continue
+        rows.append((n, row))
+    return rows, bad
+
+
+def read_jsonl_items(path: Path) -> list[RunItem]:
+    """Objects with a ``prompt`` field and optional ``id``; blank lines are ignored."""
+    items: list[RunItem] = []
+    rows, bad = jsonl_objects(path)
+    for n, row in rows:
         try:
             items.append(_item(row, f"{path} line {n}", len(items) + 1))
         except PromptfoilError as exc:
@@ -261,6 +291,8 @@ def result_record(item: RunItem, ex: Explanation | None, error: str | None = Non
         rec.update(d)
     else:
         rec.update({"prompt": item.prompt, "error": error})
+        if item.conversation is not None:
+            rec["conversation"] = item.conversation.to_list()
     for k, v in item.fields.items():
         rec[f"input_{k}" if k in RESERVED else k] = v
     return rec
@@ -282,16 +314,23 @@ def append_record(fh: Any, rec: dict[str, Any]) -> None:
     os.fsync(fh.fileno())
 
 
-def explain_item(explainer: ExplainerLike, item: RunItem, trace: bool = True) -> dict[str, Any]:
+def explain_item(
+    explainer: ExplainerLike, item: RunItem, trace: bool = True, stop_on: tuple[type[Exception], ...] = (),
+) -> dict[str, Any]:
     """The results line of one item, whatever happens to it.
 
     A failing item gives a record with its ``error``; a missing package is raised (every
-    item would fail the same way), as are interrupts.
+    item would fail the same way), as are interrupts and errors of a type in ``stop_on``.
     """
     try:
-        ex = explainer.explain(item.prompt, protected=item.protected)
+        if item.conversation is None:
+            ex = explainer.explain(item.prompt, protected=item.protected)
+        else:
+            ex = explainer.explain(item.conversation, protected=item.protected, edit=item.edit)
         return result_record(item, ex, trace=trace)
     except MissingDependency:
+        raise
+    except stop_on:
         raise
     except PromptfoilError as exc:
         return result_record(item, None, str(exc))
@@ -310,6 +349,9 @@ def run(
     lock: bool = True,
     on_start: Callable[[int, int], None] | None = None,
     on_item: Callable[[RunItem, dict[str, Any]], None] | None = None,
+    edit: Sequence[str] | None = None,
+    annotate: Callable[[RunItem, dict[str, Any]], dict[str, Any]] | None = None,
+    stop_on: tuple[type[Exception], ...] = (),
 ) -> RunSummary:
     """Explain every item not yet in ``out``, appending each result as it finishes.
 
@@ -318,6 +360,11 @@ def run(
     only writer of ``out``, and results arrive in whatever order they finish. A failing item
     is recorded with its ``error`` and the run goes on; a missing package stops the run.
     ``on_start(todo, skipped)`` is called once, ``on_item`` after each item is written.
+    ``edit``: the turns to edit in a conversation row that names none. ``annotate(item,
+    record)`` returns more fields for a record without error (``redteam``'s policy
+    verdicts), added here before it is written. An error of a type in ``stop_on`` (with an
+    Explainer, not an engine) stops the run instead of being recorded (``redteam``: a judge
+    that fails its self-check).
 
     ``out`` must be a results file (or new, or empty) and not ``prompts_file``: nothing is
     written otherwise. With ``lock`` the run holds ``OUT.lock`` (a second run on the same
@@ -325,10 +372,10 @@ def run(
     """
     from .engines.local import LocalEngine
 
-    engine = explainer if isinstance(explainer, Engine) else LocalEngine(explainer)
+    engine = explainer if isinstance(explainer, Engine) else LocalEngine(explainer, stop_on)
     out = check_results_file(out, prompts_file)
     with results_lock(out) if lock else nullcontext():
-        return _run(items, engine, out, retry_failed, trace, on_start, on_item)
+        return _run(items, engine, out, retry_failed, trace, on_start, on_item, edit, annotate)
 
 
 def _run(
@@ -339,11 +386,14 @@ def _run(
     trace: bool,
     on_start: Callable[[int, int], None] | None,
     on_item: Callable[[RunItem, dict[str, Any]], None] | None,
+    edit: Sequence[str] | None = None,
+    annotate: Callable[[RunItem, dict[str, Any]], dict[str, Any]] | None = None,
 ) -> RunSummary:
     out.parent.mkdir(parents=True, exist_ok=True)
     done = finished_ids(out, retry_failed)  # reads (and so checks) every complete line first
     repaired = repair_tail(out)
-    todo = [it for it in items if it.id not in done]
+    todo = [replace(it, edit=it.edit or (tuple(edit) if edit else None)) if it.conversation is not None else it
+            for it in items if it.id not in done]
     skipped = len(items) - len(todo)
     if on_start:
         on_start(len(todo), skipped)
@@ -355,6 +405,8 @@ def _run(
             if it.id in written:  # an engine that delivered an item twice: keep the first
                 continue
             written.add(it.id)
+            if annotate is not None and "error" not in rec:
+                rec.update(annotate(it, rec))
             append_record(fh, rec)
             if "error" in rec:
                 n_failed += 1

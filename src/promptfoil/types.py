@@ -41,13 +41,19 @@ class Segment:
 
 @dataclass(frozen=True)
 class Edit:
-    """One replaced unit: ``old`` at ``[start, end)`` of the *original* prompt became ``new``."""
+    """One replaced unit: ``old`` at ``[start, end)`` of the *original* prompt became ``new``.
+
+    In a conversation, ``turn`` is the index of the message it lies in and ``turn_start``
+    where ``old`` starts in that message's content (both None for a plain prompt).
+    """
 
     unit: int
     start: int
     end: int
     old: str
     new: str
+    turn: int | None = None
+    turn_start: int | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +175,11 @@ class Explanation:
     infiller: str = ""
     scorer: str = ""
     stop_reason: str = ""
+    #: A conversation's messages (``prompt`` is then their rendered text), the messages of
+    #: the contrast, and the turns that were open to edits; all None for a plain prompt.
+    conversation: tuple[dict[str, str], ...] | None = None
+    contrast_conversation: tuple[dict[str, str], ...] | None = None
+    edited_turns: tuple[int, ...] | None = None
     #: Every contrast kept, ranked by edits then score; the first is the one above.
     contrasts: tuple[Contrast, ...] = ()
     #: The first contrast as the search found it, before edits were undone (None: not minimised).
@@ -195,6 +206,9 @@ class Explanation:
         kw = {k: v for k, v in d.items() if k in names}
         kw["edits"] = tuple(Edit(**e) for e in d.get("edits") or ())
         kw["calls"] = Calls(**(d.get("calls") or {}))
+        for key in ("conversation", "contrast_conversation", "edited_turns"):
+            if d.get(key) is not None:
+                kw[key] = tuple(d[key])
         kw["contrasts"] = tuple(Contrast.from_dict(c) for c in d.get("contrasts") or ())
         kw["minimized_from"] = Contrast.from_dict(d["minimized_from"]) if d.get("minimized_from") else None
         kw["notes"] = tuple(d.get("notes") or ())
@@ -207,6 +221,9 @@ class Explanation:
         """A JSON-ready dict; the schema is ``promptfoil/schema/explanation.json``."""
         d = asdict(self)
         d["edits"] = [asdict(e) for e in self.edits]
+        for key in ("conversation", "contrast_conversation", "edited_turns"):
+            if d[key] is not None:
+                d[key] = list(d[key])
         d["trace"] = [
             {**asdict(t), "edits": [asdict(e) for e in t.edits]} for t in self.trace
         ]

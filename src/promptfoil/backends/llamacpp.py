@@ -1,10 +1,14 @@
 """Local GGUF models through llama-cpp-python: one loaded model per (file, context, logits
 mode), shared by everything in the process, and the one chat-completion call that the
 ``gguf``/``smollm2`` targets and the local chat backend (``llm`` infiller, judges) all use.
+
+Messages go through the model's chat template as token ids (:mod:`.chat_template`): text
+inside a message is never read as a control token, so it cannot open a turn or a role.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -12,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PromptfoilError, PromptTooLong
-from .chat import ChatReply, ChatRequest, read_reply
+from .chat import ChatReply, ChatRequest
+from .chat_template import chat_tokens
 from .embedded import require, smollm2_gguf
 from .identity import file_identity
 from .llamacpp_batch import BatchGenerator
@@ -66,21 +71,20 @@ class LocalChat:
             self._identity = f"llamacpp:{file_identity(self.path)}"
         return self._identity
 
-    def _room(self, llm: Any, r: ChatRequest) -> int:
-        """About how many tokens the prompt takes, and ``max_tokens`` for its answer."""
-        return sum(len(llm.tokenize(c.encode("utf-8"), add_bos=False)) + 16 for _, c in r.messages) + 16
+    def _prompt_ids(self, llm: Any, r: ChatRequest) -> list[int]:
+        """The request's token ids through the chat template (typed text stays text)."""
+        return chat_tokens(llm, r.as_messages())
 
     def fits(self, requests: Sequence[ChatRequest]) -> bool:
         """Every prompt leaves ``max_tokens`` of context for its answer."""
         llm = load_llama(str(self.path), self.n_ctx, False)
-        return all(self._room(llm, r) + r.max_tokens <= self.n_ctx for r in requests)
+        return all(len(self._prompt_ids(llm, r)) + r.max_tokens <= self.n_ctx for r in requests)
 
-    def _check_room(self, llm: Any, r: ChatRequest) -> None:
+    def _check_room(self, n_prompt: int, r: ChatRequest) -> None:
         """The prompt and ``max_tokens`` must fit the context (llama.cpp would shorten the answer)."""
-        n = self._room(llm, r)
-        if n + r.max_tokens > self.n_ctx:
+        if n_prompt + r.max_tokens > self.n_ctx:
             raise PromptTooLong(
-                f"prompt of about {n} tokens does not fit the model context of {self.n_ctx} "
+                f"prompt of {n_prompt} tokens does not fit the model context of {self.n_ctx} "
                 f"with max_tokens={r.max_tokens}"
             )
 
@@ -93,17 +97,18 @@ class LocalChat:
         if r.seed is not None:
             kw["seed"] = r.seed
         if r.top_logprobs:
-            kw.update(logprobs=True, top_logprobs=r.top_logprobs)
+            kw["logprobs"] = r.top_logprobs
         with _LOCK:
             # prompt logits for every token are slow; only ask for them when needed
             llm = load_llama(str(self.path), self.n_ctx, bool(r.top_logprobs))
-            if need_room:
-                self._check_room(llm, r)
             try:
-                out = llm.create_chat_completion(messages=r.as_messages(), **kw)
+                ids = self._prompt_ids(llm, r)
+                if need_room:
+                    self._check_room(len(ids), r)
+                out = llm.create_completion(prompt=ids, **kw)
             except (ValueError, RuntimeError) as exc:  # e.g. the prompt exceeds the context
                 raise PromptfoilError(f"local chat model {self.path.name} failed: {exc}") from None
-        return read_reply(out, r.top_logprobs)
+        return _reply(out, r.top_logprobs)
 
     # -- many requests at once --------------------------------------------------------
     def batchable(self, requests: Sequence[ChatRequest]) -> bool:
@@ -121,13 +126,13 @@ class LocalChat:
         """Answer greedy requests together (see :meth:`batchable`): the same replies as
         :meth:`one` gives one at a time, in fewer model passes."""
         llm = load_llama(str(self.path), self.n_ctx, False)
-        if need_room:
-            for r in requests:
-                self._check_room(llm, r)
         if self._template is None and not self.batchable(requests):
             return [self.one(r, need_room) for r in requests]
         assert self._template is not None
         prompts = [self._template.render(r.as_messages()) for r in requests]
+        if need_room:
+            for r, p in zip(requests, prompts):
+                self._check_room(len(p.tokens), r)
         with self._batch_lock:
             if self._batcher is None:
                 self._batcher = BatchGenerator(llm, self.n_ctx, self.max_batch)
@@ -143,3 +148,16 @@ class LocalChat:
         if self.batchable(requests):
             return self.batch(requests)
         return [self.one(r) for r in requests]
+
+
+def _reply(out: dict[str, Any], top_logprobs: int) -> ChatReply:
+    """A :class:`ChatReply` from a llama.cpp completion (text, usage, first-token alternatives)."""
+    choice = out["choices"][0]
+    usage = out.get("usage") or {}
+    first = None
+    if top_logprobs:
+        tops = (choice.get("logprobs") or {}).get("top_logprobs") or []
+        if tops and isinstance(tops[0], dict):
+            first = {t: math.exp(lp) for t, lp in tops[0].items() if math.isfinite(lp)} or None
+    tokens = int(usage.get("prompt_tokens") or 0) + int(usage.get("completion_tokens") or 0)
+    return ChatReply(str(choice.get("text") or ""), first, tokens, choice.get("finish_reason") == "length")

@@ -1,11 +1,13 @@
-"""The model's own chat template (GGUF metadata), rendered to tokens as llama-cpp-python's
-``create_chat_completion`` renders it, for the batched generation of ``llamacpp_batch``."""
+"""The model's own chat template (GGUF metadata), rendered to token ids for the batched
+generation of ``llamacpp_batch``: the same ids as one-by-one answers (:mod:`.chat_template`),
+so text typed inside a message stays text in a batch too."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from .chat_template import chat_tokens
 from .embedded import require
 
 
@@ -47,6 +49,6 @@ class ChatTemplate:
     def render(self, messages: list[dict[str, str]]) -> ChatPrompt:
         """The prompt tokens for ``messages`` (with the assistant turn opened) and the stop string."""
         out = self._formatter(messages=messages)
-        tokens = self._llama.tokenize(out.prompt.encode("utf-8"), add_bos=not out.added_special, special=True)
+        tokens = chat_tokens(self._llama, messages, self._formatter)
         stop = out.stop[0] if isinstance(out.stop, list) else out.stop
         return ChatPrompt(tokens, (stop or "").encode("utf-8"))

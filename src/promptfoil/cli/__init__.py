@@ -1,5 +1,5 @@
 """Command line, one module per command family: ``explain``/``demo``/``list``, dataset jobs
-(``run``, ``metrics``, ``compare``, ``report``), ``experiment`` and ``gate``.
+(``run``, ``metrics``, ``compare``, ``report``), ``redteam``, ``experiment`` and ``gate``.
 
 Component choices come from the registries, so a new component (or an installed plugin)
 shows up here by registering itself. User errors print one clear line (exit 2), never a
@@ -17,10 +17,10 @@ from rich.text import Text
 
 from .. import plugins  # noqa: F401  (fills the registries)
 from ..errors import PromptfoilError
-from . import experiment, explain, gate, jobs
+from . import experiment, explain, gate, jobs, redteam
 from .options import add_explainer_options, config_from_args
 
-FAMILIES = (explain, jobs, experiment, gate)
+FAMILIES = (explain, jobs, redteam, experiment, gate)
 COMMANDS = {name: fn for fam in FAMILIES for name, fn in fam.COMMANDS.items()}
 
 
@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     except PromptfoilError as exc:
-        err.print(Text.assemble(("error: ", "bold red"), str(exc)), highlight=False)
+        err.print(Text.assemble(("error: ", "bold red"), str(exc)), highlight=False, soft_wrap=True)  # one line
         return 2
     except KeyboardInterrupt:
         err.print("interrupted")

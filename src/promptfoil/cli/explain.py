@@ -15,10 +15,9 @@ from ..explainer import Explainer
 from ..infill.base import infillers
 from ..scorers.base import scorers
 from ..search import searches
-from ..spans import protected_spans
 from ..targets.base import targets
 from ..jsonout import strict_dumps
-from .options import add_explainer_options, config_from_args, parse_budget
+from .options import add_conversation_options, add_explainer_options, config_from_args, parse_budget
 from .paths import check_writable
 
 EXAMPLES = """\
@@ -27,16 +26,36 @@ examples:
   promptfoil explain "Is it fine to skip a friend's wedding?" --algorithm cell --split-k 2
   promptfoil explain "..." --budget 20 --threshold 0.4 --json > result.json
   promptfoil explain "..." --time-budget 60 --scorer mypkg.judges:Strict   # a plugin scorer
+  promptfoil explain --conversation chat.json --edit user:-1 --scorer judge-contradiction
+  promptfoil explain --conversation chat.json --edit 'assistant:*' --scorer maxims
   promptfoil list                      # every target, infiller, scorer and algorithm
 """
 
 
-def _protect(value: str) -> tuple[int, int]:
+def _protect(value: str) -> tuple[int, ...]:
     try:
-        start, end = value.split(":")
-        return int(start), int(end)
+        parts = tuple(int(p) for p in value.split(":"))
+        if len(parts) not in (2, 3):
+            raise ValueError
+        return parts
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected START:END character offsets, got {value!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected START:END character offsets (TURN:START:END in a conversation), got {value!r}"
+        ) from None
+
+
+def read_conversation(source: str) -> Any:
+    """The conversation of ``--conversation FILE`` (``-``: standard input)."""
+    from ..conversation import load_messages
+
+    if source == "-":
+        return load_messages(_stdin_text("the conversation"), "standard input")
+    try:
+        with open(source, encoding="utf-8") as fh:
+            raw = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read conversation file {source}: {exc}") from None
+    return load_messages(raw, source)
 
 
 def add_parsers(sub: Any) -> None:
@@ -47,11 +66,14 @@ def add_parsers(sub: Any) -> None:
         "response scores past the threshold against the original response.",
         epilog=EXAMPLES, formatter_class=fmt,
     )
-    ex.add_argument("prompt", help="the prompt to explain (use '-' to read it from standard input)")
+    ex.add_argument("prompt", nargs="?", help="the prompt to explain (use '-' to read it from standard input)")
+    ex.add_argument("--conversation", metavar="FILE", help="explain the next assistant reply of a conversation: a JSON "
+                    "list of {\"role\", \"content\"} messages ending with a user turn ('-': standard input)")
     s = add_explainer_options(ex)
-    s.add_argument("--protect", type=_protect, action="append", default=[], metavar="START:END", help="character span never edited (repeatable)")
-    s.add_argument("--protect-text", action="append", default=[], metavar="TEXT", help="never edit any occurrence of TEXT in the prompt (repeatable), e.g. --protect-text 'in one sentence'")
-    s.add_argument("--edit-only-text", action="append", default=[], metavar="TEXT", help="edit only inside the occurrences of TEXT; the rest of the prompt is protected (repeatable)")
+    s.add_argument("--protect", type=_protect, action="append", default=[], metavar="START:END", help="character span never edited (repeatable); in a conversation TURN:START:END within that turn")
+    s.add_argument("--protect-text", action="append", default=[], metavar="TEXT", help="never edit any occurrence of TEXT in the prompt, or in the edited turns of a conversation (repeatable), e.g. --protect-text 'in one sentence'")
+    s.add_argument("--edit-only-text", action="append", default=[], metavar="TEXT", help="edit only inside the occurrences of TEXT; the rest of the prompt (of the edited turns) is protected (repeatable)")
+    add_conversation_options(s)
     o = ex.add_argument_group("output")
     o.add_argument("--json", action="store_true", help="print the result as one JSON object")
     o.add_argument("--no-trace", action="store_true", help="leave the search trace out of --json output")
@@ -88,23 +110,46 @@ def read_prompt(arg: str) -> str:
     """The prompt argument, or standard input for ``-``, as text; invalid UTF-8 is a clear error."""
     if arg != "-":
         return arg
-    data = sys.stdin.buffer.read()
+    return _stdin_text("the prompt")
+
+
+def _stdin_text(what: str) -> str:
+    """Standard input as text; invalid UTF-8 is a clear error."""
+    raw = getattr(sys.stdin, "buffer", None)
+    if raw is None:  # already text (a replaced sys.stdin)
+        return sys.stdin.read()
+    data = raw.read()
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(
             f"standard input is not valid UTF-8 text: byte 0x{data[exc.start]:02x} at position {exc.start} "
-            "(save the prompt as UTF-8)"
+            f"(save {what} as UTF-8)"
         ) from None
+
+
+def _explain_input(args: argparse.Namespace) -> Any:
+    """The prompt text, or the conversation of ``--conversation``."""
+    if args.conversation is not None:
+        if args.prompt is not None:
+            raise ConfigError("give either a PROMPT or --conversation FILE, not both")
+        return read_conversation(args.conversation)
+    if args.prompt is None:
+        raise ConfigError("give a PROMPT to explain, or --conversation FILE")
+    if args.edit is not None:
+        raise ConfigError("--edit selects turns of a conversation; use it with --conversation FILE")
+    return read_prompt(args.prompt)
 
 
 def cmd_explain(args: argparse.Namespace, console: Console, err: Console) -> int:
     # Side outputs are checked before the search, and written after the result is shown.
     svg = check_writable(args.svg, "--svg") if args.svg else None
     html = check_writable(args.html, "--html") if args.html else None
-    prompt = read_prompt(args.prompt)
-    protected = protected_spans(prompt, args.protect, args.protect_text, args.edit_only_text)
+    prompt = _explain_input(args)
     explainer = Explainer(config_from_args(args))
+    kw: dict[str, Any] = {"protect_text": args.protect_text, "edit_only_text": args.edit_only_text}
+    if not isinstance(prompt, str):
+        kw["edit"] = args.edit
     show = err.is_terminal and not args.json
     if show:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -114,9 +159,9 @@ def cmd_explain(args: argparse.Namespace, console: Console, err: Console) -> int
             TimeElapsedColumn(), console=err, transient=True,
         ) as bar:
             task = bar.add_task("search", total=explainer.budget)
-            result = explainer.explain(prompt, protected=protected, progress=lambda n: bar.update(task, completed=n))
+            result = explainer.explain(prompt, protected=args.protect, progress=lambda n: bar.update(task, completed=n), **kw)
     else:
-        result = explainer.explain(prompt, protected=protected)
+        result = explainer.explain(prompt, protected=args.protect, **kw)
     from ..report.terminal import render
 
     if args.json:

@@ -7,7 +7,8 @@ Every job that explains builds its Explainer (and the baseline target) from the 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from ..errors import ConfigError, PromptfoilError
 from ..jsonout import strict_dumps
 from ..scorers.base import scorers
 from .offline import check_available_offline
-from .options import add_engine_options, add_explainer_options, config_from_args, engine_from_args
+from .options import add_conversation_options, add_engine_options, add_explainer_options, config_from_args, engine_from_args
 from .paths import check_writable
 
 RUN_EXAMPLES = """\
@@ -51,6 +52,7 @@ def add_parsers(sub: Any) -> None:
     r = sub.add_parser(
         "run", help="explain every prompt of a JSONL/CSV file into a results JSONL (resumable)",
         description="Explain each prompt of PROMPTS (JSONL or CSV with a 'prompt' field, optional 'id'; "
+        "a JSONL row with 'messages' is a conversation, optional 'edit' selectors; "
         "other fields are carried to the results). Each result is appended as it finishes; running the "
         "same command again skips finished items.", epilog=RUN_EXAMPLES, formatter_class=fmt,
     )
@@ -62,7 +64,7 @@ def add_parsers(sub: Any) -> None:
                    help="if another run is writing the same --out, wait for it to finish instead of stopping")
     r.add_argument("--retry-failed", action="store_true", help="explain again the items recorded with an error")
     r.add_argument("--no-trace", action="store_true", help="leave the search trace out of each result")
-    add_explainer_options(r)
+    add_conversation_options(add_explainer_options(r))
     add_engine_options(r)
 
     m = sub.add_parser("metrics", help="flip rate, edit distance, content preservation, calls, time",
@@ -86,10 +88,11 @@ def add_parsers(sub: Any) -> None:
     c.add_argument("--out", metavar="PATH", help="also write per-item scores and baseline responses as JSONL")
     add_explainer_options(c)
 
-    rep = sub.add_parser("report", help="a self-contained HTML report of a results file",
-                         description="One HTML file, no network fetches, every model or prompt string escaped.")
-    rep.add_argument("results", help="results JSONL written by `promptfoil run`")
-    rep.add_argument("--html", required=True, metavar="PATH", help="where to write the report")
+    rep = sub.add_parser("report", help="show a results file in the terminal, or write a self-contained HTML report",
+                         description="Without --html every record is printed (a conversation as turns). With --html: one "
+                         "HTML file, no network fetches, every model or prompt string escaped.")
+    rep.add_argument("results", help="results JSONL written by `promptfoil run` or `promptfoil redteam`")
+    rep.add_argument("--html", metavar="PATH", help="write the HTML report here instead of printing")
     rep.add_argument("--title", default="promptfoil report", help="page title")
     rep.add_argument("--no-content", action="store_true", help="skip content preservation in the summary")
 
@@ -153,6 +156,29 @@ def _progress_bar(err: Console) -> Any:
     )
 
 
+@contextmanager
+def run_progress(err: Console, title: str, total: int, noun: str, out: object) -> Iterator[tuple[Any, Any]]:
+    """A progress bar over ``total`` items, with the ``on_start`` / ``on_item`` callbacks of
+    :func:`~promptfoil.runs.run` that move it and report resumed and failed items."""
+    with _progress_bar(err) as bar:
+        task = bar.add_task(title, total=total, stats="")
+        tally = Tally()
+
+        def start(todo: int, skipped: int) -> None:
+            bar.update(task, total=todo)
+            if skipped:
+                err.print(f"resuming: {skipped} {noun}(s) already in {out}", highlight=False)
+
+        def step(it: Any, rec: dict[str, Any]) -> None:
+            tally.add(rec)
+            if "error" in rec:
+                err.print(f"[red]{noun} {it.id} failed:[/red] {rec['error']}", highlight=False)
+            bar.advance(task)
+            bar.update(task, stats=tally.line(bar.tasks[0].elapsed))
+
+        yield start, step
+
+
 class Tally:
     """What the progress bar shows beside items done: found, failed, target calls per second."""
 
@@ -205,24 +231,9 @@ def _run_locked(args: argparse.Namespace, items: list[Any], out: Path, prompts_f
         where = engine.start()
         if args.engine != "local":
             err.print(f"engine {where}", highlight=False)
-        with _progress_bar(err) as bar:
-            task = bar.add_task("explaining", total=len(items), stats="")
-            tally = Tally()
-
-            def start(todo: int, skipped: int) -> None:
-                bar.update(task, total=todo)
-                if skipped:
-                    err.print(f"resuming: {skipped} item(s) already in {out}", highlight=False)
-
-            def step(it: Any, rec: dict[str, Any]) -> None:
-                tally.add(rec)
-                if "error" in rec:
-                    err.print(f"[red]item {it.id} failed:[/red] {rec['error']}", highlight=False)
-                bar.advance(task)
-                bar.update(task, stats=tally.line(bar.tasks[0].elapsed))
-
+        with run_progress(err, "explaining", len(items), "item", out) as (start, step):
             return run(items, engine, out, retry_failed=args.retry_failed, trace=not args.no_trace,
-                       prompts_file=prompts_file, lock=False, on_start=start, on_item=step)
+                       prompts_file=prompts_file, lock=False, on_start=start, on_item=step, edit=args.edit)
     finally:
         engine.close()
 
@@ -279,8 +290,14 @@ def cmd_report(args: argparse.Namespace, console: Console, err: Console) -> int:
     from ..report.html import write_html
     from ..runs import read_results
 
-    check_writable(args.html, "--html")
+    if args.html:
+        check_writable(args.html, "--html")
     records = read_results(args.results)
+    if not args.html:
+        from ..report.terminal import render_records
+
+        render_records(records, console)
+        return 0
     path = write_html(records, args.html, title=args.title, source=str(args.results),
                       embed=_embedder(args.no_content, err))
     console.print(f"report written to {path} ({len(records)} items)", highlight=False)

@@ -194,6 +194,13 @@ def cache_from_args(args: argparse.Namespace) -> Any:
     return False if args.no_cache else (args.cache or True)
 
 
+def add_conversation_options(p: Any) -> None:
+    """``--edit``: which turns of a conversation may change (also for ``run``)."""
+    p.add_argument("--edit", action="append", default=None, metavar="SELECTOR",
+                   help="turns of a conversation the search may edit (repeatable or comma-separated): "
+                   "user:-1 (default), user:*, assistant:*, assistant:-1, user:0, or a message index")
+
+
 def config_from_args(args: argparse.Namespace) -> Config:
     """The :class:`Config` the shared options describe."""
     return Config(

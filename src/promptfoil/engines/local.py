@@ -13,15 +13,16 @@ class LocalEngine:
 
     name = "local"
 
-    def __init__(self, explainer: ExplainerLike) -> None:
+    def __init__(self, explainer: ExplainerLike, stop_on: tuple[type[Exception], ...] = ()) -> None:
         self.explainer = explainer
+        self.stop_on = stop_on  # errors that stop the run instead of being recorded
 
     def start(self) -> str:
         return "local"
 
     def explain_items(self, items: Sequence[RunItem], trace: bool = True) -> Iterator[tuple[RunItem, dict[str, Any]]]:
         for it in items:
-            yield it, explain_item(self.explainer, it, trace)
+            yield it, explain_item(self.explainer, it, trace, self.stop_on)
 
     def close(self) -> None:
         pass

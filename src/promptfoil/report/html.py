@@ -26,7 +26,8 @@ from ..backends.embedded import require
 from ..types import Edit, Explanation
 from .diff import response_diff
 from .explorer import csp_hash, item_data, json_for_script
-from .terminal import PALETTE, contrast_spans
+from .terminal import PALETTE, contrast_spans, policy_line
+from .turns import fold, turn_views
 
 __all__ = ["prompt_pieces", "render_html", "response_diff", "write_explanation_html", "write_html"]
 
@@ -72,10 +73,25 @@ def _fmt(x: Any, digits: int = 3) -> str:
     return "n/a" if x is None else f"{float(x):.{digits}f}"
 
 
+def _classes(pieces: Sequence[tuple[str, int | None]]) -> list[tuple[str, str]]:
+    return [(t, "" if c is None else f"e{c % N_COLOURS}") for t, c in pieces]
+
+
+def turns_view(rec: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """A conversation record's turns for the template (None for a plain prompt): changed
+    turns in full with their edits coloured, the others folded to one line."""
+    views = turn_views(rec)
+    if views is None:
+        return None
+    return [{"index": v.index, "role": v.role, "pieces": _classes(v.pieces),
+             "contrast": _classes(v.contrast) if v.contrast is not None else None,
+             "text": v.text, "folded": fold(v.text), "selected": v.selected} for v in views]
+
+
 def item_view(rec: dict[str, Any]) -> dict[str, Any]:
     """Everything the template shows of one record, as plain strings (escaped by the template)."""
     base = {"id": str(rec.get("id", "")), "prompt": str(rec.get("prompt", "")), "error": rec.get("error"),
-            "trace_json": None, "truncated": "", "scorer_failures": ""}
+            "trace_json": None, "turns": turns_view(rec), "policy": None, "truncated": "", "scorer_failures": ""}
     if rec.get("error"):
         base["error"] = str(rec["error"])
         return base
@@ -104,6 +120,7 @@ def item_view(rec: dict[str, Any]) -> dict[str, Any]:
         ),
         "search": f"{rec.get('algorithm', '')}, split_k={rec.get('split_k', '')}, {_fmt(rec.get('seconds'), 1)} s",
         "trace_json": _trace_json(rec),
+        "policy": policy_line(rec),
         "truncated": _cut_badge(rec),
         "scorer_failures": (f"scorer failed on {rec['scorer_failures']} response(s)"
                             if rec.get("scorer_failures") else ""),

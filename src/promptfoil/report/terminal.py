@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from typing import Any
+
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -41,6 +44,41 @@ def _marked(pieces: list[tuple[str, bool]], style: str) -> Text:
     return Text.assemble(*((t, style) if changed else t for t, changed in pieces))
 
 
+def _turn_text(pieces: list[tuple[str, int | None]]) -> Text:
+    return Text.assemble(*((t, PALETTE[c % len(PALETTE)] + " underline") if c is not None else t for t, c in pieces))
+
+
+def conversation_panels(ex: Explanation) -> tuple[Panel, Panel | None]:
+    """The conversation as turns (unchanged ones folded to a line) and the changed turns of
+    the contrast, with edit ``i`` in colour ``i`` in both."""
+    from .turns import fold, turn_views
+
+    views = turn_views({
+        "conversation": list(ex.conversation or ()), "contrast_conversation": list(ex.contrast_conversation or ()),
+        "edited_turns": list(ex.edited_turns or ()), "edits": [asdict(e) for e in ex.edits],
+    }) or []
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    for v in views:
+        if v.changed or (v.selected and not ex.edits):
+            grid.add_row(v.role, _turn_text(v.pieces))
+        else:
+            grid.add_row(Text(v.role, style="dim"), Text(fold(v.text) + ("" if v.selected else "  (fixed)"), style="dim"))
+    original = Panel(grid, title="conversation", title_align="left")
+    changed = [v for v in views if v.changed]
+    if ex.contrast_conversation is None:
+        return original, None
+    cgrid = Table.grid(padding=(0, 1))
+    cgrid.add_column(style="bold", no_wrap=True)
+    cgrid.add_column()
+    for v in changed:
+        cgrid.add_row(f"{v.role} [{v.index}]", _turn_text(v.contrast or []))
+    cgrid.add_row(Text("", style="dim"), Text(f"{len(views) - len(changed)} other turn(s) unchanged", style="dim"))
+    return original, Panel(cgrid, title="contrast conversation", title_align="left",
+                           border_style="green" if ex.found else "red")
+
+
 CUT = " (cut at max_tokens: scored on its complete sentences)"
 STAGES = ("target", "infiller", "scorer", "other")
 
@@ -67,15 +105,16 @@ def skipped_line(ex: Explanation) -> str:
 
 
 def render(ex: Explanation, console: Console | None = None) -> None:
-    """Print an explanation: prompts, responses, verdict, calls."""
+    """Print an explanation: prompts (a conversation as turns), responses, verdict, calls."""
     console = console or Console()
     original, contrast = coloured_prompts(ex)
+    turns = conversation_panels(ex) if ex.conversation is not None else None
     verdict = (
         Text("contrast found", style="bold green")
         if ex.found
         else Text("no contrast reached the threshold; best candidate shown", style="bold red")
     )
-    console.print(Panel(original, title="prompt", title_align="left"))
+    console.print(turns[0] if turns else Panel(original, title="prompt", title_align="left"))
     if ex.contrast_response is None:
         removed, added = [(ex.response, False)], []
     else:
@@ -85,7 +124,8 @@ def render(ex: Explanation, console: Console | None = None) -> None:
     if ex.contrast_prompt is None:
         console.print(Panel(Text(ex.stop_reason or "no candidate was scored"), title="no contrast", border_style="red"))
     else:
-        console.print(Panel(contrast, title="contrast prompt", title_align="left", border_style="green" if ex.found else "red"))
+        console.print(turns[1] if turns and turns[1] is not None else
+                      Panel(contrast, title="contrast prompt", title_align="left", border_style="green" if ex.found else "red"))
         title = "contrast response" + (CUT if ex.contrast_truncated else "")
         console.print(Panel(_marked(added, "bold green"), title=title, title_align="left", border_style="dim"))
     table = Table.grid(padding=(0, 2))
@@ -130,9 +170,38 @@ def render(ex: Explanation, console: Console | None = None) -> None:
                             title_align="left", border_style="green"))
 
 
-def _num(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:.3f}"
+def _num(x: Any, digits: int = 3) -> str:
+    return "n/a" if x is None else f"{float(x):.{digits}f}"
 
 
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.0%}"
+
+
+def policy_line(rec: dict[str, Any]) -> str | None:
+    """The policy judge's verdicts on a ``redteam`` record, in words (None: no verdicts)."""
+    v = rec.get("policy_verdict")
+    if not isinstance(v, dict):
+        return None
+    line = (f"policy judge, P(breaks or misstates the policy): original answer {_num(v.get('original'), 2)}, "
+            f"contrast answer {_num(v.get('contrast'), 2)}")
+    if v.get("error"):
+        line += f" (the judge failed: {v['error']})"
+    if v.get("judge_check"):
+        line += f"; not to be trusted: the policy judge failed its self-check ({v['judge_check']})"
+    return line
+
+
+def render_records(records: list[dict[str, Any]], console: Console) -> None:
+    """Print every record of a results file (``promptfoil report`` without ``--html``)."""
+    for n, rec in enumerate(records, 1):
+        console.rule(f"[bold]{n}/{len(records)}[/bold]  {rec.get('id', '')}")
+        if rec.get("error"):
+            console.print(Text.assemble(("failed: ", "bold red"), str(rec["error"])), highlight=False)
+            continue
+        render(Explanation.from_dict(rec), console)
+        policy = policy_line(rec)
+        if policy:
+            console.print(policy, highlight=False)
+    found = sum(bool(r.get("found")) for r in records)
+    console.rule(f"{found}/{len(records)} contrasts found")

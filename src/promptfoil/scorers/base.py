@@ -5,10 +5,12 @@ answer): the search records the candidate as "unscored" and counts it, instead o
 made-up 0.0. A scorer that cannot score against the original response at all raises
 :class:`ScorerError`: the explanation fails and says so.
 
-Optional hook: ``self_check(x0, y0) -> str | None``. Before a search, the explainer asks the
-scorer to check itself on the original (a judge must find no change between ``y0`` and
-itself, and must be able to label ``y0``); a returned text is the problem, and the
-explanation stops with :class:`JudgeCheckError` unless the check is turned off.
+Optional hook: ``self_check(x0, y0, conversation=None) -> str | None``. Before a search, the
+explainer asks the scorer to check itself on the original (a judge must find no change between
+``y0`` and itself, and must be able to label ``y0``); a returned text is the problem, and the
+explanation stops with :class:`JudgeCheckError` unless the check is turned off. For a
+conversation, ``x0`` is its rendered text and ``conversation`` its messages (the argument is
+left out for a plain prompt, so a two-argument hook keeps working there).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from ..conversation import Conversation
 from ..errors import PromptfoilError
 from ..registry import Registry
 from ..types import Direction
@@ -24,12 +27,18 @@ from ..types import Direction
 
 @dataclass(frozen=True)
 class ScoreItem:
-    """Original prompt and response, candidate prompt and its response."""
+    """Original prompt and response, candidate prompt and its response.
+
+    For a conversation, ``x0``/``xc`` are its rendered text and ``c0``/``cc`` the messages
+    themselves (None for a plain prompt), for scorers that judge a reply in its context.
+    """
 
     x0: str
     y0: str
     xc: str
     yc: str
+    c0: Conversation | None = None
+    cc: Conversation | None = None
 
 
 @runtime_checkable
@@ -53,12 +62,12 @@ class JudgeCheckError(PromptfoilError):
     """A scorer failed its self-check on the original response: its scores would not mean anything."""
 
 
-def run_self_check(scorer: Scorer, x0: str, y0: str) -> None:
+def run_self_check(scorer: Scorer, x0: str, y0: str, conversation: Conversation | None = None) -> None:
     """Raise :class:`JudgeCheckError` when the scorer has a self-check and fails it."""
     check = getattr(scorer, "self_check", None)
     if not callable(check):
         return
-    problem = check(x0, y0)
+    problem = check(x0, y0) if conversation is None else check(x0, y0, conversation)
     if problem:
         name = getattr(scorer, "name", "scorer")
         raise JudgeCheckError(

@@ -7,7 +7,8 @@ stored as data in ``promptfoil/data/maxims/*.json``. The judge answers in JSON
 and the share of "yes" is how well the response meets the sub-maxim. The score is the drop
 in that share from the original response to the candidate's, averaged over the chosen
 sub-maxims: positive when the new response is worse on them (direction "increase"; use
-"decrease" to look for improvements). Small judges break JSON, so answers are parsed
+"decrease" to look for improvements). A response is judged in its context: a prompt as one
+user turn, a conversation as its turns (for a candidate, the edited conversation). Small judges break JSON, so answers are parsed
 leniently, unreadable ones are asked again up to ``retries`` times, and what still fails is
 recorded in ``failures``: a candidate response the judge cannot label has no score (None,
 counted by the search), and an original response it cannot label on any sub-maxim makes the
@@ -28,6 +29,7 @@ from importlib import resources
 from typing import Any
 
 from ..backends.chat import BACKEND_OPTIONS, ChatBackend, ChatRequest, chat_backend
+from ..conversation import Conversation
 from ..errors import ConfigError
 from ..types import Direction
 from .base import ScoreItem, ScorerError, scorers
@@ -83,6 +85,13 @@ def select(names: str | Sequence[str]) -> list[Rubric]:
     return chosen
 
 
+def context_of(prompt: str, conversation: Conversation | None) -> str:
+    """The context a response is judged in: a prompt as one user turn, a conversation as
+    its turns, one ``role: content`` line each (the system prompt left out, as in the
+    paper's rubric prompts)."""
+    return conversation.dialogue() if conversation is not None else f"user: {prompt}"
+
+
 def rubric_prompt(r: Rubric, context: str, response: str) -> str:
     """The judge's instructions: requirement, labels, examples, the turn, the answer format."""
     lines = [
@@ -98,7 +107,7 @@ def rubric_prompt(r: Rubric, context: str, response: str) -> str:
         lines += [f"Context: {ctx}", f"Response: {resp}", f"Label: {label}", ""]
     lines += [
         "Now label this response, given its context.",
-        f"Context: user: {context}",
+        f"Context: {context}",
         f"Response: assistant: {response}",
         "",
         'Answer with JSON only: {"label": "yes" or "no", "explanation": "one short sentence"}',
@@ -203,10 +212,11 @@ class MaximsScorer:
     def _unlabelled(self, x: str, y: str) -> list[str]:
         return [r.name for r in self.rubrics if self._memo[(r.name, x, y)] is None]
 
-    def self_check(self, x0: str, y0: str) -> str | None:
-        """The judge must label the original response on every chosen sub-maxim."""
-        self._adherence([(x0, y0)])
-        missing = self._unlabelled(x0, y0)
+    def self_check(self, x0: str, y0: str, conversation: Conversation | None = None) -> str | None:
+        """The judge must label the original response, in its context, on every chosen sub-maxim."""
+        context = context_of(x0, conversation)
+        self._adherence([(context, y0)])
+        missing = self._unlabelled(context, y0)
         if not missing:
             return None
         said = next((f.answers[0] for f in reversed(self.failures) if f.response == y0 and f.answers), "")
@@ -217,10 +227,11 @@ class MaximsScorer:
         if not items:
             return []
         self._trim()
-        self._adherence([(it.x0, it.y0) for it in items] + [(it.xc, it.yc) for it in items])
+        pairs = [((context_of(it.x0, it.c0), it.y0), (context_of(it.xc, it.cc), it.yc)) for it in items]
+        self._adherence([p for pair in pairs for p in pair])
         out: list[float | None] = []
-        for it in items:
-            if len(self._unlabelled(it.x0, it.y0)) == len(self.rubrics):
+        for ((x0, y0), (xc, yc)) in pairs:
+            if len(self._unlabelled(x0, y0)) == len(self.rubrics):
                 raise ScorerError(
                     f"scorer 'maxims' could not label the original response on any sub-maxim "
                     f"({', '.join(r.name for r in self.rubrics)}): no candidate can be compared with it. "
@@ -228,7 +239,7 @@ class MaximsScorer:
                 )
             drops = []
             for r in self.rubrics:
-                a0, ac = self._memo[(r.name, it.x0, it.y0)], self._memo[(r.name, it.xc, it.yc)]
+                a0, ac = self._memo[(r.name, x0, y0)], self._memo[(r.name, xc, yc)]
                 if a0 is not None and ac is not None:
                     drops.append(a0 - ac)
             out.append(round(sum(drops) / len(drops), 6) if drops else None)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ..constraints import Constraints
 from ..infill.base import Infiller, InfillRequest
-from ..scorers.base import Scorer, ScoreItem
+from ..scorers.base import Scorer
 from ..sentences import scored_text
 from ..types import Candidate, TraceEntry
 from .goal import Goal
@@ -171,6 +171,10 @@ class SearchContext:
                                else "duplicate of a prompt already queried or pending")
                         self._note(Node(cand, free, parent=r.node.trace_index), "fill", "skipped", "none", why)
                     continue
+                if not self.space.admits(cand):  # a fill that would move a turn boundary: never built
+                    self._seen.add(cand.text)
+                    self._dropped.add(cand.text)
+                    continue
                 self._seen.add(cand.text)
                 taken.append(Node(cand, free, parent=r.node.trace_index))
             out.append(taken)
@@ -185,7 +189,10 @@ class SearchContext:
             return known
         self._seen.add(cand.text)
         free = tuple(u for u in self.root.free if u not in reps)
-        return Node(cand, free, parent=node.trace_index)
+        out = Node(cand, free, parent=node.trace_index)
+        if not self.space.admits(cand):  # never asked (see PromptSpace.admits)
+            out.dropped = "the edits left would move a turn boundary of the conversation"
+        return out
 
     # -- which units the search may edit ---------------------------------------------
     def restrict(self, banned: frozenset[int]) -> None:
@@ -322,7 +329,7 @@ class SearchContext:
         done: list[Node] = []
         if answered:
             items = [
-                ScoreItem(self.x0, self.y0_scored, n.candidate.text, scored_text(r.response or "", r.truncated))
+                self.space.score_item(self.x0, self.y0_scored, n.candidate, scored_text(r.response or "", r.truncated))
                 for n, r in answered
             ]
             self.counters.scorer += len(items)
@@ -351,7 +358,7 @@ class SearchContext:
         if not self.constraints or not nodes:
             return nodes
         keep = []
-        for n, verdict in zip(nodes, self.constraints.check(self.x0, [n.candidate.text for n in nodes])):
+        for n, verdict in zip(nodes, self._verdicts(nodes)):
             if verdict is None:
                 keep.append(n)
                 continue
@@ -360,6 +367,22 @@ class SearchContext:
             self.counters.skipped_by[name] = self.counters.skipped_by.get(name, 0) + 1
             self._note(n, stage, "skipped", "none", why)
         return keep
+
+    def _verdicts(self, nodes: list[Node]) -> list[tuple[str, str] | None]:
+        """Per node, the first (check, reason) its checked pieces fail, or None. The space says
+        what is checked: the whole prompt, or each edited turn of a conversation against that
+        turn's original; pieces with the same original are checked in one batch."""
+        assert self.constraints is not None
+        verdict: list[tuple[str, str] | None] = [None] * len(nodes)
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for i, n in enumerate(nodes):
+            for original, piece in self.space.checked_pieces(n.candidate):
+                groups.setdefault(original, []).append((i, piece))
+        for original, members in groups.items():
+            for (i, _), v in zip(members, self.constraints.check(original, [p for _, p in members])):
+                if v is not None and verdict[i] is None:
+                    verdict[i] = v
+        return verdict
 
     def _record(self, n: Node, stage: str, status: str, paid_by: str, reason: str = "") -> None:
         n.trace_index = len(self.trace)

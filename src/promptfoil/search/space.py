@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..scorers.base import ScoreItem
 from ..types import Candidate, Edit, Segment
 
 
@@ -48,3 +49,16 @@ class PromptSpace:
             seg = self.unit(u)
             out.append(Edit(u, seg.start, seg.end, seg.text, new))
         return tuple(out)
+
+    def admits(self, candidate: Candidate) -> bool:
+        """May ``candidate`` be asked? (A plain prompt: always; see ``search/turns.py``.)"""
+        return True
+
+    def checked_pieces(self, candidate: Candidate) -> list[tuple[str, str]]:
+        """What the constraints (fluency, prompt similarity) compare: ``(original, candidate)``
+        text pairs; for a plain prompt the whole prompt."""
+        return [(self.prompt, candidate.text)]
+
+    def score_item(self, x0: str, y0: str, candidate: Candidate, response: str) -> ScoreItem:
+        """What the scorer gets for ``candidate`` and its response."""
+        return ScoreItem(x0, y0, candidate.text, response)

@@ -1,12 +1,16 @@
 """What the chat-backed targets (``smollm2``/``gguf`` and ``openai``) share: each prompt is
 one user turn after an optional system prompt, sent as a :class:`ChatRequest` through a
-backend of :mod:`promptfoil.backends`, and its :class:`ChatReply` becomes a :class:`Reply`."""
+backend of :mod:`promptfoil.backends`, and its :class:`ChatReply` becomes a :class:`Reply`.
+
+A :class:`~promptfoil.conversation.Conversation` is sent as its messages; the target's own
+``system`` option is put first only when the conversation has no system prompt."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..backends.chat import ChatReply, ChatRequest
+from ..conversation import Conversation
 from ..errors import ConfigError
 from ..types import Reply
 from .base import BaseTarget
@@ -23,6 +27,8 @@ class ChatTarget(BaseTarget):
     """Generation settings and the request/reply conversion; subclasses send the request
     in :meth:`_generate_one`."""
 
+    accepts_conversations = True
+
     def __init__(self, name: str, max_tokens: int, temperature: float, seed: int | None, system: str | None) -> None:
         self.name = name
         self.max_tokens = whole("max_tokens", max_tokens, 1)
@@ -34,10 +40,14 @@ class ChatTarget(BaseTarget):
     def cacheable(self) -> bool:
         return self.temperature == 0 or self.seed is not None
 
-    def request(self, prompt: str) -> ChatRequest:
-        return ChatRequest.turn(
-            prompt, self.system, max_tokens=self.max_tokens, temperature=self.temperature, seed=self.seed
-        )
+    def request(self, prompt: str | Conversation) -> ChatRequest:
+        kw: dict[str, Any] = {"max_tokens": self.max_tokens, "temperature": self.temperature, "seed": self.seed}
+        if isinstance(prompt, Conversation):
+            msgs = prompt.to_list()
+            if self.system and prompt.system is None:
+                msgs.insert(0, {"role": "system", "content": self.system})
+            return ChatRequest.of(msgs, **kw)
+        return ChatRequest.turn(prompt, self.system, **kw)
 
     @staticmethod
     def reply(answer: ChatReply) -> Reply:

@@ -1,7 +1,9 @@
 """Any Hugging Face causal or seq2seq model as the target, generating in padded batches.
 
 Prompts go through the tokenizer's chat template when it has one (special tokens written in
-the prompt text stay plain text: a prompt cannot forge a turn), else as plain text. Causal
+the prompt text stay plain text: a prompt cannot forge a turn), else as plain text. A
+conversation goes through the chat template as its messages; a model without a chat
+template (or ``chat=false``) cannot take one, which is a clear error. Causal
 models are padded on the left so every row's answer starts at the same position. Greedy by
 default; ``temperature > 0`` samples, seeded per batch. Responses share the SQLite cache
 (identity: the hub name, or a local folder's path and weights hash).
@@ -14,6 +16,7 @@ from typing import Any
 
 from ..backends import hf
 from ..backends.hf_chat import encode_chat, encode_plain
+from ..conversation import Conversation
 from ..errors import ConfigError, PromptfoilError
 from ..types import Reply
 from .base import BaseTarget, targets
@@ -23,6 +26,7 @@ class HFTarget(BaseTarget):
     """``transformers`` generation for the model named by ``model`` (hub name or folder)."""
 
     batch_size = 8  # prompts per generate call (a plain attribute: no thread pool here)
+    accepts_conversations = True  # through the chat template (checked when the model loads)
 
     def __init__(
         self,
@@ -109,9 +113,19 @@ class HFTarget(BaseTarget):
             raise ConfigError(f"chat=true, but the tokenizer of '{self.model}' has no chat template")
         return has if self.chat_option is None else bool(self.chat_option)
 
-    def encode(self, prompt: str) -> list[int]:
-        """Token ids of one prompt as the model will see it."""
+    def encode(self, prompt: str | Conversation) -> list[int]:
+        """Token ids of one prompt (or conversation) as the model will see it."""
         tok, _ = self._load()
+        if isinstance(prompt, Conversation):
+            if not self.uses_chat_template(tok):
+                raise ConfigError(
+                    f"target 'hf' model '{self.model}' has no chat template (or chat=false), so it cannot "
+                    "take a conversation; use a chat model, or explain one prompt text"
+                )
+            msgs = prompt.to_list()
+            if self.system and prompt.system is None:
+                msgs.insert(0, {"role": "system", "content": self.system})
+            return encode_chat(tok, msgs)
         if self.uses_chat_template(tok):
             messages = ([{"role": "system", "content": self.system}] if self.system else []) + [
                 {"role": "user", "content": prompt}
@@ -142,7 +156,7 @@ class HFTarget(BaseTarget):
             replies.append(Reply(text, len(p_ids) + used, ended is None and len(row) >= self.max_tokens))
         return replies
 
-    def _batch(self, prompts: Sequence[str]) -> list[Reply]:
+    def _batch(self, prompts: Sequence[str | Conversation]) -> list[Reply]:
         """Replies in order; a prompt that does not fit the context gets a skipped reply."""
         tok, net = self._load()
         ids = [self.encode(p) for p in prompts]
@@ -167,7 +181,7 @@ class HFTarget(BaseTarget):
         out = out[:, enc["input_ids"].shape[1] :] if self.kind == "causal" else out[:, 1:]
         return self._replies(tok, net, ids, out)
 
-    def _generate_batch(self, prompts: list[str]) -> list[Reply]:
+    def _generate_batch(self, prompts: list[str | Conversation]) -> list[Reply]:
         out: list[Reply] = []
         for part in self.hf.batches(prompts):
             out.extend(self._batch(part))

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..backends.fleet import Fleet, resolve_all
 from ..backends.openai import DEFAULT_RETRIES, DEFAULT_TIMEOUT, EndpointClient
+from ..conversation import Conversation
 from ..errors import ConfigError
 from ..types import Reply
 from .base import targets
@@ -92,9 +93,16 @@ class OpenAITarget(ChatTarget):
             **({"extra": self.extra} if self.extra else {}),
         }
 
-    def _generate_one(self, prompt: str) -> Reply:
+    @property
+    def accepts_conversations(self) -> bool:  # type: ignore[override]
+        return not self.completions  # the legacy completions API takes one text
+
+    conversation_hint = "; with the legacy completions API (--completions) it takes text only: use the chat API"
+
+    def _generate_one(self, prompt: str | Conversation) -> Reply:
         options = {**self.generation, **({"extra_body": self.extra} if self.extra else {})}
         if self.completions:
+            assert isinstance(prompt, str)  # conversations are refused before (accepts_conversations)
             return self.reply(self.server.complete(prompt, self.request(prompt), options))
         return self.reply(self.server.one(self.request(prompt), options))
 
