@@ -30,7 +30,7 @@ class Refined:
     stop_reason: str
     best: Node | None
     contrasts: list[Node] = field(default_factory=list)
-    before: Node | None = None  # the first contrast before minimisation (None: not minimised)
+    before: Node | None = None  # the contrast before minimisation (None: not minimised, or unchanged)
     stability: dict[int, float] = field(default_factory=dict)  # id(node) -> share held
     noise: float | None = None
     minimize_calls: int = 0
@@ -62,7 +62,8 @@ def _minimise_and_diversify(ctx: SearchContext, search: Callable[[SearchContext]
             out.notes.append("minimize: not run, the budget was spent finding the contrast")
         else:
             best = shrink(ctx, first)
-            out.before = first
+            if best is not first:  # the contrast as found, kept only when minimising changed it
+                out.before = first
             out.notes.append(
                 f"minimize: {first.candidate.n_edits} -> {best.candidate.n_edits} edit(s), "
                 f"{out.minimize_calls} call(s)"
