@@ -19,26 +19,18 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections import defaultdict
 from pathlib import Path
 
 LABELS = Path(__file__).parent.parent / "tests" / "data" / "fluency_labels.jsonl"
 
 
 def drops(rows: list[dict]) -> list[float]:
-    """Per row, mean log-likelihood of its original minus the candidate's (nats per token)."""
+    """Per row, mean log-likelihood of its original minus the candidate's (nats per token),
+    through the fluency constraint's own code."""
+    from promptfoil.constraints import fluency_drops
     from promptfoil.infill.likelihood import PromptLikelihood
 
-    lm = PromptLikelihood()
-    by_prompt: dict[str, list[int]] = defaultdict(list)
-    for i, r in enumerate(rows):
-        by_prompt[r["prompt"]].append(i)
-    out = [0.0] * len(rows)
-    for prompt, idx in by_prompt.items():
-        ref = lm.mean_logprob([prompt])[0]
-        for i, v in zip(idx, lm.mean_logprob([rows[i]["candidate"] for i in idx], reference=prompt)):
-            out[i] = ref - v
-    return out
+    return fluency_drops(PromptLikelihood(), [(r["prompt"], r["candidate"]) for r in rows])
 
 
 def cut_stats(rows: list[dict], d: list[float], margin: float) -> dict:

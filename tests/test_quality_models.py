@@ -6,7 +6,6 @@ response cut at max_tokens."""
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -21,20 +20,12 @@ LABELS = Path(__file__).parent / "data" / "fluency_labels.jsonl"
 
 
 def _drops(rows: list[dict]) -> list[float]:
-    """Mean log-likelihood of the original minus the candidate's, batched per original as
-    the search batches them."""
+    """Per row, mean log-likelihood of its original minus the candidate's (nats per token),
+    through the fluency constraint's own code."""
+    from promptfoil.constraints import fluency_drops
     from promptfoil.infill.likelihood import PromptLikelihood
 
-    lm = PromptLikelihood()
-    by_prompt: dict[str, list[int]] = defaultdict(list)
-    for i, r in enumerate(rows):
-        by_prompt[r["prompt"]].append(i)
-    out = [0.0] * len(rows)
-    for prompt, idx in by_prompt.items():
-        ref = lm.mean_logprob([prompt])[0]
-        for i, v in zip(idx, lm.mean_logprob([rows[i]["candidate"] for i in idx], reference=prompt)):
-            out[i] = ref - v
-    return out
+    return fluency_drops(PromptLikelihood(), [(r["prompt"], r["candidate"]) for r in rows])
 
 
 def test_the_shipped_fluency_cut_separates_the_held_out_labelled_set():

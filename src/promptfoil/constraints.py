@@ -47,19 +47,36 @@ class Fluency:
         self.lm = lm
         self.margin = float(margin)
 
-    def check(self, x0: str, prompts: Sequence[str]) -> list[str | None]:
+    def scores(self, x0: str, prompts: Sequence[str]) -> tuple[float, list[float]]:
+        """``x0``'s mean token log-likelihood and each prompt's (batched against ``x0``)."""
         if not prompts:
-            return []
-        ref = self.lm.mean_logprob([x0])[0]
-        out: list[str | None] = []
-        for v in self.lm.mean_logprob(list(prompts), reference=x0):
-            drop = ref - v
-            out.append(
-                None if drop <= self.margin else
-                f"not fluent: mean token log-likelihood {v:.2f} is {drop:.2f} below the original's "
-                f"{ref:.2f} (allowed: {self.margin:g}; --min-fluency)"
-            )
-        return out
+            return 0.0, []
+        return self.lm.mean_logprob([x0])[0], self.lm.mean_logprob(list(prompts), reference=x0)
+
+    def check(self, x0: str, prompts: Sequence[str]) -> list[str | None]:
+        ref, values = self.scores(x0, prompts)
+        return [
+            None if ref - v <= self.margin else
+            f"not fluent: mean token log-likelihood {v:.2f} is {ref - v:.2f} below the original's "
+            f"{ref:.2f} (allowed: {self.margin:g}; --min-fluency)"
+            for v in values
+        ]
+
+
+def fluency_drops(lm: LogLikelihood, pairs: Sequence[tuple[str, str]]) -> list[float]:
+    """Per (original, candidate) pair, how many nats per token the candidate reads below its
+    original, batched per original as the search batches them (the quantity ``--min-fluency``
+    bounds)."""
+    fluency = Fluency(lm, 0.0)
+    by_original: dict[str, list[int]] = {}
+    for i, (original, _) in enumerate(pairs):
+        by_original.setdefault(original, []).append(i)
+    out = [0.0] * len(pairs)
+    for original, idx in by_original.items():
+        ref, values = fluency.scores(original, [pairs[i][1] for i in idx])
+        for i, v in zip(idx, values):
+            out[i] = ref - v
+    return out
 
 
 class PromptSimilarity:
