@@ -46,8 +46,9 @@ bench-infill: $(STAMP)
 	$(BIN)/python benchmarks/infill_batching.py
 
 # promptfoil vs ICX360 0.1.0 on the same models (creates .venv-icx once): shipped mic-style
-# and news sets, 2 prompts each, budgets 10 20 40, split_k 1 2, seeds 0 1 2 (about 30 minutes
-# on 2 idle cores). BENCH_ARGS="--full" for every prompt and 5 seeds (hours).
+# and news sets, the first prompt of each, budgets 10 20 40, split_k 1 2, seeds 0 1 2, on two
+# worker processes of one core each (under 30 minutes on 2 idle cores). BENCH_ARGS="-n 2" for
+# two prompts per set, BENCH_ARGS="--full" for every prompt and 5 seeds (hours).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/vs_icx360.py $(BENCH_ARGS)
 

@@ -9,6 +9,11 @@ whichever tool makes it, so calls, repeated prompts and seconds are measured in 
 Nothing here imports ICX360: :func:`make_icx` takes its class and fills in the attributes
 its search methods read, instead of running its constructor (which loads hub models).
 
+Both searches and the benchmark's verdict score a response the same way: a response cut
+off at ``max_tokens`` is compared on its complete sentences (promptfoil's own rule, see
+``promptfoil.sentences``); :class:`CountingTarget` remembers which responses were cut off so
+that :class:`IcxScalarizer` and the verdict can apply it to ICX360's answers too.
+
 ICX360 cannot protect part of a prompt. For the ``news`` set, whose instruction promptfoil
 never edits, ICX360 is given the document alone and every wrapper puts the instruction
 (``prefix``) back in front: the target, the infiller and the scorer see the same full
@@ -23,6 +28,7 @@ from typing import Any
 
 from promptfoil.infill.base import Infiller, InfillRequest
 from promptfoil.scorers.base import Scorer, ScoreItem
+from promptfoil.sentences import scored_text
 from promptfoil.targets.base import Target
 
 MASK = "<mask>"
@@ -59,10 +65,6 @@ class CountingTarget:
     def cacheable(self) -> bool:
         return self.inner.cacheable
 
-    @property
-    def batch_size(self) -> int:
-        return int(getattr(self.inner, "batch_size", 1))
-
     def reset(self) -> None:
         """Start counting a new explanation."""
         self.calls = 0
@@ -70,6 +72,11 @@ class CountingTarget:
         self.seconds = 0.0
         self.prompts: list[str] = []
         self._seen: set[str] = set()
+        self.cut_off: set[str] = set()  # responses that stopped at max_tokens
+
+    def scored(self, response: str) -> str:
+        """What a scorer compares of ``response``: its complete sentences when it was cut off."""
+        return scored_text(response, response in self.cut_off)
 
     def generate(self, prompts: Sequence[str]) -> list[str]:
         for p in prompts:
@@ -79,9 +86,11 @@ class CountingTarget:
             self.prompts.append(p)
         t = time.perf_counter()
         try:
-            return self.inner.generate(list(prompts))
+            replies = self.inner.generate(list(prompts))
         finally:
             self.seconds += time.perf_counter() - t
+        self.cut_off.update(r.text for r in replies if getattr(r, "truncated", False))
+        return replies
 
 
 class TimedInfiller:
@@ -199,7 +208,8 @@ class IcxScalarizer:
     """ICX360's scalarizer interface over a promptfoil scorer, scoring against ``(x0, y0)``.
 
     ICX360 calls ``scalarize_output(x0, y0, xc, yc, input_label=...)`` one item at a time and
-    takes the absolute value of the score. ``stall_limit`` scorer calls in a row without a
+    takes the absolute value of the score. Cut-off responses are scored on their complete
+    sentences, as promptfoil scores them. ``stall_limit`` scorer calls in a row without a
     new target call raise :class:`SearchStalled`, so a search that loops without querying
     ends as a recorded failure instead of hanging the benchmark.
     """
@@ -227,7 +237,8 @@ class IcxScalarizer:
         self._idle += 1
         if self._idle > self.stall_limit:
             raise SearchStalled(f"{self.stall_limit} scorer calls in a row without a new target call")
-        item = ScoreItem(self.prefix + inputs, outputs, self.prefix + ref_input, ref_output)
+        item = ScoreItem(self.prefix + inputs, self.target.scored(outputs), self.prefix + ref_input,
+                         self.target.scored(ref_output))
         score = self.scorer.score([item])[0]
         return float(score), input_label
 

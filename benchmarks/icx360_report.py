@@ -191,7 +191,10 @@ def verdict(rows: Sequence[dict[str, Any]]) -> list[str]:
                                   ("edit", "edit distance", EDIT_TARGET)):
             if not r[f"{key}_ok"]:
                 ratio = r[f"{key}_ratio"]["ratio"]
-                misses.append(f"{name} ratio {_f(ratio)} > {target} (by {_f(ratio / target)}×)")
+                if ratio is None or ratio != ratio:  # no contrast on one side: nothing to compare
+                    misses.append(f"{name} ratio not measurable (no contrast found by one tool)")
+                else:
+                    misses.append(f"{name} ratio {_f(ratio)} > {target} (by {_f(ratio / target)}×)")
         if not r["overrun_ok"]:
             misses.append(f"{pf['overrun_cases']} budget overruns")
         a, b = PAIRS[r["pair"]]

@@ -7,15 +7,23 @@ instruction protected: ICX360 gets the article alone and every model call sees t
 instruction in front, see ``icx360_adapters``). δ is set per set so that budgets bind (the
 flip rate grows with the budget). Both tools use the same target (SmolLM2 via llama.cpp, no
 response cache), infiller (``lm``) and scorer objects; only the search and its engineering
-differ. The two tools run each case one after the other, the order alternating from case to
+differ. A response cut off at ``max_tokens`` is scored on its complete sentences by both
+searches and by the verdict (promptfoil's rule, applied to ICX360 through the wrappers). The
+two tools run each case one after the other, the order alternating from case to
 case. Every target call is counted on one wrapper, whichever tool makes it, including
 ICX360's uncounted first call.
 
-    make bench                                  # default grid: 2 prompts per set (about 30 min idle)
+    make bench                                  # default grid: 1 prompt per set, 2 workers
+    python benchmarks/vs_icx360.py -n 2         # 2 prompts per set, evenly spaced
     python benchmarks/vs_icx360.py --full       # every prompt of both sets, 5 seeds (hours)
     python benchmarks/vs_icx360.py --sets news -n 1 --budgets 10 --split-k 1 --seeds 0
 
-The default grid subsamples each set evenly (prompts 0, n/2, ... of the shipped order). The
+The default grid takes the first prompt of each shipped set (``-n N``: N prompts evenly spaced,
+0, n/N, 2n/N, ... of the shipped order). Cases are dealt to ``--workers`` processes (default:
+one per core, at most 2), each pinned to its own core with one llama.cpp thread and a
+one-lane ``lm`` infiller, so both tools always run on exactly one core and the grid finishes
+``workers`` times sooner; ``--workers 1`` runs in-process with every core (promptfoil then
+fills masks on several lanes, ICX360 cannot). The
 script creates ``.venv-icx`` (ICX360 + promptfoil) on first use and re-executes itself there.
 It writes ``benchmarks/results/vs_icx360.md`` and ``.json``. ICX360 failures (an exception in
 its search) are results, recorded with their type and message.
@@ -57,7 +65,7 @@ SETS: dict[str, dict[str, Any]] = {
 def parse_args(argv: list[str]) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", nargs="+", choices=sorted(SETS), default=["mic-style", "news"])
-    ap.add_argument("-n", type=int, default=2, help="prompts per set, evenly spaced (0: all; default 2)")
+    ap.add_argument("-n", type=int, default=1, help="prompts per set, evenly spaced (0: all; default 1)")
     ap.add_argument("--budgets", type=int, nargs="+", default=[10, 20, 40])
     ap.add_argument("--split-k", type=int, nargs="+", default=[1, 2], dest="split_k")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -70,6 +78,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--no-prefetch", action="store_true", help="promptfoil infills only when a batch is needed")
     ap.add_argument("--icx-no-info", action="store_true",
                     help="call ICX360 with info=False (it then crashes whenever it finds no contrast)")
+    ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+                    help="processes, one core each (default: cores, at most 2; 1: in-process, every core)")
+    ap.add_argument("--shard", default=None, help=argparse.SUPPRESS)  # "I/N": a worker's share of the cases
     ap.add_argument("--timeout", type=int, default=1800, help="seconds allowed per explanation")
     ap.add_argument("--out", type=Path, default=RESULTS / "vs_icx360.md")
     ap.add_argument("--update-readme", action="store_true", help="put the tables into README.md's benchmark section")
@@ -79,8 +90,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.full:
         args.n, args.seeds = 0, [0, 1, 2, 3, 4]
     bad = [b for b in args.budgets if b < 1] + [k for k in args.split_k if k < 1]
-    if bad or args.n < 0 or args.max_tokens < 1:
-        ap.error("budgets, split_k and max tokens must be at least 1, -n at least 0")
+    if bad or args.n < 0 or args.max_tokens < 1 or args.workers < 1:
+        ap.error("budgets, split_k, max tokens and workers must be at least 1, -n at least 0")
     args.thresholds = {name: float(c["threshold"]) for name, c in SETS.items()}
     for name, value in args.threshold:
         if name not in SETS:
@@ -141,7 +152,8 @@ class Bench:
         kw = {"batch_size": args.batch} if args.batch else {}
         self.llm = LlamaCppTarget(None, max_tokens=args.max_tokens, name="smollm2", **kw)
         self.target = CountingTarget(self.llm)
-        self.infiller = TimedInfiller(LMInfiller())
+        # A worker has one core: one infill lane (in-process, promptfoil may fill on every core).
+        self.infiller = TimedInfiller(LMInfiller(lanes=1 if args.shard else None))
         make = {"semantic": SemanticScorer, "bleu": BleuSummScorer}
         self.raw_scorers = {name: make[SETS[name]["scorer"]]() for name in args.sets}
         self.scorers = {name: TimedScorer(s) for name, s in self.raw_scorers.items()}
@@ -173,7 +185,8 @@ class Bench:
         prompt, prefix, name = row["prompt"], row["prefix"], case["set"]
         score = None
         if y0 is not None and xc is not None and yc is not None:  # outside the timing
-            score = self.raw_scorers[name].score([ScoreItem(prompt, y0, xc, yc)])[0]
+            scored = self.target.scored  # cut-off responses: complete sentences, for both tools
+            score = self.raw_scorers[name].score([ScoreItem(prompt, scored(y0), xc, scored(yc))])[0]
         found = score is not None and score >= self.args.thresholds[name] and xc != prompt
         doc0, docc = prompt[len(prefix):], (xc or "")[len(prefix):]
         perturbed = self.target.calls - 1
@@ -309,7 +322,9 @@ def render(meta: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         "# promptfoil vs ICX360",
         "",
         f"Run {meta['date']} on {m['cpu']} ({m['cores']} cores, {m['platform']}, Python {m['python']}, "
-        f"llama.cpp threads {m.get('llama_threads', 'default')}); load average {m['load_avg'][0]:.1f} at start, "
+        f"llama.cpp threads {m.get('llama_threads', 'default')}"
+        + (f", {meta['workers']} worker processes, each pinned to one core with a one-lane infiller"
+           if meta.get("workers", 1) > 1 else "") + f"); load average {m['load_avg'][0]:.1f} at start, "
         f"{meta['load_avg_end'][0]:.1f} at end (the machine is shared: wall times carry that noise, the two "
         "tools alternate on every case so that it falls on both).",
         f"Models (the same objects for both tools): target {meta['models']['target']}, infiller "
@@ -325,7 +340,8 @@ def render(meta: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         "promptfoil / ICX360 ratios of means with a paired bootstrap 95% interval. Target calls count every "
         "call, the original prompt's included; an overrun is a perturbed-prompt call past the budget. Edit "
         "distance (word Levenshtein / words) and content preservation (MiniLM cosine) compare the edited text "
-        "(the article for news) over found contrasts. Issue targets: flip rate ≥ ICX360's, calls ratio ≤ 0.5, "
+        "(the article for news) over found contrasts. A response cut off at max_tokens is scored on its "
+        "complete sentences, in both searches and in this verdict. Issue targets: flip rate ≥ ICX360's, calls ratio ≤ 0.5, "
         "wall ratio ≤ 0.2, edit-distance ratio ≤ 0.8, no overrun.",
         "",
     ]
@@ -387,16 +403,11 @@ def rerender(args: argparse.Namespace) -> None:
     print(write(args, meta, records))
 
 
-def main(argv: list[str]) -> None:
-    args = parse_args(argv)
-    if args.render_only:
-        rerender(args)
-        return
-    if not icx360_env.ready():
-        icx360_env.reexec_inside(str(Path(__file__).resolve()), argv)
+def run(args: argparse.Namespace, argv: list[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Run this process's cases (all, or its ``--shard``); records are saved after each case."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     prompts = {name: load_set(name, args.n) for name in args.sets}
-    t_start = time.perf_counter()
+    index, count = (int(x) for x in args.shard.split("/")) if args.shard else (0, 1)
     load_start = machine()
     bench = Bench(args)
     bench.warm_up(prompts[args.sets[0]][0]["prompt"])
@@ -407,7 +418,7 @@ def main(argv: list[str]) -> None:
         "sets": {name: {"n": len(rows), "ids": [r["id"] for r in rows], "scorer": SETS[name]["scorer"],
                         "threshold": args.thresholds[name]} for name, rows in prompts.items()},
         "icx_info": not args.icx_no_info, "max_tokens": args.max_tokens,
-        "batch": bench.llm.batch_size, "prefetch": not args.no_prefetch,
+        "batch": bench.llm.batch_size, "prefetch": not args.no_prefetch, "workers": count,
         "command": "python benchmarks/vs_icx360.py " + " ".join(argv), "commit": git_commit(),
         "models": {
             "target": f"{bench.llm.path.name} via llama.cpp, greedy, max_tokens={args.max_tokens}",
@@ -417,16 +428,70 @@ def main(argv: list[str]) -> None:
     out_json = args.out.with_suffix(".json")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     for i, (case, row) in enumerate(cases(args, prompts)):
+        if i % count != index:
+            continue
         tools = [bench.promptfoil, bench.icx360]
         if i % 2:
             tools.reverse()
-        for run in tools:
-            rec = run(case, row)
+        for run_tool in tools:
+            rec = run_tool(case, row)
+            rec["case"] = i
             records.append(rec)
             print(f"{rec['tool']:10} {case['set']:9} B={case['budget']} k={case['split_k']} s={case['seed']} "
                   f"{row['id']}: calls={rec['calls']} rep={rec['repeats']} found={rec['found']} "
                   f"{rec['seconds']:.1f}s {rec['error'] or ''}", file=sys.stderr, flush=True)
         out_json.write_text(_json({"meta": meta, "records": records}))
+    return meta, records
+
+
+def run_workers(args: argparse.Namespace, argv: list[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Deal the cases to ``args.workers`` processes, each pinned to one core with one llama.cpp
+    thread; merge their records in case order (a worker's partial JSON survives a crash)."""
+    import subprocess
+    import tempfile
+
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else list(range(os.cpu_count() or 1))
+    tmp = Path(tempfile.mkdtemp(prefix="vs_icx360-", dir=args.out.parent))
+    procs = []
+    for w in range(args.workers):
+        core = cores[w % len(cores)]
+        cmd = [sys.executable, str(Path(__file__).resolve()), *argv, "--shard", f"{w}/{args.workers}",
+               "--out", str(tmp / f"worker{w}.md")]
+        env = dict(os.environ, PROMPTFOIL_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        pin = (lambda c=core: os.sched_setaffinity(0, {c})) if hasattr(os, "sched_setaffinity") else None
+        procs.append(subprocess.Popen(cmd, env=env, preexec_fn=pin))
+    codes = [p.wait() for p in procs]
+    parts = [json.loads(f.read_text(encoding="utf-8")) for f in sorted(tmp.glob("worker*.json"))]
+    if not parts:
+        raise SystemExit(f"no worker wrote results (exit codes {codes}); see the messages above")
+    records = sorted((r for part in parts for r in part["records"]), key=lambda r: (r["case"], r["tool"] != "promptfoil"))
+    meta = parts[0]["meta"]
+    meta["command"] = "python benchmarks/vs_icx360.py " + " ".join(argv)
+    if any(codes):
+        meta["command"] += f" (worker exit codes {codes}: some cases are missing)"
+    for f in tmp.iterdir():
+        f.unlink()
+    tmp.rmdir()
+    return meta, records
+
+
+def main(argv: list[str]) -> None:
+    args = parse_args(argv)
+    if args.render_only:
+        rerender(args)
+        return
+    if not icx360_env.ready():
+        icx360_env.reexec_inside(str(Path(__file__).resolve()), argv)
+    t_start = time.perf_counter()
+    load_start = os.getloadavg()
+    if args.workers > 1 and not args.shard:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        meta, records = run_workers(args, argv)
+    else:
+        meta, records = run(args, argv)
+    if args.shard:
+        return  # the parent merges and writes the tables
+    meta["machine"]["load_avg"] = load_start
     meta["load_avg_end"] = os.getloadavg()
     meta["total_minutes"] = (time.perf_counter() - t_start) / 60
     print(write(args, meta, records))

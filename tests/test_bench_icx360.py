@@ -79,6 +79,27 @@ def test_icx_scalarizer_scores_against_the_original_and_stops_a_stalled_search()
     assert scal.scalarize_output("x0", "a", "xc", "b")[0] == 1.0
 
 
+def test_cut_off_responses_are_scored_on_complete_sentences_for_icx360_too():
+    """ICX360's scores and the verdict use promptfoil's rule for responses cut at max_tokens."""
+    from promptfoil.types import Reply
+
+    class Cut:
+        name = "cut"
+        settings: dict = {}
+        cacheable = False
+
+        def generate(self, prompts):
+            return [Reply("One two. Three fo", truncated=True) if p == "xc" else Reply("One two.") for p in prompts]
+
+    target = ad.CountingTarget(Cut())
+    y0, yc = (r.text for r in target.generate(["x0", "xc"]))
+    assert target.scored(yc) == "One two." and target.scored(y0) == "One two."
+    scal = ad.IcxScalarizer(LostWordsScorer(), target)
+    assert scal.scalarize_output("x0", y0, "xc", yc)[0] == 0.0  # the cut-off tail is not a difference
+    target.reset()
+    assert target.scored(yc) == yc
+
+
 def test_timed_scorer_clears_the_inner_memo_on_reset():
     class Memo(LostWordsScorer):
         def __init__(self):
