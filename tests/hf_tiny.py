@@ -162,8 +162,9 @@ CHAT_TEMPLATE = (
 )
 
 
-def build_causal(path: Path, chat: bool = True, seed: int = 0) -> Path:
-    """A tiny Llama with a byte-level BPE tokenizer, with or without a chat template."""
+def build_causal(path: Path, chat: bool = True, seed: int = 0, initializer_range: float = 0.02) -> Path:
+    """A tiny Llama with a byte-level BPE tokenizer, with or without a chat template. A large
+    ``initializer_range`` (0.5) makes its answers depend on every token and position."""
     from transformers import LlamaConfig, LlamaForCausalLM
 
     _torch_seed(seed)
@@ -174,6 +175,7 @@ def build_causal(path: Path, chat: bool = True, seed: int = 0) -> Path:
         vocab_size=len(tok), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
         num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=256,
         bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
+        initializer_range=initializer_range,
     )
     return _save(LlamaForCausalLM(cfg), tok, path)
 

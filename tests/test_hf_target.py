@@ -37,6 +37,8 @@ def models(tmp_path_factory):
         "plain": str(hf_tiny.build_causal(root / "plain", chat=False)),
         "t5": str(hf_tiny.build_t5(root / "t5")),
         "nli": str(hf_tiny.build_nli(root / "nli", {0: "entailment", 1: "neutral", 2: "contradiction"})),
+        # answers that depend on every token and position (a misplaced pad changes them)
+        "sharp": str(hf_tiny.build_causal(root / "sharp", chat=True, initializer_range=0.5)),
     }
 
 
@@ -47,6 +49,8 @@ def test_options_are_checked_before_loading():
         HFTarget("x", max_tokens=0)
     with pytest.raises(ConfigError, match="dtype"):
         HFTarget("x", dtype="float8")
+    with pytest.raises(ConfigError, match="prefix_reuse"):
+        HFTarget("x", prefix_reuse="false")
     with pytest.raises(ConfigError, match="unknown device"):
         pick_device("tpu")
     assert pick_device("cpu") == "cpu"
@@ -193,3 +197,72 @@ def test_cli_bad_model_path_is_one_line(models, capsys, tmp_path):
                  str(tmp_path / "missing"), "--no-cache"])
     err = capsys.readouterr().err
     assert code == 2 and "could not load model" in err and "Traceback" not in err
+
+
+SYSTEM = " ".join(hf_tiny.SENTENCES * 2)  # a system prompt of about 170 tokens, shared by all
+QUESTIONS = ["Is it wrong to lie?", "Why are rich people able to avoid financial ruin? Tell me now.", "Hi",
+             "Should I tell my boss that I am looking for another job?"]
+MORE = ["My sister left her job.", "The cat sat on the mat and the dog slept by the door.", "A or B?"]
+SAME_START = ["Is it wrong to lie to my friend?", "Is it wrong to lie about money?", "Is it wrong?"]
+
+
+def _prefix_passes(net, run):
+    """Lengths of the batch-1 forward passes (the prefix passes) made while ``run`` runs."""
+    lengths = []
+
+    def hook(_module, args, kwargs):
+        ids = kwargs.get("input_ids", args[0] if args else None)
+        if ids is not None and ids.shape[0] == 1:
+            lengths.append(ids.shape[1])
+
+    handle = net.register_forward_pre_hook(hook, with_kwargs=True)
+    try:
+        return run(), lengths
+    finally:
+        handle.remove()
+
+
+@pytest.mark.slow
+def test_prefix_reuse_answers_equal_plain_generation(models):
+    """Greedy answers with the shared prefix cached (new, cropped, extended) are those of
+    plain padded generation, token for token; suffixes of different lengths pad in between."""
+    on = HFTarget(models["sharp"], max_tokens=8, system=SYSTEM, batch_size=4)
+    off = HFTarget(models["sharp"], max_tokens=8, system=SYSTEM, batch_size=4, prefix_reuse=False)
+    for batch in (QUESTIONS, SAME_START, MORE, QUESTIONS[:1]):  # new prefix, longer, shorter, batch 1
+        assert on.generate(batch) == off.generate(batch)
+        assert on._prefix is not None and len(on._prefix[0]) >= on.min_prefix
+    assert off._prefix is None
+    assert len({r.text for r in off.generate(QUESTIONS)}) > 1  # the model does read its prompts
+    short = HFTarget(models["sharp"], max_tokens=4)  # no system prompt: too little shared to cache
+    short.generate(["Hi", "Hello"])
+    assert short._prefix is None
+
+
+@pytest.mark.slow
+def test_prefix_cache_is_reused_across_batches(models):
+    t = HFTarget(models["sharp"], max_tokens=6, system=SYSTEM, batch_size=4)
+    net = t._load()[1]
+    first, passes = _prefix_passes(net, lambda: t.generate(QUESTIONS))
+    key, kept = t._prefix
+    assert passes == [len(key)] and len(key) > 150  # one pass over the shared prefix
+    # another batch with the same shared prefix: no prefix pass, the same kept cache
+    _, passes = _prefix_passes(net, lambda: t.generate(MORE))
+    assert passes == [] and t._prefix[0] == key and t._prefix[1] is kept
+    assert kept.get_seq_length() == len(key)  # generate never extended the kept cache
+    # a longer shared prefix: only its new tokens are run, on top of the kept cache
+    _, passes = _prefix_passes(net, lambda: t.generate(SAME_START))
+    assert len(passes) == 1 and 0 < passes[0] < 10 and t._prefix[0][: len(key)] == key
+    assert t.generate(QUESTIONS) == first
+
+
+@pytest.mark.slow
+def test_sampling_with_prefix_reuse(models):
+    opts = dict(max_tokens=6, temperature=0.9, seed=5, system=SYSTEM, batch_size=4)
+    a, b = HFTarget(models["sharp"], **opts), HFTarget(models["sharp"], **opts)
+    sampled = a.generate(QUESTIONS)
+    assert a._prefix is not None and sampled == b.generate(QUESTIONS)
+    assert sampled == HFTarget(models["sharp"], prefix_reuse=False, **opts).generate(QUESTIONS)
+    assert all(1 <= r.tokens - len(a.encode(q)) <= 6 for q, r in zip(QUESTIONS, sampled))
+    greedy = HFTarget(models["sharp"], max_tokens=6, system=SYSTEM, batch_size=4).generate(QUESTIONS)
+    assert sampled != greedy  # it did sample
+    assert "prefix_reuse" not in a.settings  # it never changes answers: not part of the cache key

@@ -7,10 +7,21 @@ template (or ``chat=false``) cannot take one, which is a clear error. Causal
 models are padded on the left so every row's answer starts at the same position. Greedy by
 default; ``temperature > 0`` samples, seeded per batch. Responses share the SQLite cache
 (identity: the hub name, or a local folder's path and weights hash).
+
+Shared-prefix reuse (causal models, ``prefix_reuse=True``): the token prefix every prompt of a
+batch shares (chat template, system prompt, the words before the first edit) runs through the
+model once; its key/value cache is copied to every row, and the rest of each prompt follows it
+padded in the middle (prefix + pads + suffix, pads masked), so positions are those of the
+unpadded prompt. The last prefix's cache is kept: a later batch reuses the part it shares.
+Answers are those of plain generation (up to float rounding, as with any change of batch
+shape); models with sliding-window or recurrent caches, and transformers versions whose
+models return no ``DynamicCache``, take the plain path.
 """
 
 from __future__ import annotations
 
+import copy
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +38,7 @@ class HFTarget(BaseTarget):
 
     batch_size = 8  # prompts per generate call (a plain attribute: no thread pool here)
     accepts_conversations = True  # through the chat template (checked when the model loads)
+    min_prefix = 16  # shared prompt tokens worth a separate prefix pass (causal models only)
 
     def __init__(
         self,
@@ -40,6 +52,7 @@ class HFTarget(BaseTarget):
         device: str | None = None,
         dtype: str = "auto",
         batch_size: int = 8,
+        prefix_reuse: bool = True,
         name: str = "hf",
     ) -> None:
         if not model:
@@ -50,6 +63,8 @@ class HFTarget(BaseTarget):
             raise ConfigError(f"temperature must be 0 (greedy) or more (got {temperature!r})")
         if not (isinstance(top_p, (int, float)) and 0 < top_p <= 1):
             raise ConfigError(f"top_p must lie in (0, 1] (got {top_p!r})")
+        if not isinstance(prefix_reuse, bool):
+            raise ConfigError(f"prefix_reuse must be true or false (got {prefix_reuse!r})")
         self.model = str(model)
         self.max_tokens = max_tokens
         self.temperature = float(temperature)
@@ -60,6 +75,8 @@ class HFTarget(BaseTarget):
         self.hf = hf.HFModel(self.model, "causal", device, dtype, batch_size)
         self.batch_size = self.hf.batch_size
         self.name = name
+        self.prefix_reuse = prefix_reuse  # never changes answers, so not in the settings
+        self._prefix: tuple[tuple[int, ...], Any] | None = None  # last shared prefix, its cache (batch 1)
         self._kind: str | None = None
         self._identity: str | None = None
 
@@ -167,8 +184,16 @@ class HFTarget(BaseTarget):
 
     def _generate_ids(self, tok: Any, net: Any, ids: list[list[int]]) -> list[Reply]:
         torch = hf.torch_mod("The hf target")
-        enc = self.hf.on_device(tok.pad({"input_ids": ids}, padding=True, return_tensors="pt"))
         kwargs: dict[str, Any] = {"max_new_tokens": self.max_tokens, "pad_token_id": tok.pad_token_id}
+        prefix = self._shared_prefix(ids) if self.prefix_reuse and self.kind == "causal" else []
+        cache = self._prefix_cache(net, prefix) if prefix else None
+        if cache is None:
+            enc = self.hf.on_device(tok.pad({"input_ids": ids}, padding=True, return_tensors="pt"))
+        else:
+            enc = self._after_prefix(tok, ids, len(prefix))
+            cache = copy.deepcopy(cache)  # generate extends the cache it gets: never the kept one
+            cache.batch_repeat_interleave(len(ids))
+            kwargs[_cache_arg(net)] = cache
         if self.temperature > 0:
             kwargs.update(do_sample=True, temperature=self.temperature, top_p=self.top_p)
             if self.seed is not None:
@@ -181,11 +206,84 @@ class HFTarget(BaseTarget):
         out = out[:, enc["input_ids"].shape[1] :] if self.kind == "causal" else out[:, 1:]
         return self._replies(tok, net, ids, out)
 
+    # -- shared-prefix reuse ------------------------------------------------------------
+    def _shared_prefix(self, ids: list[list[int]]) -> list[int]:
+        """The tokens every prompt starts with (each keeps at least one of its own), when
+        there are at least :attr:`min_prefix` of them; else none."""
+        most = min(len(p) for p in ids) - 1
+        first = ids[0]
+        n = next((i for i in range(most) if any(p[i] != first[i] for p in ids)), max(most, 0))
+        return first[:n] if n >= self.min_prefix else []
+
+    def _prefix_cache(self, net: Any, prefix: list[int]) -> Any | None:
+        """The batch-1 cache of ``prefix``, built on the kept one where they share at least
+        :attr:`min_prefix` tokens (cropped, then extended); kept for the next batch. ``None``
+        when the model's cache is not a plain full-attention ``DynamicCache``."""
+        torch = hf.torch_mod("The hf target")
+        key, have, cache = tuple(prefix), 0, None
+        if self._prefix is not None:
+            old, kept = self._prefix
+            if old == key:
+                return kept
+            have = next((i for i, (a, b) in enumerate(zip(old, key)) if a != b), min(len(old), len(key)))
+            if have >= self.min_prefix:
+                cache = copy.deepcopy(kept)
+                if have < len(old):
+                    cache.crop(have - len(old))  # negative: drop that many tokens from the end
+            else:
+                have = 0
+        if have < len(key):
+            if cache is None and not _full_attention(net):
+                self.prefix_reuse = False
+                return None
+            arg = _cache_arg(net)
+            extra: dict[str, Any] = {arg: cache} if cache is not None else {}
+            if "logits_to_keep" in inspect.signature(net.forward).parameters:
+                extra["logits_to_keep"] = 1  # only the cache is wanted
+            with torch.no_grad():
+                out = net(input_ids=torch.tensor([prefix[have:]], device=self.hf.device), use_cache=True, **extra)
+            cache = out.get(arg)
+            if not _plain_cache(cache):
+                self.prefix_reuse = False  # this model (or transformers version) cannot: stop trying
+                return None
+        self._prefix = (key, cache)
+        return cache
+
+    def _after_prefix(self, tok: Any, ids: list[list[int]], n: int) -> dict[str, Any]:
+        """Inputs for generation after an ``n``-token cached prefix: prefix + pads + suffix,
+        the pads masked, so each suffix takes the positions it has in its own prompt."""
+        torch = hf.torch_mod("The hf target")
+        rest = tok.pad({"input_ids": [p[n:] for p in ids]}, padding=True, return_tensors="pt")  # left pads
+        head = torch.tensor([ids[0][:n]] * len(ids), dtype=rest["input_ids"].dtype)
+        return self.hf.on_device({
+            "input_ids": torch.cat([head, rest["input_ids"]], dim=1),
+            "attention_mask": torch.cat([torch.ones_like(head), rest["attention_mask"]], dim=1),
+        })
+
     def _generate_batch(self, prompts: list[str | Conversation]) -> list[Reply]:
         out: list[Reply] = []
         for part in self.hf.batches(prompts):
             out.extend(self._batch(part))
         return out
+
+
+def _cache_arg(net: Any) -> str:
+    """The forward's name for the key/value cache (``cache`` since transformers 5)."""
+    return "cache" if "cache" in inspect.signature(net.forward).parameters else "past_key_values"
+
+
+def _plain_cache(cache: Any) -> bool:
+    """A ``DynamicCache`` of full-attention layers only (no sliding window, no recurrent state)."""
+    kind = hf.transformers_mod("The hf target").DynamicCache
+    flags = [*(getattr(cache, "is_sliding", None) or ()), *(getattr(cache, "is_linear", None) or ())]
+    return type(cache) is kind and not any(flags)
+
+
+def _full_attention(net: Any) -> bool:
+    """No sliding window in the config: the kept cache then depends on the tokens alone, and
+    pads between prefix and suffix cannot push prefix tokens out of a window."""
+    cfg = net.config.get_text_config() if hasattr(net.config, "get_text_config") else net.config
+    return not (getattr(cfg, "sliding_window", None) and getattr(cfg, "use_sliding_window", True))
 
 
 targets.register("hf", "any Hugging Face causal or seq2seq model (--target-model NAME|PATH), batched")(HFTarget)
