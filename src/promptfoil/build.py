@@ -108,7 +108,7 @@ def build_search(cfg: Config) -> Callable[..., Any]:
         raise ConfigError(f"algorithm must be a name, got {type(s.algorithm).__name__}")
     if s.algorithm == "cell-budget" and cfg.budget.calls is None:
         raise ConfigError("cell-budget needs a call budget (--budget N); use --algorithm cell for none")
-    return searches.create(s.algorithm, alpha=s.alpha, max_iters=s.max_iters)
+    return searches.create(s.algorithm, alpha=s.alpha, max_iters=s.max_iters, unit_order=s.unit_order)
 
 
 def build_cache(cfg: Config) -> ResponseCache | None:

@@ -111,6 +111,7 @@ class Search:
     alpha: float = 0.5
     max_iters: int = 100
     order: Any = "none"  # "none", "prompt-shift" or a Prioritizer
+    unit_order: str = "content-first"  # CELL-budget's seeds: "content-first" or "random"
     prefetch: bool = True  # infill the next target batch while the target answers this one
     min_fluency: float | None = DEFAULT_MIN_FLUENCY  # None: no fluency constraint
     min_prompt_similarity: float | None = None  # cosine of MiniLM prompt embeddings; None: off
@@ -133,6 +134,8 @@ class Search:
         _whole("max_iters", self.max_iters, 1)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ConfigError(f"seed must be a whole number (got {self.seed!r})")
+        if self.unit_order not in ("content-first", "random"):
+            raise ConfigError(f"unit_order must be 'content-first' or 'random' (got {self.unit_order!r})")
         if isinstance(self.alpha, bool) or not isinstance(self.alpha, (int, float)) or not 0.0 <= self.alpha <= 1.0:
             raise ConfigError(f"alpha must lie in [0, 1] (got {self.alpha!r})")
         if self.threshold is not None:

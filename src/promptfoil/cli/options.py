@@ -147,6 +147,7 @@ def add_explainer_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup
     s.add_argument("--confirm", type=int, default=0, metavar="K", help="for a stochastic target (temperature > 0): re-ask the original and each contrast K times; found only when the contrast holds in a majority of re-samples and beyond the noise band; costs nothing with a greedy target (default: off)")
     s.add_argument("--contrasts", type=int, default=1, metavar="N", help="return up to N contrasts that edit disjoint units, ranked by edits then score (default: %(default)s)")
     s.add_argument("--order", choices=PRIORITIZERS, default="none", help="which candidates of a batch to query first: 'prompt-shift' asks first those whose prompt moved furthest in meaning (MiniLM), which saves calls (default: %(default)s)")
+    s.add_argument("--unit-order", choices=("content-first", "random"), default="content-first", help="the order cell-budget's seeds take the prompt's units in: 'content-first' draws them at random (by --seed) but leaves units made only of English function words (the, to, my, is, ...) for last; 'random' is the paper's uniform draw (default: %(default)s)")
     b = p.add_argument_group("budget (every limit is per explanation)")
     b.add_argument("--budget", type=parse_budget, default=DEFAULT_BUDGET, help="most target queries of perturbed prompts; cache hits are free; 'none' = unlimited for cell (default: %(default)s)")
     b.add_argument("--token-budget", type=int, default=None, metavar="TOKENS", help="stop once the target has used this many tokens (as the backend reports them)")
@@ -209,7 +210,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         scorer=Component(args.scorer, args.scorer_model, dict(args.scorer_option)),
         search=Search(
             algorithm=args.algorithm, split_k=args.split_k, threshold=args.threshold,
-            direction=args.direction, seed=args.seed, order=args.order,
+            direction=args.direction, seed=args.seed, order=args.order, unit_order=args.unit_order,
             min_fluency=args.min_fluency, min_prompt_similarity=args.min_prompt_similarity,
             judge_check=args.judge_check,
             minimize=args.minimize, confirm=args.confirm, contrasts=args.contrasts,

@@ -16,13 +16,13 @@ searches: Registry[SearchFn] = Registry("algorithm")
 
 
 @searches.register("cell", "myopic search (paper Alg. 2): edit the best unit, then the next")
-def _make_cell(alpha: float = 0.5, max_iters: int = 100) -> SearchFn:
-    return cell
+def _make_cell(alpha: float = 0.5, max_iters: int = 100, unit_order: str = "content-first") -> SearchFn:
+    return cell  # CELL edits every unit in each round: no unit order to choose
 
 
 @searches.register("cell-budget", "budgeted search (paper Alg. 1, 3-5): seeds, samples, best half")
-def _make_cell_budget(alpha: float = 0.5, max_iters: int = 100) -> SearchFn:
-    return lambda ctx: cell_budget(ctx, alpha=alpha, max_iters=max_iters)
+def _make_cell_budget(alpha: float = 0.5, max_iters: int = 100, unit_order: str = "content-first") -> SearchFn:
+    return lambda ctx: cell_budget(ctx, alpha=alpha, max_iters=max_iters, unit_order=unit_order)
 
 
 __all__ = ["Node", "SearchContext", "SearchResult", "cell", "cell_budget", "searches"]

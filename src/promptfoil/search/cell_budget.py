@@ -36,11 +36,19 @@ Deviations from the pseudocode, each on purpose:
   order.
 * When several candidates reach δ, the one with the fewest edits wins (Problem (1)
   minimises edits), then the highest score.
+* ``unit_order="content-first"`` (the default): the units of ``x0`` are drawn in the seed's
+  random order, then the units made only of English function words ("the", "to", "my",
+  "is"; not negations or modals) are moved after the others. Such fills rarely change an
+  answer and often read as broken English. On the ``demo`` set (6 prompts x 2 seeds, budget
+  40, ``benchmarks/unit_order.py``): 12/12 found instead of 11/12, with 177 target calls
+  instead of 193. ``"random"`` keeps the pseudocode's uniform draw. Prompts in other
+  languages contain no listed words, so their order stays the random one.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 
 from ..errors import ConfigError
@@ -48,6 +56,24 @@ from .context import FillRequest, Node, SearchContext, SearchResult
 
 Log = Callable[[float], float]
 LOG: Log = math.log2
+
+#: English words that carry grammar rather than content. Negations, modals and quantifiers
+#: are left out on purpose: editing them is how an answer most often flips.
+FUNCTION_WORDS = frozenset("""
+a an the this that these those it its it's i me my mine we us our you your he him his she her
+they them their theirs one ones to of in on at by for from with about into onto over under up
+down out off as than then so and or but if because while when where which who whom whose what
+is am are was were be been being do does did doing have has had having 's 're 've 'd 'll
+""".split())
+#: How seeds take the units of ``x0``: "content-first" (the seed's draw, function-word units
+#: moved last) or "random" (the seed's draw as it is, the pseudocode's SAMPLE).
+UNIT_ORDERS = ("content-first", "random")
+
+
+def is_function_unit(text: str) -> bool:
+    """Every word of the unit is a function word (a unit without words counts as one too)."""
+    words = re.findall(r"[\w']+", text.lower())
+    return all(w in FUNCTION_WORDS for w in words)
 
 
 def q_of(budget: int, log: Log = LOG) -> int:
@@ -78,10 +104,13 @@ def seeds_within(t: int, q: int, log: Log = LOG) -> int:
 class _Seeder:
     """GENERATE_SEEDS with memory: which units of ``x0`` come next, which refills are spent."""
 
-    def __init__(self, ctx: SearchContext, alpha: float) -> None:
+    def __init__(self, ctx: SearchContext, alpha: float, unit_order: str = "content-first") -> None:
         self.ctx = ctx
         self.alpha = alpha
         self.queue = ctx.rng.sample(list(ctx.root.free), len(ctx.root.free))  # units of x0, next first
+        if unit_order == "content-first":  # the same draw, function-word units moved last
+            grammar = {u for u in self.queue if is_function_unit(ctx.space.unit(u).text)}
+            self.queue = [u for u in self.queue if u not in grammar] + [u for u in self.queue if u in grammar]
         self.dead: dict[int, set[int]] = {}  # id(node) -> units with no new fill left
         self.explored: list[Node] = [n for n in ctx.scored if ctx.usable(n) and n.candidate.n_edits]
 
@@ -139,13 +168,17 @@ def _best_subset(pool: list[Node], m: int) -> list[Node]:
     return unique[:m]
 
 
-def cell_budget(ctx: SearchContext, alpha: float = 0.5, max_iters: int = 100, log: Log = LOG) -> SearchResult:
+def cell_budget(
+    ctx: SearchContext, alpha: float = 0.5, max_iters: int = 100, log: Log = LOG, unit_order: str = "content-first"
+) -> SearchResult:
     """Needs a call budget ``B`` (``ctx.queries.call_budget``): ``q`` is derived from it."""
     budget = ctx.queries.call_budget
     if budget is None:
         raise ConfigError("cell-budget needs a call budget (--budget N); use --algorithm cell for none")
+    if unit_order not in UNIT_ORDERS:
+        raise ConfigError(f"unit_order must be one of {', '.join(UNIT_ORDERS)} (got {unit_order!r})")
     q = q_of(budget, log)
-    seeder = _Seeder(ctx, alpha)
+    seeder = _Seeder(ctx, alpha, unit_order)
     for t in range(1, max_iters + 1):
         if ctx.queries.exhausted:
             return ctx.finish(ctx.queries.stop_reason)
