@@ -66,7 +66,7 @@ def run_batches(chat: Any, requests: list[Any], size: int) -> tuple[float, list[
 def sizes_bench(args: argparse.Namespace) -> dict[str, Any]:
     from promptfoil.backends.chat import ChatRequest
     from promptfoil.backends.llamacpp import LocalChat
-    from promptfoil.datasets import shipped_set
+    from promptfoil.uses.datasets import shipped_set
 
     rows = shipped_set("mic-style")[: args.n]
     requests = [ChatRequest.turn(r["prompt"], max_tokens=args.max_tokens, temperature=0.0) for r in rows]

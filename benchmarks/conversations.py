@@ -25,10 +25,10 @@ from typing import Any
 
 import promptfoil
 from promptfoil.build import build_scorer
-from promptfoil.conversation import Conversation
-from promptfoil.datasets import shipped_policy, shipped_set
-from promptfoil.redteam import policy_system, question_items, read_questions, redteam
-from promptfoil.runs import RunItem, read_results, run
+from promptfoil.prompt.conversation import Conversation
+from promptfoil.uses.datasets import shipped_policy, shipped_set
+from promptfoil.uses.redteam import policy_system, question_items, read_questions, redteam
+from promptfoil.runs import LocalEngine, RunItem, read_results, run
 
 
 CACHE: Path | None = None
@@ -55,7 +55,7 @@ def degradation(out: Path, n: int, budget: int, max_tokens: int, asks: int) -> l
     ex = _explainer(scorer="maxims", scorer_options={"submaxims": "helpfulness", "n": asks}, budget=budget,
                     max_tokens=max_tokens)
     path = out / f"degradation_b{budget}_n{asks}.jsonl"
-    run(items, ex, path, on_item=lambda it, rec: print(f"degradation {it.id}", flush=True))
+    run(items, LocalEngine(ex), path, on_item=lambda it, rec: print(f"degradation {it.id}", flush=True))
     return read_results(path)
 
 

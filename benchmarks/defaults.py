@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import promptfoil
-from promptfoil.datasets import shipped_prompts
+from promptfoil.uses.datasets import shipped_prompts
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 

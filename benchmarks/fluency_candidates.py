@@ -16,11 +16,11 @@ import json
 import random
 from pathlib import Path
 
-from promptfoil.datasets import shipped_set
+from promptfoil.uses.datasets import shipped_set
 from promptfoil.infill.base import InfillRequest
 from promptfoil.infill.lm import LMInfiller
 from promptfoil.search.space import PromptSpace
-from promptfoil.segment import segment
+from promptfoil.prompt.segment import segment
 
 
 def candidates(prompt: str, infiller: LMInfiller, rng: random.Random, singles: int, doubles: int) -> list[dict]:

@@ -27,7 +27,7 @@ LABELS = Path(__file__).parent.parent / "tests" / "data" / "fluency_labels.jsonl
 def drops(rows: list[dict]) -> list[float]:
     """Per row, mean log-likelihood of its original minus the candidate's (nats per token),
     through the fluency constraint's own code."""
-    from promptfoil.constraints import fluency_drops
+    from promptfoil.search.constraints import fluency_drops
     from promptfoil.infill.likelihood import PromptLikelihood
 
     return fluency_drops(PromptLikelihood(), [(r["prompt"], r["candidate"]) for r in rows])

@@ -28,7 +28,7 @@ from typing import Any
 
 from promptfoil.infill.base import Infiller, InfillRequest
 from promptfoil.scorers.base import Scorer, ScoreItem
-from promptfoil.sentences import scored_text
+from promptfoil.scorers.sentences import scored_text
 from promptfoil.targets.base import Target
 
 MASK = "<mask>"

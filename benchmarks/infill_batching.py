@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import hf_tiny  # noqa: E402
 
 from promptfoil.infill.base import InfillRequest, infillers  # noqa: E402
-from promptfoil.segment import segment  # noqa: E402
+from promptfoil.prompt.segment import segment  # noqa: E402
 
 
 def requests(n: int) -> list[InfillRequest]:

@@ -64,7 +64,7 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--set", default="mic-style")
     args = ap.parse_args(argv)
     import promptfoil
-    from promptfoil.datasets import shipped_set
+    from promptfoil.uses.datasets import shipped_set
 
     rows = shipped_set(args.set)
     rows = [rows[i * len(rows) // args.n] for i in range(args.n)]

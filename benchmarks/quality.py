@@ -40,7 +40,7 @@ RESULTS = Path(__file__).parent / "results"
 
 def run(arm: str, n: int, out: Path, cache: Path) -> None:
     import promptfoil
-    from promptfoil.datasets import shipped_set
+    from promptfoil.uses.datasets import shipped_set
 
     done = set()
     if out.exists():
@@ -84,7 +84,7 @@ def recheck(rows: list[dict]) -> dict[str, dict]:
     from promptfoil.build import build_scorer, build_target
     from promptfoil.config import Config
     from promptfoil.scorers.base import ScoreItem
-    from promptfoil.sentences import scored_text
+    from promptfoil.scorers.sentences import scored_text
 
     cfg = Config()
     target, scorer = build_target(cfg), build_scorer(cfg)
@@ -171,7 +171,7 @@ def summarise(before: Path, after: Path, ratings_path: Path, out: Path) -> None:
 def similarity(ids: list[str], tau: float, cache: Path, out: Path) -> None:
     """The default explanation and the one with ``--min-prompt-similarity tau``, side by side."""
     import promptfoil
-    from promptfoil.datasets import shipped_set
+    from promptfoil.uses.datasets import shipped_set
 
     rows = {r["id"]: r for r in shipped_set("mic-style")}
     lines = [f"`--min-prompt-similarity {tau}` (MiniLM cosine of the prompts), embedded models, budget 40, seed 0.", ""]

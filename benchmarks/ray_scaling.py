@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from openai_fakes import FakeOpenAIServer  # noqa: E402
 
 from promptfoil import Component, Config, Explainer  # noqa: E402
-from promptfoil.engines.local import LocalEngine  # noqa: E402
-from promptfoil.engines.ray import RayEngine  # noqa: E402
+from promptfoil.runs.engines.local import LocalEngine  # noqa: E402
+from promptfoil.runs.engines.ray import RayEngine  # noqa: E402
 from promptfoil.runs import RunItem, run  # noqa: E402
 
 ACTORS = (1, 2, 4)

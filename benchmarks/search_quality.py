@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import promptfoil
-from promptfoil.datasets import shipped_set
+from promptfoil.uses.datasets import shipped_set
 from promptfoil.search.cell_budget import cell_budget
 from promptfoil.targets.base import targets
 

@@ -24,7 +24,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def run(order: str, n: int, seeds: list[int], out: Path) -> None:
     import promptfoil
-    from promptfoil.datasets import shipped_set
+    from promptfoil.uses.datasets import shipped_set
     from promptfoil.infill.lm import LMInfiller
     from promptfoil.scorers.semantic import SemanticScorer
     from promptfoil.targets.llamacpp import LlamaCppTarget

@@ -103,7 +103,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def load_set(name: str, n: int) -> list[dict[str, Any]]:
     """``n`` prompts of a shipped set, evenly spaced through it (``n == 0``: all), each with
     the protected prefix ICX360 must not edit ("" for sets without one)."""
-    from promptfoil.datasets import shipped_set
+    from promptfoil.uses.datasets import shipped_set
 
     rows = shipped_set(name)
     if n and n < len(rows):
@@ -142,7 +142,7 @@ class Bench:
         from icx360.algorithms.cell.mCELL import mCELL
         from icx360_adapters import CountingTarget, TimedInfiller, TimedScorer
         from promptfoil.infill.lm import LMInfiller
-        from promptfoil.metrics import minilm_embedder
+        from promptfoil.uses.metrics import minilm_embedder
         from promptfoil.scorers.bleu import BleuSummScorer
         from promptfoil.scorers.semantic import SemanticScorer
         from promptfoil.targets.llamacpp import LlamaCppTarget
@@ -179,7 +179,7 @@ class Bench:
     def _record(self, tool: str, case: dict[str, Any], row: dict[str, Any], y0: str | None,
                 xc: str | None, yc: str | None, seconds: float, error: str | None) -> dict[str, Any]:
         from promptfoil.explainer import edit_distance
-        from promptfoil.metrics import cosine_pairs
+        from promptfoil.uses.metrics import cosine_pairs
         from promptfoil.scorers.base import ScoreItem
 
         prompt, prefix, name = row["prompt"], row["prefix"], case["set"]

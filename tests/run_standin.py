@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from standins import LostWordsScorer, SuffixInfiller  # noqa: E402
 
 from promptfoil import Explainer, FunctionTarget  # noqa: E402
-from promptfoil.runs import read_items, run  # noqa: E402
-from promptfoil.segment import words  # noqa: E402
+from promptfoil.runs import LocalEngine, read_items, run  # noqa: E402
+from promptfoil.prompt.segment import words  # noqa: E402
 
 
 def main() -> int:
@@ -40,7 +40,7 @@ def main() -> int:
         target=FunctionTarget(slow, name="slow-standin"), infiller=SuffixInfiller(),
         scorer=LostWordsScorer(), threshold=1.0, budget=5, fills_per_mask=2,
     )
-    summary = run(read_items(prompts), explainer, out)
+    summary = run(read_items(prompts), LocalEngine(explainer), out)
     print(json.dumps(summary.__dict__))
     return 0
 

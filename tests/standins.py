@@ -10,7 +10,7 @@ import time
 from collections.abc import Sequence
 
 from promptfoil import BaseTarget, FunctionTarget, InfillRequest, ScoreItem
-from promptfoil.segment import words
+from promptfoil.prompt.segment import words
 
 
 class RecordingFunction:

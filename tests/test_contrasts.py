@@ -15,7 +15,7 @@ from promptfoil.search.context import SearchContext
 from promptfoil.search.goal import Goal
 from promptfoil.search.minimal import minimize
 from promptfoil.search.space import PromptSpace
-from promptfoil.segment import segment, words
+from promptfoil.prompt.segment import segment, words
 from promptfoil.targets.budget import Budget
 from promptfoil.targets.query import QueryStage
 

@@ -11,7 +11,7 @@ from standins import LostWordsScorer, RecordingChat, SuffixInfiller
 
 import promptfoil
 from promptfoil import ConfigError, FunctionTarget
-from promptfoil.conversation import Conversation, layout, select_turns
+from promptfoil.prompt.conversation import Conversation, layout, select_turns
 
 SYSTEM = {"role": "system", "content": "You are a helpful cooking assistant. Keep answers short."}
 CHAT = [
@@ -165,7 +165,7 @@ def test_cache_keeps_conversations_apart(tmp_path):
 
 
 def test_content_preservation_compares_only_the_edited_turns():
-    from promptfoil.metrics import edited_texts
+    from promptfoil.uses.metrics import edited_texts
 
     ex, _ = explain(CHAT, edit=["user:*"], threshold=0.05)
     rec = json.loads(json.dumps(ex.to_dict()))

@@ -10,7 +10,7 @@ from standins import ForgingInfiller, LostWordsScorer, RecordingChat, SuffixInfi
 
 import promptfoil
 from promptfoil import ConfigError, FunctionTarget
-from promptfoil.conversation import Conversation, layout
+from promptfoil.prompt.conversation import Conversation, layout
 
 WORDS = ["bread", "pot", "why", "we", "can't", "go", "now", "well-off", "ok", "Tea", "über", "日本"]
 NOISE = ["", " ", ", ", "? ", "\n", "\n\n", "\n\nassistant: ", "\nassistant:", "<|im_start|>system\n",

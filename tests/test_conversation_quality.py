@@ -16,9 +16,9 @@ from test_openai_judges import ScriptedChat
 from promptfoil import ConfigError, Explainer, FunctionTarget, ScoreItem
 from promptfoil.backends.chat import ChatReply, ChatRequest
 from promptfoil.cli import main
-from promptfoil.conversation import Conversation
-from promptfoil.datasets import shipped_policy
-from promptfoil.redteam import policy_system, question_items, read_questions, redteam, verdict
+from promptfoil.prompt.conversation import Conversation
+from promptfoil.uses.datasets import shipped_policy
+from promptfoil.uses.redteam import policy_system, question_items, read_questions, redteam, verdict
 from promptfoil.runs import read_results
 from promptfoil.scorers.base import JudgeCheckError, ScorerError
 from promptfoil.scorers.judge import JudgeContradictionScorer
@@ -76,7 +76,7 @@ def test_prompt_similarity_compares_the_edited_turn():
         seen.append((list(a), list(b)))
         return [0.1] * len(b)
 
-    from promptfoil.constraints import Constraints, PromptSimilarity
+    from promptfoil.search.constraints import Constraints, PromptSimilarity
 
     ex = _explainer(min_fluency=None)
     ex.constraints = Constraints([PromptSimilarity(cosine, 0.5)])  # no embedding model in a plumbing test

@@ -95,7 +95,7 @@ def test_twenty_items_over_three_actors_equal_a_local_run(local_ray, tmp_path, c
 
 @pytest.mark.slow
 def test_killed_actor_is_restarted_and_nothing_is_lost_or_written_twice(local_ray, tmp_path):
-    from promptfoil.engines.ray import RayEngine
+    from promptfoil.runs.engines.ray import RayEngine
 
     items = read_items(prompts_file(tmp_path))
     engine = RayEngine(config(tmp_path / "c", delay=0.05), workers=2, worker_cpus=0.5)
@@ -117,7 +117,7 @@ def test_killed_actor_is_restarted_and_nothing_is_lost_or_written_twice(local_ra
 
 @pytest.mark.slow
 def test_actor_gone_for_good_hands_its_items_to_the_others(local_ray, tmp_path):
-    from promptfoil.engines.ray import RayEngine
+    from promptfoil.runs.engines.ray import RayEngine
 
     items = read_items(prompts_file(tmp_path, 8))
     engine = RayEngine(config(tmp_path / "c", delay=0.05), workers=2, worker_cpus=0.5)
@@ -175,7 +175,7 @@ def test_ray_workers_send_to_the_fleet_and_skip_its_failing_server(local_ray, tm
     pytest.importorskip("openai")
     from openai_fakes import FakeOpenAIServer
 
-    from promptfoil.engines.ray import RayEngine
+    from promptfoil.runs.engines.ray import RayEngine
 
     items = read_items(prompts_file(tmp_path, 6))
     with FakeOpenAIServer() as a, FakeOpenAIServer() as b:

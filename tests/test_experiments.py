@@ -13,11 +13,11 @@ import pytest
 from standins import LostWordsScorer, RecordingFunction, SuffixInfiller
 
 from promptfoil import Explainer, FunctionTarget, PromptfoilError
-from promptfoil.baseline import BASELINE_TEMPLATE, baseline_prompt, compare
-from promptfoil.datasets import SUMMARY_INSTRUCTION, load_mic_csv, load_xsum, shipped_set
-from promptfoil.experiments.calls_vs_length import length_bins, run_calls_vs_length
-from promptfoil.experiments.tables import run_tables
-from promptfoil.metrics import compute, llm_calls
+from promptfoil.uses.baseline import BASELINE_TEMPLATE, baseline_prompt, compare
+from promptfoil.uses.datasets import SUMMARY_INSTRUCTION, load_mic_csv, load_xsum, shipped_set
+from promptfoil.uses.experiments.calls_vs_length import length_bins, run_calls_vs_length
+from promptfoil.uses.experiments.tables import run_tables
+from promptfoil.uses.metrics import compute, llm_calls
 from promptfoil.runs import RunItem, _item, read_results
 from promptfoil.targets.cache import ResponseCache
 

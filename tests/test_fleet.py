@@ -14,13 +14,14 @@ from openai_fakes import FakeOpenAIServer, closed_port
 from standins import LostWordsScorer, SuffixInfiller
 
 from promptfoil import Config, Endpoint, Explainer
-from promptfoil.backends.chat import ChatRequest, chat_backend
+from promptfoil.backends.chat import ChatRequest
+from promptfoil.backends.chat_factory import chat_backend
 from promptfoil.backends.fleet import Fleet
 from promptfoil.backends.openai import EndpointClient, EndpointError
 from promptfoil.cli import build_parser
 from promptfoil.cli.options import config_from_args
 from promptfoil.errors import ConfigError
-from promptfoil.runs import RunItem, run
+from promptfoil.runs import LocalEngine, RunItem, run
 from promptfoil.targets.openai_compat import OpenAITarget
 
 
@@ -73,7 +74,7 @@ def test_a_server_that_starts_failing_leaves_every_item_to_the_other(pair, tmp_p
             b.failing = True
             seen["at_flip"] = list(fleet.answered)
 
-    summary = run(items, explainer, tmp_path / "r.jsonl", on_item=break_b)
+    summary = run(items, LocalEngine(explainer), tmp_path / "r.jsonl", on_item=break_b)
     assert (summary.done, summary.failed) == (6, 0)
     assert fleet.answered[1] == seen["at_flip"][1] > 0  # b answered before, nothing after
     assert fleet.answered[0] > seen["at_flip"][0]  # a took over

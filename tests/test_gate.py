@@ -16,10 +16,10 @@ from standins import LostWordsScorer, SuffixInfiller, WordsTarget, sorted_words
 from promptfoil import Explainer, FunctionTarget, ScoreItem
 from promptfoil.cli import main
 from promptfoil.errors import PromptfoilError
-from promptfoil.experiments.common import run_config
-from promptfoil.gate import GateSummary, gate
+from promptfoil.uses.experiments.common import run_config
+from promptfoil.uses.gate import GateSummary, gate
 from promptfoil.report.junit import junit_tree, write_junit
-from promptfoil.runs import RunItem, read_results, run
+from promptfoil.runs import LocalEngine, RunItem, read_results, run
 
 PROMPTS = ["the cat sat", "a dog barks", "birds fly south", "fixed words here", "?!"]
 STANDIN = ["--target", "standins:WordsTarget", "--scorer", "standins:LostWordsScorer"]
@@ -36,7 +36,7 @@ def results(tmp_path):
     ex = Explainer(target=FunctionTarget(old_model, name="old"), infiller=SuffixInfiller(),
                    scorer=LostWordsScorer(), threshold=0.3, budget=5, fills_per_mask=2, cache=False)
     path = tmp_path / "results.jsonl"
-    run([RunItem(str(i), p) for i, p in enumerate(PROMPTS, 1)], ex, path)  # as `promptfoil run`: with traces
+    run([RunItem(str(i), p) for i, p in enumerate(PROMPTS, 1)], LocalEngine(ex), path)  # as `promptfoil run`: with traces
     recs = {r["id"]: r for r in read_results(path)}
     assert [recs[i].get("found") for i in "12345"] == [True, True, True, False, None]
     assert "error" in recs["5"]

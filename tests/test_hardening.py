@@ -23,7 +23,7 @@ import promptfoil
 from promptfoil import FunctionTarget, PromptfoilError, ResponseCache
 from promptfoil.cli import main
 from promptfoil.errors import ConfigError
-from promptfoil.runs import iter_results, read_items, run
+from promptfoil.runs import LocalEngine, iter_results, read_items, run
 
 STANDINS = ["--target", "standins:EchoTarget", "--infiller", "standins:SuffixInfiller",
             "--scorer", "standins:LostWordsScorer"]
@@ -88,14 +88,14 @@ def test_api_run_checks_out_before_writing(tmp_path):
     other = tmp_path / "data.csv"
     other.write_text("id,prompt\n1,partial row", encoding="utf-8")
     with pytest.raises(ConfigError, match="not a promptfoil results file"):
-        run(read_items(prompts_file(tmp_path / "p.jsonl")), explainer(), other)
+        run(read_items(prompts_file(tmp_path / "p.jsonl")), LocalEngine(explainer()), other)
     assert other.read_text(encoding="utf-8") == "id,prompt\n1,partial row"
 
 
 def test_torn_first_record_is_still_repaired(tmp_path):
     out = tmp_path / "r.jsonl"
     out.write_text('{"id": "0", "found": tr', encoding="utf-8")  # killed during the first write
-    summary = run(read_items(prompts_file(tmp_path / "p.jsonl")), explainer(), out)
+    summary = run(read_items(prompts_file(tmp_path / "p.jsonl")), LocalEngine(explainer()), out)
     assert summary.repaired_tail and summary.done == 2
 
 
@@ -127,7 +127,7 @@ def test_unwritable_html_is_refused_before_the_search(tmp_path, capsys):
 
 def test_report_and_compare_outputs_are_checked_first(tmp_path, capsys):
     res = tmp_path / "r.jsonl"
-    run(read_items(prompts_file(tmp_path / "p.jsonl")), explainer(), res)
+    run(read_items(prompts_file(tmp_path / "p.jsonl")), LocalEngine(explainer()), res)
     code, _, err = cli(capsys, "report", str(res), "--html", str(tmp_path / "no" / "r.html"), "--no-content")
     assert code == 2 and "cannot write --html" in err
     code, out, err = cli(capsys, "compare", str(res), "--no-baseline", "--compare-scorer", "bleu",
@@ -137,7 +137,7 @@ def test_report_and_compare_outputs_are_checked_first(tmp_path, capsys):
 
 # -- 3. one run at a time per results file -----------------------------------------------
 def results_lock(*a, **kw):
-    from promptfoil.results_file import results_lock as lock
+    from promptfoil.runs.results_file import results_lock as lock
 
     return lock(*a, **kw)
 
@@ -159,7 +159,7 @@ def test_run_with_wait_waits_then_skips_what_the_first_run_did(tmp_path, capsys)
         with results_lock(out):
             held.set()
             release.wait(10)
-            run(read_items(p), explainer(), out, lock=False)
+            run(read_items(p), LocalEngine(explainer()), out, lock=False)
 
     t = threading.Thread(target=first_run)
     t.start()
@@ -228,7 +228,7 @@ def test_bad_cache_file_is_one_clear_line(tmp_path, capsys, make, needle):
 @pytest.mark.parametrize("command", ["metrics", "report"])
 def test_results_with_wrong_field_types_name_line_and_field(tmp_path, capsys, field, value, command):
     res = tmp_path / "r.jsonl"
-    run(read_items(prompts_file(tmp_path / "p.jsonl")), explainer(), res)
+    run(read_items(prompts_file(tmp_path / "p.jsonl")), LocalEngine(explainer()), res)
     lines = res.read_text(encoding="utf-8").splitlines()
     rec = json.loads(lines[1])
     rec.update({field: value, "found": True} if field != "found" else {field: value})
@@ -275,7 +275,7 @@ def test_infinite_scores_never_count_as_found(inf):
     direction = "increase" if inf > 0 else "decrease"
     ex = explainer(scorer=_Scorer(lambda it: [inf] * len(it)), direction=direction, threshold=0.1).explain(PROMPT)
     assert not ex.found and ex.stop_reason != "threshold reached"
-    from promptfoil.jsonout import strict_dumps
+    from promptfoil.runs.jsonout import strict_dumps
 
     d = json.loads(strict_dumps(ex.to_dict()), parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
     assert d["score"] is None
@@ -360,7 +360,7 @@ def test_run_where_every_item_failed_exits_non_zero(tmp_path, capsys):
 
 def test_metrics_json_is_strict_json(tmp_path, capsys):
     res = tmp_path / "r.jsonl"
-    run(read_items(prompts_file(tmp_path / "p.jsonl")), explainer(), res)
+    run(read_items(prompts_file(tmp_path / "p.jsonl")), LocalEngine(explainer()), res)
     recs = [json.loads(x) for x in res.read_text(encoding="utf-8").splitlines()]
     for r in recs:
         r["seconds"] = 1e308  # finite each, but their sum overflows
@@ -374,7 +374,7 @@ def test_metrics_json_is_strict_json(tmp_path, capsys):
 def test_results_lines_are_strict_json(tmp_path):
     res = tmp_path / "r.jsonl"
     ex = explainer(scorer=_Scorer(lambda it: [float("inf")] * len(it)))
-    run(read_items(prompts_file(tmp_path / "p.jsonl")), ex, res)
+    run(read_items(prompts_file(tmp_path / "p.jsonl")), LocalEngine(ex), res)
     for line in res.read_text(encoding="utf-8").splitlines():
         json.loads(line, parse_constant=lambda c: pytest.fail(f"{c} in results"))
 
@@ -391,7 +391,7 @@ def test_compare_with_a_hub_scorer_offline_fails_at_once(tmp_path, capsys, monke
     if "preference" not in promptfoil.scorers:
         pytest.skip("preference scorer not registered")
     res = tmp_path / "r.jsonl"
-    run(read_items(prompts_file(tmp_path / "p.jsonl")), explainer(), res)
+    run(read_items(prompts_file(tmp_path / "p.jsonl")), LocalEngine(explainer()), res)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-hub"))
     t0 = time.monotonic()

@@ -13,7 +13,7 @@ import pytest
 from conftest import requires_models
 
 import promptfoil
-from promptfoil.datasets import shipped_prompts
+from promptfoil.uses.datasets import shipped_prompts
 
 pytestmark = [pytest.mark.slow, requires_models]
 

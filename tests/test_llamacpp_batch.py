@@ -15,10 +15,10 @@ from promptfoil.backends.chat import ChatRequest  # noqa: E402
 from promptfoil.backends.llamacpp import LocalChat, load_llama  # noqa: E402
 from promptfoil.backends.llamacpp_batch import BatchGenerator  # noqa: E402
 from promptfoil.backends.llamacpp_template import ChatTemplate  # noqa: E402
-from promptfoil.datasets import shipped_set  # noqa: E402
+from promptfoil.uses.datasets import shipped_set  # noqa: E402
 from promptfoil.infill.base import InfillRequest  # noqa: E402
 from promptfoil.infill.lm import LMInfiller  # noqa: E402
-from promptfoil.segment import segment  # noqa: E402
+from promptfoil.prompt.segment import segment  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

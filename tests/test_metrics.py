@@ -9,7 +9,7 @@ import pytest
 from conftest import requires_models
 
 from promptfoil.cli import main
-from promptfoil.metrics import Stat, compute
+from promptfoil.uses.metrics import Stat, compute
 from promptfoil.runs import read_results
 
 
@@ -91,7 +91,7 @@ def test_later_record_of_an_id_wins(tmp_path):
 @requires_models
 @pytest.mark.slow
 def test_content_preservation_with_minilm_orders_paraphrase_above_unrelated():
-    from promptfoil.metrics import minilm_embedder
+    from promptfoil.uses.metrics import minilm_embedder
 
     embed = minilm_embedder()
     rows = [rec("1", "Is it wrong to lie to my friend?", "Is it wrong to lie to my friend?", True, 0.0, 1, 1, 0, 1.0),

@@ -10,7 +10,7 @@ import pytest
 from conftest import requires_models
 
 import promptfoil
-from promptfoil.segment import segment, words
+from promptfoil.prompt.segment import segment, words
 
 pytestmark = [pytest.mark.slow, requires_models]
 

@@ -113,7 +113,7 @@ def test_whole_explanation_over_completions_from_the_cli(llama_server, capsys):
 
 
 def test_maxims_judge_over_the_server_never_crashes(llama_server):
-    from promptfoil.backends.chat import chat_backend
+    from promptfoil.backends.chat_factory import chat_backend
     from promptfoil.scorers.base import ScoreItem
     from promptfoil.scorers.maxims import MaximsScorer
 

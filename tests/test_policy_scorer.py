@@ -8,7 +8,7 @@ from test_openai_judges import ScriptedChat
 
 from promptfoil import ConfigError
 from promptfoil.backends.chat import ChatReply, ChatRequest
-from promptfoil.conversation import Conversation
+from promptfoil.prompt.conversation import Conversation
 from promptfoil.scorers.base import ScoreItem, scorers
 from promptfoil.scorers.judge import JudgeContradictionScorer
 from promptfoil.scorers.maxims import MaximsScorer

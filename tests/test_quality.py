@@ -21,11 +21,11 @@ from standins import LostWordsScorer, RecordingFunction, SuffixInfiller
 from promptfoil import BaseTarget, ConfigError, Explainer, Reply, ScoreItem
 from promptfoil.cli import main
 from promptfoil.cli.options import parse_margin
-from promptfoil.constraints import Constraints, Fluency, PromptSimilarity
+from promptfoil.search.constraints import Constraints, Fluency, PromptSimilarity
 from promptfoil.report.terminal import render
 from promptfoil.scorers.base import JudgeCheckError, ScorerError
-from promptfoil.sentences import complete_sentences, scored_text
-from promptfoil.spans import occurrences, outside, protected_spans
+from promptfoil.scorers.sentences import complete_sentences, scored_text
+from promptfoil.prompt.spans import occurrences, outside, protected_spans
 
 PROMPT = "Is it wrong to lie to my friend about her boyfriend?"
 

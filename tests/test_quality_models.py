@@ -22,7 +22,7 @@ LABELS = Path(__file__).parent / "data" / "fluency_labels.jsonl"
 def _drops(rows: list[dict]) -> list[float]:
     """Per row, mean log-likelihood of its original minus the candidate's (nats per token),
     through the fluency constraint's own code."""
-    from promptfoil.constraints import fluency_drops
+    from promptfoil.search.constraints import fluency_drops
     from promptfoil.infill.likelihood import PromptLikelihood
 
     return fluency_drops(PromptLikelihood(), [(r["prompt"], r["candidate"]) for r in rows])
@@ -44,7 +44,7 @@ def test_the_shipped_fluency_cut_separates_the_held_out_labelled_set():
 
 def test_prompt_similarity_keeps_a_rephrasing_and_cuts_a_topic_swap():
     from promptfoil.backends.embedder import shared_embedder
-    from promptfoil.constraints import PromptSimilarity
+    from promptfoil.search.constraints import PromptSimilarity
 
     check = PromptSimilarity(shared_embedder().cosine, 0.8)
     x0 = "Is it okay to read my partner's text messages without asking?"

@@ -18,8 +18,8 @@ from standins import LostWordsScorer, RecordingChat, SuffixInfiller
 
 from promptfoil import ConfigError, Explainer, FunctionTarget
 from promptfoil.cli import main
-from promptfoil.datasets import shipped_policy, shipped_set
-from promptfoil.redteam import INSTRUCTION, policy_system, question_items, read_questions, redteam
+from promptfoil.uses.datasets import shipped_policy, shipped_set
+from promptfoil.uses.redteam import INSTRUCTION, policy_system, question_items, read_questions, redteam
 from promptfoil.runs import iter_results, read_results
 
 

@@ -13,7 +13,7 @@ import browser
 from promptfoil import Explainer, FunctionTarget
 from promptfoil.cli import main
 from promptfoil.report.html import prompt_pieces, render_html, response_diff
-from promptfoil.runs import read_items, read_results, run
+from promptfoil.runs import LocalEngine, read_items, read_results, run
 from promptfoil.types import Edit
 
 SCRIPT = "<script>window.__pwned = 1; document.title = 'PWNED'</script>"
@@ -41,7 +41,7 @@ def make_results(tmp_path: Path) -> Path:
     out = tmp_path / "r.jsonl"
     ex = Explainer(target=FunctionTarget(echo, name="echo"), infiller=SuffixInfiller(),
                    scorer=LostWordsScorer(), threshold=0.05, budget=6, fills_per_mask=2)
-    run(read_items(src), ex, out)
+    run(read_items(src), LocalEngine(ex), out)
     with out.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps({"id": "failed-one", "prompt": IMG, "error": f"target failed: {SCRIPT}"}) + "\n")
     return out

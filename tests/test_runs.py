@@ -17,6 +17,7 @@ from standins import LostWordsScorer, RecordingFunction, SuffixInfiller
 from promptfoil import Explainer, FunctionTarget, PromptfoilError
 from promptfoil.cli import main
 from promptfoil.runs import (
+    LocalEngine,
     iter_results,
     read_csv_items,
     read_items,
@@ -101,7 +102,7 @@ def test_failing_item_is_recorded_and_the_run_goes_on(tmp_path):
         {"id": "3", "prompt": "third calm prompt here"},
     ])
     out = tmp_path / "r.jsonl"
-    summary = run(read_items(p), standin_explainer(flaky), out)
+    summary = run(read_items(p), LocalEngine(standin_explainer(flaky)), out)
     assert (summary.done, summary.failed) == (2, 1)
     recs = {r["id"]: r for r in read_results(out)}
     assert "backend fell over" in recs["2"]["error"]
@@ -119,12 +120,12 @@ def test_resume_skips_finished_items_and_retry_failed_replaces_errors(tmp_path):
             raise RuntimeError("down")
         return [p[::-1] for p in batch]
 
-    run(read_items(p), standin_explainer(fn), out)
+    run(read_items(p), LocalEngine(standin_explainer(fn)), out)
     assert sum("error" in r for r in read_results(out)) == 1
     fail["on"] = False
-    again = run(read_items(p), standin_explainer(fn), out)
+    again = run(read_items(p), LocalEngine(standin_explainer(fn)), out)
     assert (again.skipped, again.done) == (3, 0)
-    retried = run(read_items(p), standin_explainer(fn), out, retry_failed=True)
+    retried = run(read_items(p), LocalEngine(standin_explainer(fn)), out, retry_failed=True)
     assert (retried.skipped, retried.done) == (2, 1)
     recs = read_results(out)
     assert len(recs) == 3 and not any("error" in r for r in recs)
@@ -133,11 +134,11 @@ def test_resume_skips_finished_items_and_retry_failed_replaces_errors(tmp_path):
 def test_torn_last_line_is_tolerated_and_cut_before_appending(tmp_path):
     p = write_jsonl(tmp_path / "p.jsonl", [{"id": str(i), "prompt": t} for i, t in enumerate(PROMPTS[:3])])
     out = tmp_path / "r.jsonl"
-    run(read_items(p)[:1], standin_explainer(), out)
+    run(read_items(p)[:1], LocalEngine(standin_explainer()), out)
     with out.open("a", encoding="utf-8") as fh:
         fh.write('{"id": "1", "found": tr')  # killed in the middle of a write
     assert [r["id"] for r in read_results(out)] == ["0"]
-    summary = run(read_items(p), standin_explainer(), out)
+    summary = run(read_items(p), LocalEngine(standin_explainer()), out)
     assert summary.repaired_tail and summary.done == 2
     ids = [rec["id"] for _, rec in iter_results(out)]
     assert ids == ["0", "1", "2"]

@@ -1,7 +1,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from promptfoil.segment import count_words, segment, words
+from promptfoil.prompt.segment import count_words, segment, words
 
 
 @settings(max_examples=400, deadline=None)

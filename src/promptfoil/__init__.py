@@ -11,13 +11,13 @@
 from __future__ import annotations
 
 from .config import Component, Config, Endpoint, Search
-from .conversation import Conversation
+from .prompt.conversation import Conversation
 from .errors import ConfigError, MissingDependency, PromptfoilError
 from .explainer import Explainer, edit_distance, explain
 from .infill.base import Infiller, InfillRequest, infillers
 from .scorers.base import JudgeCheckError, ScoreItem, Scorer, ScorerError, scorers
 from .search import searches
-from .segment import segment
+from .prompt.segment import segment
 from .targets.base import BaseTarget, Target, TargetError, targets
 from .targets.budget import Budget
 from .targets.cache import ResponseCache

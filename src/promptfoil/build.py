@@ -14,7 +14,7 @@ from typing import Any
 
 from . import plugins  # noqa: F401  (fills the registries)
 from .config import Config
-from .constraints import Constraint, Constraints, Fluency, LogLikelihood, PromptSimilarity
+from .search.constraints import Constraint, Constraints, Fluency, LogLikelihood, PromptSimilarity
 from .errors import ConfigError, MissingDependency
 from .infill.base import Infiller, infillers
 from .registry import Registry
@@ -106,9 +106,8 @@ def build_search(cfg: Config) -> Callable[..., Any]:
     s = cfg.search
     if not isinstance(s.algorithm, str):
         raise ConfigError(f"algorithm must be a name, got {type(s.algorithm).__name__}")
-    if s.algorithm == "cell-budget" and cfg.budget.calls is None:
-        raise ConfigError("cell-budget needs a call budget (--budget N); use --algorithm cell for none")
-    return searches.create(s.algorithm, alpha=s.alpha, max_iters=s.max_iters, unit_order=s.unit_order)
+    offered = {"calls": cfg.budget.calls, "alpha": s.alpha, "max_iters": s.max_iters, "unit_order": s.unit_order}
+    return searches.create(s.algorithm, **{k: v for k, v in offered.items() if searches.takes(s.algorithm, k)})
 
 
 def build_cache(cfg: Config) -> ResponseCache | None:

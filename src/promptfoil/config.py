@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, whole
 from .targets.budget import Budget
 from .types import DIRECTIONS, Direction
 
@@ -27,11 +27,6 @@ DEFAULT_MAX_TOKENS = 64
 #: Fluency margin (nats per token below the original prompt's mean log-likelihood), chosen
 #: on a labelled set of candidates (benchmarks/results/fluency_cut.md).
 DEFAULT_MIN_FLUENCY = 0.55
-
-
-def _whole(name: str, value: object, least: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        raise ConfigError(f"{name} must be a whole number of at least {least} (got {value!r})")
 
 
 def _number_or_none(name: str, value: object, lo: float, hi: float) -> None:
@@ -87,7 +82,7 @@ class Endpoint:
         elif self.base_url is not None and not isinstance(self.base_url, str):
             raise ConfigError(f"base_url must be a URL or a list of URLs (got {type(self.base_url).__name__})")
         if self.max_concurrency is not None:
-            _whole("max_concurrency", self.max_concurrency, 1)
+            whole("max_concurrency", self.max_concurrency, 1)
         if self.rpm is not None and (not isinstance(self.rpm, (int, float)) or self.rpm <= 0):
             raise ConfigError(f"rpm must be a positive number (got {self.rpm!r})")
 
@@ -125,13 +120,13 @@ class Search:
         _number_or_none("min_prompt_similarity", self.min_prompt_similarity, -1.0, 1.0)
         if not isinstance(self.judge_check, bool):
             raise ConfigError(f"judge_check must be true or false (got {self.judge_check!r})")
-        _whole("split_k", self.split_k, 1)
-        _whole("confirm", self.confirm, 0)
-        _whole("contrasts", self.contrasts, 1)
+        whole("split_k", self.split_k, 1)
+        whole("confirm", self.confirm, 0)
+        whole("contrasts", self.contrasts, 1)
         if not isinstance(self.minimize, bool):
             raise ConfigError(f"minimize must be true or false (got {self.minimize!r})")
-        _whole("fills_per_mask", self.fills_per_mask, 1)
-        _whole("max_iters", self.max_iters, 1)
+        whole("fills_per_mask", self.fills_per_mask, 1)
+        whole("max_iters", self.max_iters, 1)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ConfigError(f"seed must be a whole number (got {self.seed!r})")
         if self.unit_order not in ("content-first", "random"):
@@ -162,7 +157,7 @@ class Config:
 
     def __post_init__(self) -> None:
         if self.max_tokens is not None:
-            _whole("max_tokens", self.max_tokens, 1)
+            whole("max_tokens", self.max_tokens, 1)
         if not (isinstance(self.cache, (bool, str, Path)) or self.cache is None or hasattr(self.cache, "get_many")):
             raise ConfigError(
                 f"cache must be True, False, a file path or a ResponseCache (got {type(self.cache).__name__})"

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import math
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .types import Reply
+
 
 class PromptfoilError(Exception):
     """A problem the user can fix (bad input, missing package, unreachable model)."""
@@ -14,6 +20,14 @@ class ConfigError(PromptfoilError, ValueError):
 class PromptTooLong(PromptfoilError):
     """A prompt does not fit the target's context: the search skips that candidate (and records
     why in the trace) instead of failing the explanation."""
+
+
+class TargetError(PromptfoilError):
+    """A batch of target calls failed for good; ``answered`` holds the replies that did arrive."""
+
+    def __init__(self, message: str, answered: dict[str, Reply] | None = None) -> None:
+        super().__init__(message)
+        self.answered: dict[str, Any] = dict(answered or {})
 
 
 class MissingDependency(PromptfoilError, ImportError):
@@ -32,3 +46,28 @@ class MissingDependency(PromptfoilError, ImportError):
     def __reduce__(self) -> tuple[type, tuple[str, str, str, str]]:
         """Pickled by its parts, so it survives the trip back from a worker process."""
         return type(self), (self.what, self.package, self.extra, self.hint)
+
+
+def component_name(component: Any, kind: str) -> str:
+    """How an error names a user's component: its ``name``, else its class."""
+    return str(getattr(component, "name", None) or type(component).__name__ or kind)
+
+
+def returned_list(value: Any, what: str) -> list[Any]:
+    """A list from a list, tuple or array; strings, mappings and None are refused."""
+    if value is None or isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__"):
+        raise PromptfoilError(f"{what} must return a list, got {type(value).__name__}")
+    try:
+        return list(value)
+    except TypeError:
+        raise PromptfoilError(f"{what} must return a list, got {type(value).__name__}") from None
+
+
+def whole(name: str, value: object, least: int = 1, floats: bool = False) -> int:
+    """``value`` as a whole number of at least ``least``, else a :class:`ConfigError` naming
+    ``name``. With ``floats`` a whole float (``3.0``, as JSON or a YAML file may give) is
+    accepted too; booleans, NaN and infinities never are."""
+    ok = isinstance(value, int) or (floats and isinstance(value, float) and math.isfinite(value) and value.is_integer())
+    if isinstance(value, bool) or not ok or value < least:  # type: ignore[operator]
+        raise ConfigError(f"{name} must be a whole number of at least {least} (got {value!r})")
+    return int(value)  # type: ignore[arg-type]

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from typing import Any
-
-from rapidfuzz.distance import Levenshtein
 
 from .build import (
     build_cache,
@@ -19,19 +16,18 @@ from .build import (
     build_target,
 )
 from .config import Config
-from .contracts import CheckedInfiller, CheckedScorer
-from .conversation import Conversation, Layout, layout
 from .errors import ConfigError
-from .scorers.base import run_self_check
-from .prompt_checks import check_spans, check_text, span_list
+from .infill.base import CheckedInfiller
+from .scorers.base import CheckedScorer, run_self_check
 from .search import Node, SearchContext
 from .search.goal import Goal
 from .search.refine import Passes, Refined, refine
 from .search.space import PromptSpace
 from .search.turns import ConversationSpace
-from .segment import count_words, segment, words
-from .sentences import scored_text
-from .spans import protected_spans, spans_by_piece
+from .prompt.conversation import Conversation
+from .prompt.prepare import prepare_conversation, prepare_text
+from .prompt.segment import edit_distance
+from .scorers.sentences import scored_text
 from .targets.conversation import ConversationTarget
 from .targets.query import QueryStage
 from .types import Calls, Contrast, Direction, Explanation
@@ -40,13 +36,6 @@ from .types import Calls, Contrast, Direction, Explanation
 #: ``{"role", "content"}`` messages ending with a user turn, or a :class:`Conversation`).
 Prompt = str | Conversation | Sequence[dict[str, str]]
 
-MAX_PROMPT_CHARS = 200_000
-
-
-def edit_distance(x0: str, xc: str) -> float:
-    """Word-level Levenshtein distance divided by the number of words in ``x0`` (paper §5.2)."""
-    a, b = words(x0), words(xc)
-    return Levenshtein.distance(a, b) / max(1, len(a))
 
 
 def default_threshold(scorer: Any, direction: Direction) -> float:
@@ -132,55 +121,6 @@ class Explainer:
     def seed(self) -> int:
         return self.config.search.seed
 
-    def _check_prompt(self, prompt: object, protected: Sequence[tuple[int, int]]) -> PromptSpace:
-        if not isinstance(prompt, str):
-            raise ConfigError(f"prompt must be a string or a conversation, got {type(prompt).__name__}")
-        check_text(prompt)
-        check_spans(prompt, protected)
-        if not prompt.strip():
-            raise ConfigError("prompt is empty: give a prompt with at least one word")
-        self._check_length(prompt)
-        space = PromptSpace(prompt, segment(prompt, self.split_k, protected))
-        if space.n_units == 0:
-            raise ConfigError("prompt has no editable words (only punctuation, or all protected)")
-        self._check_words(count_words(prompt))
-        return space
-
-    def _check_length(self, text: str) -> None:
-        if len(text) > MAX_PROMPT_CHARS:
-            raise ConfigError(f"prompt has {len(text):,} characters; the limit is {MAX_PROMPT_CHARS:,}")
-
-    def _check_words(self, n_words: int) -> None:
-        if n_words < self.split_k:
-            raise ConfigError(
-                f"prompt has {n_words} editable word(s) but split_k={self.split_k} needs at least "
-                f"{self.split_k} for one edit; lower --split-k"
-            )
-
-    def _conversation_space(
-        self, prompt: object, protected: Sequence[Sequence[int]], edit: str | Iterable[str] | None,
-        protect_text: str | Iterable[str] = (), edit_only_text: str | Iterable[str] = (),
-    ) -> ConversationSpace:
-        lay: Layout = layout(Conversation.of(prompt), edit)
-        self._check_length(lay.text)
-        for m in lay.conversation.messages:
-            check_text(m.content)
-        inner = list(protected)
-        if protect_text or edit_only_text:
-            contents = [lay.conversation.messages[t].content for t in lay.turns]
-            by_turn = spans_by_piece(contents, protect_text, edit_only_text, "the turns open to edits")
-            inner += [(t, s, e) for t, spans in zip(lay.turns, by_turn) for s, e in spans]
-        space = ConversationSpace(lay, segment(lay.text, self.split_k, lay.protected(inner)))
-        for turn in lay.turns:
-            s, e = lay.spans[turn]
-            if not any(s <= space.unit(u).start and space.unit(u).end <= e for u in range(space.n_units)):
-                if edit_only_text and space.n_units:
-                    continue  # the text to edit lies in another selected turn
-                role = lay.conversation.messages[turn].role
-                raise ConfigError(f"turn {turn} ({role}) is selected for edits but has no editable word")
-        self._check_words(count_words(lay.edited_text()))
-        return space
-
     def explain(
         self,
         prompt: Prompt,
@@ -204,16 +144,11 @@ class Explainer:
         if isinstance(prompt, str):
             if edit is not None:
                 raise ConfigError("edit selectors apply to conversations only; this prompt is a text")
-            spans = span_list(protected)
-            if any(isinstance(p, (tuple, list)) and len(p) == 3 for p in spans):
-                raise ConfigError("a protected span of a prompt text is (start, end); (turn, start, end) is for conversations")
-            if protect_text or edit_only_text:
-                check_spans(prompt, spans)
-                spans = protected_spans(prompt, spans, protect_text, edit_only_text)
-            space: PromptSpace = self._check_prompt(prompt, spans)
+            space: PromptSpace = PromptSpace(*prepare_text(prompt, protected, self.split_k, protect_text, edit_only_text))
         else:
-            space = self._conversation_space(prompt, span_list(protected), edit, protect_text, edit_only_text)
-            target = ConversationTarget(self.target, space.layout)
+            lay, segments = prepare_conversation(prompt, protected, edit, self.split_k, protect_text, edit_only_text)
+            space = ConversationSpace(lay, segments)
+            target = ConversationTarget(self.target, lay)
         text = space.prompt
         t0 = time.perf_counter()
         queries = QueryStage(target, self.cache, self.config.budget)
@@ -227,19 +162,14 @@ class Explainer:
             run_self_check(self.scorer, text, scored_text(y0, original.truncated), conv)
             check_seconds = time.perf_counter() - t1
         passes = Passes(minimize=s.minimize, contrasts=s.contrasts, confirm=s.confirm)
-        held = self._hold_for_confirm(queries, passes)
+        self._hold_for_confirm(queries, passes)
         ctx = SearchContext(
             space, text, y0, CheckedInfiller(self.infiller), queries, CheckedScorer(self.scorer), self.goal, s.seed,
             fills_per_mask=s.fills_per_mask, progress=progress, prioritizer=self.prioritizer,
             prefetch=s.prefetch, constraints=self.constraints, y0_truncated=original.truncated,
         )
         result = self.search(ctx)
-        if held:  # the search is done: the calls kept for --confirm are free to use
-            queries.meter.budget = queries.budget
-            result.stop_reason = result.stop_reason.replace(
-                f"call budget of {queries.budget.calls - held} spent",
-                f"call budget of {queries.budget.calls} spent ({held} kept for --confirm)",
-            )
+        queries.release()  # the search is done: calls kept for --confirm are free to use
         out = refine(ctx, self.search, result, passes)
         best = out.best
         seconds = time.perf_counter() - t0
@@ -302,7 +232,7 @@ class Explainer:
                 f"--confirm {passes.confirm} with {passes.contrasts} contrast(s) keeps {held} calls for "
                 f"re-asking; the budget of {calls} leaves none for the search: raise --budget"
             )
-        queries.meter.budget = replace(queries.budget, calls=calls - held)
+        queries.hold(held)
         return held
 
     @staticmethod

@@ -55,6 +55,27 @@ class Edit:
     turn: int | None = None
     turn_start: int | None = None
 
+    @classmethod
+    def from_record(cls, raw: Any) -> Edit:
+        """The edit a results record holds (``{"unit", "start", "end", "old", "new", ...}``);
+        ValueError when it is not a mapping, a position is not a whole number or a text is not text."""
+        if not isinstance(raw, dict):
+            raise ValueError(f"an edit must be an object, got {type(raw).__name__}")
+        try:
+            pos = [raw[k] for k in ("unit", "start", "end")]
+            old, new = raw["old"], raw["new"]
+        except KeyError as exc:
+            raise ValueError(f"an edit needs '{exc.args[0]}'") from None
+        if any(isinstance(p, bool) or not isinstance(p, int) for p in pos):
+            raise ValueError("an edit's unit, start and end must be whole numbers")
+        if not isinstance(old, str) or not isinstance(new, str):
+            raise ValueError("an edit's old and new must be text")
+        turn, turn_start = raw.get("turn"), raw.get("turn_start")
+        extra = [x for x in (turn, turn_start) if x is not None]
+        if any(isinstance(x, bool) or not isinstance(x, int) for x in extra):
+            raise ValueError("an edit's turn and turn_start must be whole numbers")
+        return cls(pos[0], pos[1], pos[2], old, new, turn, turn_start)
+
 
 @dataclass(frozen=True)
 class Candidate:

@@ -1,5 +1,5 @@
-"""The chat backend every model-talking component shares: a request, a reply, the protocol,
-and the factory that picks the local GGUF model (llama.cpp) or an OpenAI-compatible endpoint.
+"""The chat backend every model-talking component shares: a request, a reply and the protocol
+(:func:`~.chat_factory.chat_backend` picks the local GGUF model or an OpenAI-compatible endpoint).
 
 The ``llm`` infiller and the judge scorers only see :class:`ChatBackend`; the ``gguf`` /
 ``smollm2`` and ``openai`` targets send their one request through the same two backends.
@@ -131,29 +131,3 @@ def _dump(out: Any) -> Any:
         return dump(exclude_unset=True) if callable(dump) else out
     except Exception:  # noqa: BLE001 - only for a message
         return out
-
-
-def chat_backend(
-    model: str | None = None,
-    base_url: str | Sequence[str] | None = None,
-    api_key_env: str | None = None,
-    max_concurrency: int = 4,
-    timeout: float = 30.0,
-    rpm: float | None = None,
-) -> ChatBackend:
-    """An endpoint backend when ``base_url`` is given (several URLs: a :class:`~.fleet.Fleet`,
-    ``max_concurrency`` per server), else a local GGUF (``model`` = path, default the embedded
-    SmolLM2). For an endpoint, ``model`` is the served model's name (default, or ``"auto"``:
-    the server's only model)."""
-    if base_url:
-        from .fleet import Fleet, resolve_all
-        from .openai import EndpointChat
-
-        served = None if model in (None, "", "auto") else model
-        endpoints = resolve_all(base_url, api_key_env)
-        if len(endpoints) > 1:
-            return Fleet(endpoints, served, max_concurrency, timeout, rpm=rpm)
-        return EndpointChat(endpoints[0], served, max_concurrency, timeout, rpm=rpm)
-    from .llamacpp import LocalChat
-
-    return LocalChat(model)

@@ -27,9 +27,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from ..errors import ConfigError, PromptfoilError
-from ..masking import mask_secrets, public_url, url_secrets
-from ..targets.base import TargetError
+from ..errors import ConfigError, PromptfoilError, TargetError
+from .masking import mask_secrets, public_url, url_secrets
 from .bounded import ReplyTooLarge, cap_for, reply_cap
 from .chat import ChatReply, ChatRequest, UnreadableAnswer, read_reply
 from .embedded import require

@@ -103,7 +103,7 @@ def _experiment(args: argparse.Namespace, console: Console, err: Console, cells_
     items = load_items(args.prompts, args.format, args.limit)
     cfg = config_from_args(args)
     if args.experiment == "tables":
-        from ..experiments.tables import run_tables
+        from ..uses.experiments.tables import run_tables
 
         compare_scorer = build_scorer(cfg.with_options(scorer=args.compare_scorer))
         check_available_offline(compare_scorer, f"--compare-scorer {args.compare_scorer}")
@@ -117,7 +117,7 @@ def _experiment(args: argparse.Namespace, console: Console, err: Console, cells_
         )
         console.print(f"{len(cells)} configurations; tables in {Path(args.out) / 'tables'}", highlight=False)
         return 0
-    from ..experiments.calls_vs_length import run_calls_vs_length
+    from ..uses.experiments.calls_vs_length import run_calls_vs_length
 
     pts, png = run_calls_vs_length(
         items, args.out, lambda k: cells_engine(cfg.with_options(scorer="bleu", algorithm="cell-budget", split_k=k)),

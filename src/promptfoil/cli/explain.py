@@ -16,7 +16,7 @@ from ..infill.base import infillers
 from ..scorers.base import scorers
 from ..search import searches
 from ..targets.base import targets
-from ..jsonout import strict_dumps
+from ..runs.jsonout import strict_dumps
 from .options import add_conversation_options, add_explainer_options, config_from_args, parse_budget
 from .paths import check_writable
 
@@ -46,7 +46,7 @@ def _protect(value: str) -> tuple[int, ...]:
 
 def read_conversation(source: str) -> Any:
     """The conversation of ``--conversation FILE`` (``-``: standard input)."""
-    from ..conversation import load_messages
+    from ..prompt.conversation import load_messages
 
     if source == "-":
         return load_messages(_stdin_text("the conversation"), "standard input")
@@ -187,7 +187,7 @@ def cmd_explain(args: argparse.Namespace, console: Console, err: Console) -> int
 
 
 def cmd_demo(args: argparse.Namespace, console: Console, err: Console) -> int:
-    from ..datasets import shipped_prompts
+    from ..uses.datasets import shipped_prompts
     from ..report.terminal import render
 
     explainer = Explainer(budget=args.budget)

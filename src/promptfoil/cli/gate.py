@@ -19,7 +19,7 @@ from rich.text import Text
 from ..build import build_cache, build_scorer, build_target
 from ..config import DEFAULT_SCORER, Component, Config
 from ..errors import ConfigError, PromptfoilError
-from ..gate import LABELS, GateReport, cases_from_records, check_cases
+from ..uses.gate import LABELS, GateReport, cases_from_records, check_cases
 from ..scorers.base import Scorer, scorers
 from .options import add_cache_options, add_component_options, add_endpoint_arguments, cache_from_args, endpoint_from_args
 
@@ -119,7 +119,7 @@ def summary_line(report: GateReport) -> Text:
 
 def cmd_gate(args: argparse.Namespace, console: Console, err: Console) -> int:
     from ..report.junit import write_junit
-    from ..runs import read_results
+    from ..runs.results_file import read_results
 
     cases = cases_from_records(read_results(args.results))
     cfg = _config(args)

@@ -16,7 +16,7 @@ from rich.console import Console
 
 from ..build import build_cache, build_scorer, build_target
 from ..errors import ConfigError, PromptfoilError
-from ..jsonout import strict_dumps
+from ..runs.jsonout import strict_dumps
 from ..scorers.base import scorers
 from .offline import check_available_offline
 from .options import add_conversation_options, add_engine_options, add_explainer_options, config_from_args, engine_from_args
@@ -111,8 +111,8 @@ def _add_source(p: argparse.ArgumentParser, name: str, default: str | None = Non
 
 def load_items(source: str, fmt: str = "auto", limit: int | None = None) -> list[Any]:
     """RunItems from a file, a shipped set name, a MIC CSV or XSum files."""
-    from ..datasets import SHIPPED_SETS, load_mic_csv, load_xsum, shipped_set
-    from ..runs import _item, read_items
+    from ..uses.datasets import SHIPPED_SETS, load_mic_csv, load_xsum, shipped_set
+    from ..runs.items import _item, read_items
 
     if limit is not None and limit < 1:
         raise ConfigError(f"--limit must be at least 1 (got {limit})")
@@ -123,10 +123,10 @@ def load_items(source: str, fmt: str = "auto", limit: int | None = None) -> list
     else:
         path = Path(source)
         if fmt == "csv" and path.is_file():
-            from ..runs import read_csv_items
+            from ..runs.items import read_csv_items
             items = read_csv_items(path)
         elif fmt == "jsonl" and path.is_file():
-            from ..runs import read_jsonl_items
+            from ..runs.items import read_jsonl_items
             items = read_jsonl_items(path)
         else:
             items = read_items(path)
@@ -136,7 +136,7 @@ def load_items(source: str, fmt: str = "auto", limit: int | None = None) -> list
 def _embedder(skip: bool, err: Console) -> Any:
     if skip:
         return None
-    from ..metrics import minilm_embedder
+    from ..uses.metrics import minilm_embedder
 
     try:
         return minilm_embedder()
@@ -199,7 +199,7 @@ class Tally:
 
 
 def cmd_run(args: argparse.Namespace, console: Console, err: Console) -> int:
-    from ..results_file import check_results_file, results_lock
+    from ..runs.results_file import check_results_file, results_lock
 
     prompts_file = args.prompts if Path(args.prompts).is_file() else None
     out = check_results_file(args.out, prompts_file)  # before anything is loaded or written
@@ -224,7 +224,7 @@ def cmd_run(args: argparse.Namespace, console: Console, err: Console) -> int:
 
 def _run_locked(args: argparse.Namespace, items: list[Any], out: Path, prompts_file: str | None,
                 err: Console) -> Any:
-    from ..runs import run
+    from ..runs.loop import run
 
     engine = engine_from_args(args, config_from_args(args))
     try:
@@ -239,8 +239,8 @@ def _run_locked(args: argparse.Namespace, items: list[Any], out: Path, prompts_f
 
 
 def cmd_metrics(args: argparse.Namespace, console: Console, err: Console) -> int:
-    from ..metrics import compute, render_table
-    from ..runs import read_results
+    from ..uses.metrics import compute, render_table
+    from ..runs.results_file import read_results
 
     records = read_results(args.results)
     m = compute(records, _embedder(args.no_content, err))
@@ -254,8 +254,8 @@ def cmd_metrics(args: argparse.Namespace, console: Console, err: Console) -> int
 def cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> int:
     from rich.table import Table
 
-    from ..baseline import compare
-    from ..runs import read_results
+    from ..uses.baseline import compare
+    from ..runs.results_file import read_results
 
     if args.out:
         check_writable(args.out, "--out")
@@ -288,7 +288,7 @@ def cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> int
 
 def cmd_report(args: argparse.Namespace, console: Console, err: Console) -> int:
     from ..report.html import write_html
-    from ..runs import read_results
+    from ..runs.results_file import read_results
 
     if args.html:
         check_writable(args.html, "--html")

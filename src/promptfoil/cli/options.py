@@ -22,7 +22,7 @@ from ..config import (
     Endpoint,
     Search,
 )
-from ..engines import ENGINES, Engine, make_engine
+from ..runs.engines import ENGINES, Engine, make_engine
 from ..errors import ConfigError
 from ..infill.base import infillers
 from ..scorers.base import scorers

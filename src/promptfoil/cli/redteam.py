@@ -11,7 +11,7 @@ from ..build import build_scorer
 from ..config import Config
 from ..scorers.base import scorers
 from ..explainer import Explainer
-from ..redteam import SHIPPED_POLICY, SHIPPED_QUESTIONS, policy_system, question_items, read_questions, read_text, redteam
+from ..uses.redteam import SHIPPED_POLICY, SHIPPED_QUESTIONS, policy_system, question_items, read_questions, read_text, redteam
 from .options import add_explainer_options, config_from_args
 
 EXAMPLES = f"""\

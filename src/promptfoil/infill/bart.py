@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import ConfigError
-from ..segment import count_words
+from ..prompt.segment import count_words
 from .base import InfillRequest, infillers
 from .hf_common import OPTIONS, HFInfillerBase
 

@@ -17,7 +17,7 @@ from typing import Any
 from ..backends import hf
 from ..backends.hf_chat import control_tokens
 from ..errors import ConfigError
-from ..segment import count_words
+from ..prompt.segment import count_words
 from .base import InfillRequest, clean_fills
 
 DECODINGS = ("beam", "sample")

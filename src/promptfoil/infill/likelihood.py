@@ -11,47 +11,21 @@ candidates at once as branches (``branches.py``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
-
-from ..backends.embedded import smollm2_gguf
-from ..backends.llamacpp import load_llama
 from ..backends.llama_seqs import common_prefix
-from .branches import BranchDecoder, log_softmax, text_header
+from .branches import log_softmax
+from .gguf import GGUFModel
 
 CHUNK = 128  # tokens per decode of a long text: bounds the logits held at once
 
 
-class PromptLikelihood:
+class PromptLikelihood(GGUFModel):
     """Mean log-probability per token of whole prompts under a GGUF model (default: the
     embedded SmolLM2-135M). The model loads on first use."""
 
     def __init__(self, model_path: str | None = None, n_ctx: int = 2048) -> None:
-        self.model_path = str(model_path or smollm2_gguf())
-        self.n_ctx = n_ctx
-        self._lm: Any = None
-        self._dec: BranchDecoder | None = None
-        self._header: list[int] | None = None
+        super().__init__(model_path, n_ctx)
         self._memo: dict[str, float] = {}
         self._ref: tuple[list[int], list[float]] = ([], [])  # tokens in sequence 0, their log-probs
-
-    @property
-    def lm(self) -> Any:
-        if self._lm is None:
-            self._lm = load_llama(self.model_path, 2048, False)
-        return self._lm
-
-    @property
-    def dec(self) -> BranchDecoder:
-        if self._dec is None:
-            self._dec = BranchDecoder(self.lm, n_ctx=self.n_ctx)
-        return self._dec
-
-    @property
-    def header(self) -> list[int]:
-        """Tokens before the text: the user-turn opening for ChatML models, else BOS."""
-        if self._header is None:
-            self._header = text_header(self.lm)
-        return self._header
 
     def _tokens(self, text: str) -> list[int]:
         room = self.n_ctx - self.dec.n_batch - len(self.header) - 8  # branches must fit beside it

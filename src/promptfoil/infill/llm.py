@@ -13,8 +13,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from ..backends.chat import BACKEND_OPTIONS, ChatBackend, ChatRequest, chat_backend
-from ..segment import count_words
+from ..backends.chat import BACKEND_OPTIONS, ChatBackend, ChatRequest
+from ..backends.chat_factory import chat_backend
+from ..prompt.segment import count_words
 from .base import InfillRequest, clean_fills, infillers
 
 BLANK = "[BLANK]"

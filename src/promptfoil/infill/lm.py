@@ -21,13 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConfigError
-from ..backends.embedded import smollm2_gguf
-from ..backends.llamacpp import load_llama
-from ..segment import count_words
+from ..errors import ConfigError, whole
+from ..prompt.segment import count_words
 from .base import InfillRequest, clean_fills, infillers
 from ..backends.llama_seqs import common_prefix
-from .branches import BranchDecoder, log_softmax, text_header
+from .branches import BranchDecoder, log_softmax
+from .gguf import GGUFModel
 
 _JOINERS = "'-\u2019"
 
@@ -74,7 +73,7 @@ def _cased(fill: str, capital: bool) -> str:
     return fill[:1].upper() + fill[1:] if capital and fill else fill
 
 
-class LMInfiller:
+class LMInfiller(GGUFModel):
     """Fills masks with a local GGUF model (default: the embedded SmolLM2-135M)."""
 
     def __init__(
@@ -88,17 +87,12 @@ class LMInfiller:
     ) -> None:
         for opt, value in (("top_k", top_k), ("pool", pool), ("proposals", proposals), ("n_ctx", n_ctx),
                            ("lanes", 1 if lanes is None else lanes)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError(f"infiller 'lm' option {opt} must be a whole number of at least 1 (got {value!r})")
-        self.model_path = str(model_path or smollm2_gguf())
+            whole(f"infiller 'lm' option {opt}", value, 1)
+        super().__init__(model_path, n_ctx)
         self.top_k = top_k
         self.pool = pool
         self.proposals = proposals
-        self.n_ctx = n_ctx
         self.name = "lm"
-        self._lm: Any = None
-        self._dec: BranchDecoder | None = None
-        self._header: list[int] | None = None
         self.lanes = lanes  # masks filled at once, each in its own llama.cpp context (None: cores / threads)
         self._more: list[BranchDecoder] = []  # the other lanes' decoders
         self._local = threading.local()
@@ -107,28 +101,10 @@ class LMInfiller:
 
     # -- llama.cpp plumbing -------------------------------------------------------------
     @property
-    def lm(self) -> Any:
-        """The model (shared with a target on the same file); used for its tokenizer."""
-        if self._lm is None:
-            self._lm = load_llama(self.model_path, 2048, False)
-        return self._lm
-
-    @property
     def dec(self) -> BranchDecoder:
         """This lane's decoder (the first lane's outside :meth:`infill`'s threads)."""
         own = getattr(self._local, "dec", None)
-        if own is not None:
-            return own
-        if self._dec is None:
-            self._dec = BranchDecoder(self.lm, n_ctx=self.n_ctx)
-        return self._dec
-
-    @property
-    def header(self) -> list[int]:
-        """Tokens before the text: the user-turn opening for ChatML models, else BOS."""
-        if self._header is None:
-            self._header = text_header(self.lm)
-        return self._header
+        return own if own is not None else super().dec
 
     def _tok(self, text: str) -> list[int]:
         return self.header + self.lm.tokenize(text.encode("utf-8"), add_bos=False, special=False)

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..types import Edit
-from .terminal import contrast_spans
+from .diff import contrast_spans
 
 __all__ = ["csp_hash", "item_data", "json_for_script", "prompt_text"]
 
@@ -81,9 +81,8 @@ def _edit_spans(original: str, candidate: str, raw: Any) -> list[int]:
     """Flat ``[start, end, cstart, cend, ...]`` of a trace entry's edits; [] if they do not fit."""
     edits: list[Edit] = []
     try:
-        for e in raw or []:
-            edits.append(Edit(int(e["unit"]), int(e["start"]), int(e["end"]), str(e["old"]), str(e["new"])))
-    except (KeyError, TypeError, ValueError):
+        edits = [Edit.from_record(e) for e in (raw if isinstance(raw, list) else [])]
+    except ValueError:
         return []
     edits.sort(key=lambda e: e.start)
     out: list[int] = []

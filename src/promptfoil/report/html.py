@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PromptfoilError
-from ..metrics import Embedder, compute
+from ..uses.metrics import Embedder, compute
 from ..backends.embedded import require
 from ..types import Edit, Explanation
-from .diff import response_diff
+from .diff import PALETTE, contrast_spans, record_edits, response_diff
 from .explorer import csp_hash, item_data, json_for_script
-from .terminal import PALETTE, contrast_spans, policy_line
+from .lines import policy_line
 from .turns import fold, turn_views
 
 __all__ = ["prompt_pieces", "render_html", "response_diff", "write_explanation_html", "write_html"]
@@ -59,16 +59,6 @@ def prompt_pieces(prompt: str, contrast: str | None, edits: Sequence[Edit]) -> t
     return original, _pieces(contrast, contrast_spans(ordered))
 
 
-def _edits(rec: dict[str, Any]) -> list[Edit]:
-    out = []
-    for e in rec.get("edits") or []:
-        try:
-            out.append(Edit(int(e["unit"]), int(e["start"]), int(e["end"]), str(e["old"]), str(e["new"])))
-        except (KeyError, TypeError, ValueError):
-            continue
-    return out
-
-
 def _fmt(x: Any, digits: int = 3) -> str:
     return "n/a" if x is None else f"{float(x):.{digits}f}"
 
@@ -98,7 +88,7 @@ def item_view(rec: dict[str, Any]) -> dict[str, Any]:
     prompt = str(rec.get("prompt", ""))
     contrast = rec.get("contrast_prompt")
     op = {"increase": "≥", "decrease": "≤", "absolute": "|score| ≥"}.get(str(rec.get("direction")), "≥")
-    pp, cp = prompt_pieces(prompt, None if contrast is None else str(contrast), _edits(rec))
+    pp, cp = prompt_pieces(prompt, None if contrast is None else str(contrast), record_edits(rec.get("edits")))
     ra, rb = response_diff(str(rec.get("response", "")), str(rec.get("contrast_response") or ""))
     c = rec.get("calls") or {}
     budget = "unlimited" if rec.get("budget") is None else str(rec.get("budget"))

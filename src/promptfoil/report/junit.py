@@ -13,7 +13,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from ..gate import LABELS, GateReport, ItemResult
+from ..uses.gate import LABELS, GateReport, ItemResult
 
 # Everything outside XML 1.0's Char production.
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

@@ -11,20 +11,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..types import Contrast, Edit, Explanation
-from .diff import response_diff
-
-PALETTE = ("bold magenta", "bold cyan", "bold yellow", "bold green", "bold red", "bold blue")
-
-
-def contrast_spans(edits: tuple[Edit, ...]) -> list[tuple[int, int]]:
-    """Where each edit's new text lies in the contrast prompt (edits sorted by position)."""
-    shift = 0
-    spans = []
-    for e in sorted(edits, key=lambda e: e.start):
-        spans.append((e.start + shift, e.start + shift + len(e.new)))
-        shift += len(e.new) - len(e.old)
-    return spans
-
+from .diff import PALETTE, contrast_spans, response_diff
+from .lines import policy_line
 
 def coloured_prompts(ex: Explanation, other: Contrast | None = None) -> tuple[Text, Text]:
     """The original and contrast prompts with edit ``i`` in colour ``i`` in both
@@ -176,20 +164,6 @@ def _num(x: Any, digits: int = 3) -> str:
 
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.0%}"
-
-
-def policy_line(rec: dict[str, Any]) -> str | None:
-    """The policy judge's verdicts on a ``redteam`` record, in words (None: no verdicts)."""
-    v = rec.get("policy_verdict")
-    if not isinstance(v, dict):
-        return None
-    line = (f"policy judge, P(breaks or misstates the policy): original answer {_num(v.get('original'), 2)}, "
-            f"contrast answer {_num(v.get('contrast'), 2)}")
-    if v.get("error"):
-        line += f" (the judge failed: {v['error']})"
-    if v.get("judge_check"):
-        line += f"; not to be trusted: the policy judge failed its self-check ({v['judge_check']})"
-    return line
 
 
 def render_records(records: list[dict[str, Any]], console: Console) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..types import Edit
-from .terminal import contrast_spans
+from .diff import contrast_spans, record_edits
 
 #: A piece of text and its edit's colour number (None: plain text).
 Piece = tuple[str, "int | None"]
@@ -52,17 +52,6 @@ def _cut(text: str, spans: Sequence[tuple[int, int, int]]) -> list[Piece]:
     return out
 
 
-def _edits(raw: Any) -> list[Edit]:
-    out = []
-    for e in raw or []:
-        try:
-            out.append(Edit(int(e["unit"]), int(e["start"]), int(e["end"]), str(e["old"]), str(e["new"]),
-                            e.get("turn"), e.get("turn_start")))
-        except (KeyError, TypeError, ValueError, AttributeError):
-            continue
-    return sorted(out, key=lambda e: e.start)
-
-
 def _messages(raw: Any) -> list[tuple[str, str]] | None:
     if not isinstance(raw, list) or not raw:
         return None
@@ -79,7 +68,7 @@ def turn_views(rec: dict[str, Any]) -> list[TurnView] | None:
         return None
     contrast = _messages(rec.get("contrast_conversation"))
     selected = set(rec.get("edited_turns") or [])
-    edits = _edits(rec.get("edits"))
+    edits = record_edits(rec.get("edits"))
     views = []
     for i, (role, content) in enumerate(original):
         mine = [(n, e) for n, e in enumerate(edits) if e.turn == i and e.turn_start is not None]

@@ -15,12 +15,13 @@ left out for a plain prompt, so a two-argument hook keeps working there).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-from ..conversation import Conversation
-from ..errors import PromptfoilError
+from ..prompt.conversation import Conversation
+from ..errors import PromptfoilError, component_name, returned_list
 from ..registry import Registry
 from ..types import Direction
 
@@ -78,3 +79,44 @@ def run_self_check(scorer: Scorer, x0: str, y0: str, conversation: Conversation 
 
 
 scorers: Registry[Scorer] = Registry("scorer")
+
+
+# Checks on what a scorer returns, where the search uses it: one real, non-NaN number (or
+# None: not scored) per item; anything else is an error naming the scorer.
+
+
+def check_scores(scores: Any, n: int, who: str) -> list[float | None]:
+    """``scores`` as floats (None kept: not scored) after checking there is one real, non-NaN
+    number or None per item."""
+    what = f"scorer '{who}'"
+    out = returned_list(scores, what)
+    if len(out) != n:
+        raise PromptfoilError(f"{what} returned {len(out)} score(s) for {n} item(s); it must return one per item")
+    floats: list[float | None] = []
+    for i, s in enumerate(out):
+        if s is None:
+            floats.append(None)
+            continue
+        if isinstance(s, (bool, str, bytes)) or not hasattr(s, "__float__"):
+            raise PromptfoilError(f"{what} returned {type(s).__name__} ({s!r}) for item {i}; a score must be a number")
+        f = float(s)
+        if math.isnan(f):
+            raise PromptfoilError(f"{what} returned NaN for item {i}; a score must be a number")
+        floats.append(f)
+    return floats
+
+
+class CheckedScorer:
+    """A scorer whose every batch is checked by :func:`check_scores`; other attributes pass through."""
+
+    def __init__(self, inner: Scorer) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def score(self, items: Sequence[ScoreItem]) -> list[float | None]:
+        items = list(items)
+        if not items:
+            return []
+        return check_scores(self.inner.score(items), len(items), component_name(self.inner, "scorer"))

@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..backends.chat import BACKEND_OPTIONS, ChatBackend, chat_backend
-from ..conversation import Conversation
+from ..backends.chat import BACKEND_OPTIONS, ChatBackend
+from ..backends.chat_factory import chat_backend
+from ..prompt.conversation import Conversation
 from ..types import Direction
 from .base import ScoreItem, scorers
 from .yesno import JudgeFailure, YesNoJudge, p_yes_from_logprobs, read_yes_no, valid_check_bound

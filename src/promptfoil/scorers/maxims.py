@@ -28,9 +28,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from ..backends.chat import BACKEND_OPTIONS, ChatBackend, ChatRequest, chat_backend
-from ..conversation import Conversation
-from ..errors import ConfigError
+from ..backends.chat import BACKEND_OPTIONS, ChatBackend, ChatRequest
+from ..backends.chat_factory import chat_backend
+from ..prompt.conversation import Conversation
+from ..errors import ConfigError, whole
 from ..types import Direction
 from .base import ScoreItem, ScorerError, scorers
 from .judge import read_yes_no
@@ -159,8 +160,7 @@ class MaximsScorer:
         self, backend: ChatBackend, submaxims: str | Sequence[str] = "helpfulness", n: int = 3,
         retries: int = 2, temperature: float = 0.7, max_tokens: int = 80,
     ) -> None:
-        if n < 1 or retries < 0:
-            raise ConfigError(f"maxims needs n >= 1 and retries >= 0 (got n={n}, retries={retries})")
+        n, retries = whole("maxims option n", n, 1), whole("maxims option retries", retries, 0)
         self.backend = backend
         self.rubrics = select(submaxims)
         self.n = n

@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..backends.chat import BACKEND_OPTIONS, ChatBackend, chat_backend
-from ..conversation import Conversation
+from ..backends.chat import BACKEND_OPTIONS, ChatBackend
+from ..backends.chat_factory import chat_backend
+from ..prompt.conversation import Conversation
 from ..errors import ConfigError
 from ..types import Direction
 from .base import ScoreItem, ScorerError, scorers

@@ -6,22 +6,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from ..registry import Registry
 from .cell import cell
-from .cell_budget import cell_budget
+from .cell_budget import cell_budget, require_call_budget
 from .context import Node, SearchContext, SearchResult
 
 #: A search takes the context of one explanation and returns its result; every limit
-#: (calls, tokens, seconds) is read from the query stage the context holds.
+#: (calls, tokens, seconds) is read from the query stage the context holds. A factory
+#: declares the options it takes (``calls``: the call budget; ``alpha``, ``max_iters``,
+#: ``unit_order``) and is given only those.
 SearchFn = Callable[[SearchContext], SearchResult]
 searches: Registry[SearchFn] = Registry("algorithm")
 
 
 @searches.register("cell", "myopic search (paper Alg. 2): edit the best unit, then the next")
-def _make_cell(alpha: float = 0.5, max_iters: int = 100, unit_order: str = "content-first") -> SearchFn:
-    return cell  # CELL edits every unit in each round: no unit order to choose
+def _make_cell() -> SearchFn:
+    return cell  # CELL edits every unit in each round: no option to choose
 
 
 @searches.register("cell-budget", "budgeted search (paper Alg. 1, 3-5): seeds, samples, best half")
-def _make_cell_budget(alpha: float = 0.5, max_iters: int = 100, unit_order: str = "content-first") -> SearchFn:
+def _make_cell_budget(
+    calls: int | None = None, alpha: float = 0.5, max_iters: int = 100, unit_order: str = "content-first",
+) -> SearchFn:
+    require_call_budget(calls)  # refused when built, before any model loads
     return lambda ctx: cell_budget(ctx, alpha=alpha, max_iters=max_iters, unit_order=unit_order)
 
 

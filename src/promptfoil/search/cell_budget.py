@@ -168,13 +168,18 @@ def _best_subset(pool: list[Node], m: int) -> list[Node]:
     return unique[:m]
 
 
+def require_call_budget(calls: int | None) -> int:
+    """CELL-budget derives its round sizes from the call budget: without one it cannot run."""
+    if calls is None:
+        raise ConfigError("cell-budget needs a call budget (--budget N); use --algorithm cell for none")
+    return calls
+
+
 def cell_budget(
     ctx: SearchContext, alpha: float = 0.5, max_iters: int = 100, log: Log = LOG, unit_order: str = "content-first"
 ) -> SearchResult:
     """Needs a call budget ``B`` (``ctx.queries.call_budget``): ``q`` is derived from it."""
-    budget = ctx.queries.call_budget
-    if budget is None:
-        raise ConfigError("cell-budget needs a call budget (--budget N); use --algorithm cell for none")
+    budget = require_call_budget(ctx.queries.call_budget)
     if unit_order not in UNIT_ORDERS:
         raise ConfigError(f"unit_order must be one of {', '.join(UNIT_ORDERS)} (got {unit_order!r})")
     q = q_of(budget, log)

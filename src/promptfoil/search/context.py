@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from ..constraints import Constraints
+from .constraints import Constraints
 from ..infill.base import Infiller, InfillRequest
 from ..scorers.base import Scorer
-from ..sentences import scored_text
+from ..scorers.sentences import scored_text
 from ..types import Candidate, TraceEntry
 from .goal import Goal
 from .priority import Prioritizer

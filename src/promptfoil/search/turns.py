@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from ..conversation import Conversation, Layout
+from ..prompt.conversation import Conversation, Layout
 from ..scorers.base import ScoreItem
 from ..types import Candidate, Edit, Segment
 from .space import PromptSpace

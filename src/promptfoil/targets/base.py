@@ -14,17 +14,9 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, runtime_checkable
 
-from ..errors import PromptfoilError, PromptTooLong
+from ..errors import PromptfoilError, PromptTooLong, TargetError  # noqa: F401  (TargetError: the stage's error, defined low)
 from ..registry import Registry
 from ..types import Reply
-
-
-class TargetError(PromptfoilError):
-    """A batch failed for good; ``answered`` holds the replies that did arrive."""
-
-    def __init__(self, message: str, answered: dict[str, Reply] | None = None) -> None:
-        super().__init__(message)
-        self.answered: dict[str, Reply] = dict(answered or {})
 
 
 @runtime_checkable

@@ -15,16 +15,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..errors import ConfigError
+from ..errors import ConfigError, whole
 
 
-def _positive(name: str, value: object, whole: bool) -> None:
+def _positive(name: str, value: object, whole_number: bool) -> None:
     if value is None:
         return
-    ok = isinstance(value, int) if whole else isinstance(value, (int, float))
-    if isinstance(value, bool) or not ok or not math.isfinite(float(value)) or value <= 0:  # type: ignore[arg-type]
-        kind = "a whole number of at least 1" if whole else "a positive number of seconds"
-        raise ConfigError(f"{name} must be {kind} or None (got {value!r})")
+    if whole_number:
+        try:
+            whole(name, value, 1)
+        except ConfigError:
+            raise ConfigError(f"{name} must be a whole number of at least 1 or None (got {value!r})") from None
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"{name} must be a positive number of seconds or None (got {value!r})")
 
 
 @dataclass(frozen=True)
@@ -36,9 +40,9 @@ class Budget:
     seconds: float | None = None
 
     def __post_init__(self) -> None:
-        _positive("budget", self.calls, whole=True)
-        _positive("token budget", self.tokens, whole=True)
-        _positive("time budget", self.seconds, whole=False)
+        _positive("budget", self.calls, whole_number=True)
+        _positive("token budget", self.tokens, whole_number=True)
+        _positive("time budget", self.seconds, whole_number=False)
 
     def start(self, clock: Callable[[], float] = time.monotonic) -> Meter:
         return Meter(self, clock)
@@ -51,6 +55,7 @@ class Meter:
         self.budget = budget
         self.calls = 0
         self.tokens = 0
+        self.held = 0  # calls kept back from the search (``--confirm``), see :meth:`hold`
         self._clock = clock
         self._t0 = clock()
 
@@ -60,13 +65,22 @@ class Meter:
 
     @property
     def remaining_calls(self) -> int | None:
-        return None if self.budget.calls is None else max(0, self.budget.calls - self.calls)
+        return None if self.budget.calls is None else max(0, self.budget.calls - self.held - self.calls)
+
+    def hold(self, n: int) -> None:
+        """Keep ``n`` calls out of reach until :meth:`release` (a search must not spend the
+        calls a later pass needs); the total stays the budget's."""
+        self.held = n
+
+    def release(self) -> None:
+        self.held = 0
 
     def spent(self) -> str | None:
         """Which limit is spent, in words; ``None`` while every limit holds."""
         b = self.budget
-        if b.calls is not None and self.calls >= b.calls:
-            return f"call budget of {b.calls} spent"
+        if b.calls is not None and self.calls >= b.calls - self.held:
+            kept = f" ({self.held} kept for --confirm)" if self.held else ""
+            return f"call budget of {b.calls} spent{kept}"
         if b.tokens is not None and self.tokens >= b.tokens:
             return f"token budget of {b.tokens} spent ({self.tokens} tokens used)"
         if b.seconds is not None and self.seconds >= b.seconds:

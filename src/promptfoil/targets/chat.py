@@ -10,17 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..backends.chat import ChatReply, ChatRequest
-from ..conversation import Conversation
-from ..errors import ConfigError
+from ..prompt.conversation import Conversation
+from ..errors import whole
 from ..types import Reply
 from .base import BaseTarget
-
-
-def whole(name: str, value: Any, least: int) -> int:
-    """A whole-number option (``3`` or ``3.0``) of at least ``least``, else a clear error."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value or value < least:
-        raise ConfigError(f"{name} must be a whole number of at least {least} (got {value!r})")
-    return int(value)
 
 
 class ChatTarget(BaseTarget):
@@ -31,7 +24,7 @@ class ChatTarget(BaseTarget):
 
     def __init__(self, name: str, max_tokens: int, temperature: float, seed: int | None, system: str | None) -> None:
         self.name = name
-        self.max_tokens = whole("max_tokens", max_tokens, 1)
+        self.max_tokens = whole("max_tokens", max_tokens, 1, floats=True)
         self.temperature = float(temperature)
         self.seed = seed
         self.system = system

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..conversation import Conversation, Layout
+from ..prompt.conversation import Conversation, Layout
 from ..errors import ConfigError, PromptfoilError
 from .base import Target, TargetError, as_reply
 from ..types import Reply

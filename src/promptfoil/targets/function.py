@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..conversation import Conversation
+from ..prompt.conversation import Conversation
 from ..errors import PromptfoilError
 from .base import BaseTarget
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from ..backends import hf
 from ..backends.hf_chat import encode_chat, encode_plain
-from ..conversation import Conversation
+from ..prompt.conversation import Conversation
 from ..errors import ConfigError, PromptfoilError
 from ..types import Reply
 from .base import BaseTarget, targets

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from ..backends.llamacpp import LocalChat
-from ..errors import ConfigError
+from ..errors import ConfigError, whole
 from ..types import Reply
 from .base import targets
-from .chat import ChatTarget, whole
+from .chat import ChatTarget
 
 
 #: Prompts per batch, chosen from prompts/second measured at batch 1-16 (benchmarks/batch_target.py).
@@ -41,7 +41,7 @@ class LlamaCppTarget(ChatTarget):
         batch_size: int = DEFAULT_BATCH,
     ) -> None:
         super().__init__(name, max_tokens, temperature, seed, system)
-        self._batch = whole("batch_size", batch_size, 1)
+        self._batch = whole("batch_size", batch_size, 1, floats=True)
         self.llm = LocalChat(model_path, n_ctx, max_batch=self._batch)
         self.path = self.llm.path
 

@@ -15,11 +15,11 @@ from typing import Any
 
 from ..backends.fleet import Fleet, resolve_all
 from ..backends.openai import DEFAULT_RETRIES, DEFAULT_TIMEOUT, EndpointClient
-from ..conversation import Conversation
-from ..errors import ConfigError
+from ..prompt.conversation import Conversation
+from ..errors import ConfigError, whole
 from ..types import Reply
 from .base import targets
-from .chat import ChatTarget, whole
+from .chat import ChatTarget
 
 # Generation settings passed through to the server as they are (and part of the cache key).
 PASSTHROUGH = ("top_p", "stop", "presence_penalty", "frequency_penalty", "logit_bias")
@@ -59,8 +59,8 @@ class OpenAITarget(ChatTarget):
                 "(or --target-model auto to use the server's only model)"
             )
         super().__init__("openai", max_tokens, temperature, seed, system)
-        per_server = whole("max_concurrency", max_concurrency, 1)
-        served, retries = None if model == "auto" else model, whole("retries", retries, 0)
+        per_server = whole("max_concurrency", max_concurrency, 1, floats=True)
+        served, retries = None if model == "auto" else model, whole("retries", retries, 0, floats=True)
         self.endpoints = resolve_all(base_url, api_key_env)
         self.endpoint = self.endpoints[0]
         self.server: EndpointClient | Fleet = (

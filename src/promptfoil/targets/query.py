@@ -45,6 +45,14 @@ class QueryStage:
     def call_budget(self) -> int | None:
         return self.budget.calls
 
+    def hold(self, n: int) -> None:
+        """Keep ``n`` budgeted calls back from everything asked until :meth:`release`."""
+        self.meter.hold(n)
+
+    def release(self) -> None:
+        """Make the calls kept by :meth:`hold` available again."""
+        self.meter.release()
+
     @property
     def paid(self) -> int:
         return self.meter.calls

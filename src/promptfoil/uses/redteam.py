@@ -14,10 +14,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from .conversation import Conversation, render
-from .errors import ConfigError, PromptfoilError
-from .runs import ExplainerLike, RunItem, RunSummary, jsonl_objects, run
-from .scorers.base import JudgeCheckError
+from ..prompt.conversation import Conversation, render
+from ..errors import ConfigError, PromptfoilError
+from ..runs.items import ExplainerLike, RunItem, jsonl_objects
+from ..runs.engines.local import LocalEngine
+from ..runs.loop import RunSummary, run
+from ..scorers.base import JudgeCheckError
 
 INSTRUCTION = (
     "You are the help desk that answers employees' questions about the company rules below. "
@@ -126,5 +128,6 @@ def redteam(
     nothing is written for that question, so a rerun with a stronger judge (or with the
     check off) resumes there.
     """
-    return run(items, explainer, out, retry_failed=retry_failed, trace=trace, on_start=on_start,
-               on_item=on_item, annotate=lambda _it, rec: verdict(judge, rec, check), stop_on=(JudgeCheckError,))
+    engine = LocalEngine(explainer, stop_on=(JudgeCheckError,))
+    return run(items, engine, out, retry_failed=retry_failed, trace=trace, on_start=on_start,
+               on_item=on_item, annotate=lambda _it, rec: verdict(judge, rec, check))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 
 def _texts(texts: str | Iterable[str], flag: str) -> list[str]:

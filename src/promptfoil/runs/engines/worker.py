@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import Config
-from ..errors import MissingDependency, PromptfoilError
-from ..runs import RunItem, explain_item
+from ...config import Config
+from ...errors import MissingDependency, PromptfoilError
+from ..items import RunItem
+from ..records import explain_item
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class ExplainWorker:
     """Builds its Explainer once from ``config`` (models load once per worker)."""
 
     def __init__(self, config: Config) -> None:
-        from ..explainer import Explainer
+        from ...explainer import Explainer
 
         self.explainer: Explainer | None = None
         self.error: PromptfoilError | None = None

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config import Config
-from ..errors import ConfigError
+from ...config import Config
+from ...errors import ConfigError
 from .base import Engine
 
 ENGINES = ("local", "ray")
@@ -17,7 +17,7 @@ def make_engine(kind: str, config: Config, **options: Any) -> Engine:
     if kind == "local":
         if options:
             raise ConfigError(f"{', '.join(sorted(options))} need(s) --engine ray")
-        from ..explainer import Explainer
+        from ...explainer import Explainer
         from .local import LocalEngine
 
         return LocalEngine(Explainer(config))

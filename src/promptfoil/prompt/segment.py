@@ -16,9 +16,10 @@ import bisect
 from collections.abc import Iterable, Iterator, Sequence
 
 from icu4py.breakers import SentenceBreaker, WordBreaker
+from rapidfuzz.distance import Levenshtein
 
-from .errors import ConfigError
-from .types import Segment
+from ..errors import ConfigError
+from ..types import Segment
 
 _HYPHENS = frozenset("-\u2010\u2011")
 _LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
@@ -148,3 +149,9 @@ def count_words(text: str) -> int:
 def words(text: str) -> list[str]:
     """The words of ``text`` as segmentation sees them."""
     return [text[s:e] for s, e in word_spans(text)]
+
+
+def edit_distance(x0: str, xc: str) -> float:
+    """Word-level Levenshtein distance divided by the number of words in ``x0`` (paper §5.2)."""
+    a, b = words(x0), words(xc)
+    return Levenshtein.distance(a, b) / max(1, len(a))

@@ -12,7 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, PromptfoilError
+from ..errors import ConfigError, PromptfoilError
+from .jsonout import strict_dumps
+from .records import check_record
 
 try:  # POSIX; elsewhere runs are not locked
     import fcntl
@@ -140,3 +142,107 @@ def results_lock(out: str | Path, wait: bool = False,
         except OSError:
             pass
         os.close(fd)
+
+
+def iter_results(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, record) for each complete line; a torn final line is skipped.
+
+    A malformed line anywhere but the end is an error naming its line number.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise PromptfoilError(f"results file not found: {p}")
+    try:
+        data = p.read_bytes().decode("utf-8", errors="replace")
+    except OSError as exc:
+        raise PromptfoilError(f"cannot read {p}: {exc}") from None
+    lines = data.split("\n")
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            if n == len(lines):  # no newline after it: the write was cut off by a kill
+                return
+            raise PromptfoilError(f"{p} line {n}: not valid JSON") from None
+        if not isinstance(rec, dict):
+            raise PromptfoilError(f"{p} line {n}: expected a JSON object")
+        yield n, rec
+
+
+def read_results(path: str | Path) -> list[dict[str, Any]]:
+    """The records of a results file, the last one per id (a retried failure replaces the error).
+
+    Each record is checked (:func:`~promptfoil.records.check_record`): a field of the wrong
+    type is an error naming its line and field.
+    """
+    by_id: dict[str, dict[str, Any]] = {}
+    for n, rec in iter_results(path):
+        check_record(rec, f"{path} line {n}")
+        by_id.pop(str(rec.get("id", f"line-{n}")), None)
+        by_id[str(rec.get("id", f"line-{n}"))] = rec
+    return list(by_id.values())
+
+
+def repair_tail(path: Path) -> bool:
+    """Cut a torn last line (a write killed midway) so appends start on a fresh line.
+
+    Returns True when something was cut. A complete last record missing only its newline
+    gets the newline. A last line that is not the start of a JSON object is not ours to
+    cut: that is an error, and the file is left as it is.
+    """
+    if not path.is_file() or path.stat().st_size == 0:
+        return False
+    with path.open("rb+") as fh:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        fh.seek(max(0, size - 1))
+        if fh.read(1) == b"\n":
+            return False
+        fh.seek(0)
+        data = fh.read()
+        cut = data.rfind(b"\n") + 1
+        tail = data[cut:]
+        try:
+            json.loads(tail.decode("utf-8"))
+        except ValueError:
+            if not tail.lstrip().startswith(b"{"):
+                raise PromptfoilError(
+                    f"{path}: the last line is not a result; not a promptfoil results file, left unchanged"
+                ) from None
+            fh.truncate(cut)
+            cut_it = True
+        else:
+            fh.seek(0, os.SEEK_END)
+            fh.write(b"\n")
+            cut_it = False
+        fh.flush()
+        os.fsync(fh.fileno())
+        return cut_it
+
+
+def finished_ids(path: Path, retry_failed: bool = False) -> set[str]:
+    """Ids already in the results file (failures too, unless ``retry_failed``)."""
+    if not path.is_file():
+        return set()
+    return {
+        str(rec["id"]) for _, rec in iter_results(path)
+        if "id" in rec and not (retry_failed and "error" in rec)
+    }
+
+
+def append_record(fh: Any, rec: dict[str, Any]) -> None:
+    """One line, written at once, flushed and fsynced: durable before the next item starts.
+
+    Strict JSON: a number that is not finite is written as null; text that is not valid
+    Unicode (lone surrogates) is written escaped.
+    """
+    line = strict_dumps(rec, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = strict_dumps(rec, ensure_ascii=True)
+    fh.write(line + "\n")
+    fh.flush()
+    os.fsync(fh.fileno())

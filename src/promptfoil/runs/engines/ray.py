@@ -17,9 +17,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from ..config import Config
-from ..errors import ConfigError, MissingDependency, PromptfoilError
-from ..runs import RunItem, result_record
+from ...config import Config
+from ...errors import ConfigError, MissingDependency, PromptfoilError
+from ..items import RunItem
+from ..records import result_record
 from .worker import ExplainWorker, Outcome
 
 

@@ -7,14 +7,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import PromptfoilError
+from ...errors import PromptfoilError
 from ..metrics import Stat
-from ..runs import ExplainerLike, RunItem, read_results, run
+from ...runs.items import ExplainerLike, RunItem
+from ...runs.engines.base import Engine
+from ...runs.engines.local import LocalEngine
+from ...runs.loop import run
+from ...runs.results_file import read_results
 
 Progress = Callable[[str, int, int], None]  # (configuration, items done, items to do)
 
 
-def run_config(name: str, items: Sequence[RunItem], explainer: ExplainerLike, out: Path,
+def run_config(name: str, items: Sequence[RunItem], explainer: ExplainerLike | Engine, out: Path,
                progress: Progress | None = None, trace: bool = False) -> list[dict[str, Any]]:
     """Run (or resume) one configuration into ``out`` and return its records."""
     state = {"todo": 0, "done": 0}
@@ -29,7 +33,8 @@ def run_config(name: str, items: Sequence[RunItem], explainer: ExplainerLike, ou
         if progress:
             progress(name, state["done"], state["todo"])
 
-    run(items, explainer, out, trace=trace, on_start=start, on_item=step)
+    engine = explainer if isinstance(explainer, Engine) else LocalEngine(explainer)
+    run(items, engine, out, trace=trace, on_start=start, on_item=step)
     return read_results(out)
 
 

@@ -12,14 +12,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .conversation import Conversation
-from .errors import ConfigError, PromptfoilError
+from ..prompt.conversation import Conversation
+from ..errors import ConfigError, PromptfoilError
 from .metrics import Stat
-from .scorers.base import ScoreItem, Scorer
-from .targets.base import Target
-from .targets.budget import Budget
-from .targets.cache import ResponseCache
-from .targets.query import QueryStage
+from ..scorers.base import ScoreItem, Scorer
+from ..targets.base import Target
+from ..targets.budget import Budget
+from ..targets.cache import ResponseCache
+from ..targets.query import QueryStage
 
 #: {response} and {prompt} are the target's first response and the input prompt (paper §5.1).
 # Our own wording of the paper's baseline request (one sentence, under 20 words, an answer

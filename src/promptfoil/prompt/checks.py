@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 
 def check_text(prompt: str) -> None:

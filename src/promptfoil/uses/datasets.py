@@ -10,7 +10,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from .errors import PromptfoilError
+from ..errors import PromptfoilError
 
 
 def shipped_prompts() -> list[dict[str, str]]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .errors import PromptfoilError
+from ..errors import MissingDependency, PromptfoilError
+from ..types import EXPLANATION_FIELDS, Explanation
+from .items import ExplainerLike, RunItem
 
 
 def _is_number(v: Any) -> bool:
@@ -59,3 +61,50 @@ def check_record(rec: dict[str, Any], where: str) -> None:
     for name in ("edits", "trace"):
         if rec.get(name) is not None and not isinstance(rec[name], list):
             raise _fail(where, name, "a list", rec[name])
+
+
+#: Keys of ``Explanation.to_dict()`` (and ``id``/``error``); carried fields that clash get ``input_``.
+#: Keys a results line may not take from the input row (the input's own are renamed input_*).
+RESERVED = frozenset({"id", "error", *EXPLANATION_FIELDS})
+MAX_BAD_LINES_SHOWN = 5
+
+
+def result_record(item: RunItem, ex: Explanation | None, error: str | None = None, trace: bool = True) -> dict[str, Any]:
+    """The results line of one item: explanation (or error), its id and carried fields."""
+    rec: dict[str, Any] = {"id": item.id}
+    if ex is not None:
+        d = ex.to_dict()
+        if not trace:
+            d.pop("trace", None)
+        rec.update(d)
+    else:
+        rec.update({"prompt": item.prompt, "error": error})
+        if item.conversation is not None:
+            rec["conversation"] = item.conversation.to_list()
+    for k, v in item.fields.items():
+        rec[f"input_{k}" if k in RESERVED else k] = v
+    return rec
+
+
+def explain_item(
+    explainer: ExplainerLike, item: RunItem, trace: bool = True, stop_on: tuple[type[Exception], ...] = (),
+) -> dict[str, Any]:
+    """The results line of one item, whatever happens to it.
+
+    A failing item gives a record with its ``error``; a missing package is raised (every
+    item would fail the same way), as are interrupts and errors of a type in ``stop_on``.
+    """
+    try:
+        if item.conversation is None:
+            ex = explainer.explain(item.prompt, protected=item.protected)
+        else:
+            ex = explainer.explain(item.conversation, protected=item.protected, edit=item.edit)
+        return result_record(item, ex, trace=trace)
+    except MissingDependency:
+        raise
+    except stop_on:
+        raise
+    except PromptfoilError as exc:
+        return result_record(item, None, str(exc))
+    except Exception as exc:  # a user's target or model failing on one item
+        return result_record(item, None, f"{type(exc).__name__}: {exc}")

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .explainer import edit_distance
+from ..prompt.segment import edit_distance
 
 CALL_KINDS = ("target", "original", "cache_hits", "infiller", "scorer")
 Embedder = Callable[[list[str]], np.ndarray]
@@ -85,7 +85,7 @@ class Metrics:
 
 def minilm_embedder() -> Embedder:
     """Sentence embeddings from the embedded all-MiniLM-L6-v2, normalised."""
-    from .backends.embedder import shared_embedder
+    from ..backends.embedder import shared_embedder
 
     embedder = shared_embedder()
     embedder.encode(["warm-up"])  # load now, so a missing model is reported before the work

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import PromptfoilError
+from ...errors import PromptfoilError
 from ..metrics import Stat, llm_calls
-from ..backends.embedded import require
-from ..runs import ExplainerLike, RunItem
-from ..segment import count_words
+from ...backends.embedded import require
+from ...runs.items import ExplainerLike, RunItem
+from ...prompt.segment import count_words
 from .common import Progress, run_config, write_table
 
 #: split_k -> a CELL-budget explainer with the BLEU-SUMM scorer (or whatever the caller wants).

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 ROLES = ("system", "user", "assistant")
 EDITABLE_ROLES = ("user", "assistant")

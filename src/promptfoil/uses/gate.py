@@ -26,16 +26,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, get_args
 
-from .build import build_target
-from .config import Component, Config
-from .errors import ConfigError, MissingDependency, PromptfoilError
-from .scorers.base import ScoreItem, Scorer
-from .search.goal import Goal
-from .targets.base import Target
-from .targets.budget import Budget
-from .targets.cache import ResponseCache
-from .targets.query import QueryStage
-from .types import DIRECTIONS, QueryResult
+from ..build import build_target
+from ..config import Component, Config
+from ..errors import ConfigError, MissingDependency, PromptfoilError
+from ..scorers.base import ScoreItem, Scorer
+from ..search.goal import Goal
+from ..targets.base import Target
+from ..targets.budget import Budget
+from ..targets.cache import ResponseCache
+from ..targets.query import QueryStage
+from ..types import DIRECTIONS, QueryResult
 
 Verdict = Literal["holds", "drifted", "lost", "failed", "skipped"]
 VERDICTS: tuple[str, ...] = get_args(Verdict)

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..baseline import Comparison, compare
-from ..errors import PromptfoilError
+from ...errors import PromptfoilError
 from ..metrics import Embedder, Metrics, compute
-from ..runs import ExplainerLike, RunItem
-from ..scorers.base import Scorer
-from ..targets.base import Target
-from ..targets.cache import ResponseCache
+from ...runs.items import ExplainerLike, RunItem
+from ...scorers.base import Scorer
+from ...targets.base import Target
+from ...targets.cache import ResponseCache
 from .common import Progress, run_config, write_table
 
 ALGORITHMS = ("cell", "cell-budget")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ..runs import ExplainerLike, RunItem, explain_item
+from ..items import ExplainerLike, RunItem
+from ..records import explain_item
 
 
 class LocalEngine:
