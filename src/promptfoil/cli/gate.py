@@ -76,9 +76,11 @@ def _scorer_builder(args: argparse.Namespace, cfg: Config, err: Console) -> Any:
 
     def build(recorded: str) -> Scorer:
         name = args.scorer or recorded
-        if not args.scorer and recorded not in scorers and ":" not in recorded:
-            raise ConfigError(f"the results were scored by '{recorded}', which is not a registered scorer; "
-                              "name it with --scorer (a plugin's import path package.module:Name)")
+        if not args.scorer and recorded not in scorers:  # a results file names components, never code
+            raise ConfigError(f"the results were scored by {recorded!r}, which is not a registered scorer "
+                              f"(registered: {', '.join(scorers.names())}); a results file may only name "
+                              "registered components: give the scorer with --scorer (an import path "
+                              "package.module:Name is accepted there)")
         scorer = build_scorer(replace(cfg, scorer=Component(name, args.scorer_model, dict(args.scorer_option))))
         if args.scorer and getattr(scorer, "name", recorded) != recorded:
             err.print(f"[yellow]warning:[/yellow] the results were scored by '{recorded}'; "

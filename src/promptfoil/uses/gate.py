@@ -30,12 +30,17 @@ from ..build import build_target
 from ..config import Component, Config
 from ..errors import ConfigError, MissingDependency, PromptfoilError
 from ..scorers.base import ScoreItem, Scorer
+from ..prompt.conversation import Conversation, Layout
+from ..scorers.sentences import scored_text
 from ..search.goal import Goal
+from ..search.space import PromptSpace
+from ..search.turns import ConversationSpace
 from ..targets.base import Target
 from ..targets.budget import Budget
 from ..targets.cache import ResponseCache
 from ..targets.query import QueryStage
-from ..types import DIRECTIONS, QueryResult
+from ..targets.conversation import ConversationTarget
+from ..types import DIRECTIONS, Candidate, QueryResult
 
 Verdict = Literal["holds", "drifted", "lost", "failed", "skipped"]
 VERDICTS: tuple[str, ...] = get_args(Verdict)
@@ -56,6 +61,23 @@ class Case:
     scorer: str
     goal: Goal
     score: float | None = None  # the run's own score of the contrast
+    #: The run's answers stopped at max_tokens: scored on their complete sentences, as the search did.
+    truncated: bool = False
+    contrast_truncated: bool = False
+    #: A conversation's messages and the turns open to edits (None for a plain prompt): the
+    #: new target is asked the messages, roles kept, as the search asked them.
+    conversation: Conversation | None = None
+    edited_turns: tuple[int, ...] | None = None
+
+    def space(self) -> PromptSpace:
+        """The prompt space the search scored in (its ``score_item`` is the one scoring rule)."""
+        if self.conversation is None or self.edited_turns is None:
+            return PromptSpace(self.prompt, [])
+        return ConversationSpace(Layout(self.conversation, self.edited_turns), [])
+
+    def score_item(self, x0: str, y0: str, y0_cut: bool, xc: str, yc: str, yc_cut: bool) -> ScoreItem:
+        """What the search's scorer would have been given for these answers."""
+        return self.space().score_item(x0, scored_text(y0, y0_cut), Candidate((), xc), scored_text(yc, yc_cut))
 
 
 @dataclass(frozen=True)
@@ -165,12 +187,33 @@ def case_from_record(rec: Mapping[str, Any], item_id: str) -> Case | Skip:
     if direction not in DIRECTIONS:
         raise PromptfoilError(f"{where}: 'direction' must be one of {', '.join(DIRECTIONS)} (got {direction!r})")
     score = rec.get("score")
+    conversation, turns = _conversation(rec, where)
     return Case(
         item_id, _text(rec, "prompt", where), _text(rec, "response", where),
         _text(rec, "contrast_prompt", where), _text(rec, "contrast_response", where),
         scorer, Goal(direction, float(threshold)),
         float(score) if isinstance(score, (int, float)) and not isinstance(score, bool) else None,
+        rec.get("truncated") is True, rec.get("contrast_truncated") is True, conversation, turns,
     )
+
+
+def _conversation(rec: Mapping[str, Any], where: str) -> tuple[Conversation | None, tuple[int, ...] | None]:
+    """A conversation record's messages and edited turns; they must render to its ``prompt``."""
+    raw = rec.get("conversation")
+    if raw is None:
+        return None, None
+    turns = rec.get("edited_turns")
+    if not isinstance(turns, list) or not all(isinstance(t, int) and not isinstance(t, bool) for t in turns):
+        raise PromptfoilError(f"{where}: a conversation record needs 'edited_turns' (a list of turn numbers)")
+    try:
+        conv = Conversation.of(raw)
+        lay = Layout(conv, tuple(turns))
+        fits = lay.text == rec.get("prompt") and lay.decode(str(rec.get("contrast_prompt"))) is not None
+    except (PromptfoilError, IndexError, TypeError, ValueError) as exc:
+        raise PromptfoilError(f"{where}: its conversation cannot be read back ({exc})") from None
+    if not fits:
+        raise PromptfoilError(f"{where}: its conversation does not match its prompt and contrast prompt")
+    return conv, tuple(turns)
 
 
 def cases_from_records(records: Sequence[Mapping[str, Any]]) -> list[Case | Skip]:
@@ -192,8 +235,9 @@ def cases_from_records(records: Sequence[Mapping[str, Any]]) -> list[Case | Skip
 UNREACHABLE_AFTER = 2
 
 
-def ask_all(stage: QueryStage, prompts: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
-    """(answers, errors) per distinct prompt, ``batch_size`` at a time.
+def ask_all(stage: QueryStage, prompts: Iterable[str]) -> tuple[dict[str, QueryResult], dict[str, str]]:
+    """(answers, errors) per distinct prompt, ``batch_size`` at a time; an answer keeps
+    whether it stopped at ``max_tokens``.
 
     A batch that fails is asked again one prompt at a time, so one bad prompt fails only its
     own items. Once :data:`UNREACHABLE_AFTER` failures happened before the target answered
@@ -201,7 +245,7 @@ def ask_all(stage: QueryStage, prompts: Iterable[str]) -> tuple[dict[str, str], 
     raised: bad input, not a regression.
     """
     todo = list(dict.fromkeys(prompts))
-    answers: dict[str, str] = {}
+    answers: dict[str, QueryResult] = {}
     errors: dict[str, str] = {}
     strikes = 0
 
@@ -234,8 +278,22 @@ def ask_all(stage: QueryStage, prompts: Iterable[str]) -> tuple[dict[str, str], 
             if q.response is None:
                 errors[p] = "the target gave no answer"
             else:
-                answers[p] = q.response
+                answers[p] = q
     return answers, errors
+
+
+def _routes(cases: Sequence[Case], target: Target) -> list[tuple[Target, list[Case]]]:
+    """The target each case is asked through: plain prompts as they are, a conversation's
+    texts through its layout (one adapter per conversation), so roles reach the target."""
+    plain = [c for c in cases if c.conversation is None]
+    by_layout: dict[tuple[Any, ...], list[Case]] = {}
+    for c in cases:
+        if c.conversation is not None:
+            by_layout.setdefault((c.conversation, c.edited_turns), []).append(c)
+    routes: list[tuple[Target, list[Case]]] = [(target, plain)] if plain else []
+    for (conv, turns), group in by_layout.items():
+        routes.append((ConversationTarget(target, Layout(conv, turns)), group))  # type: ignore[arg-type]
+    return routes
 
 
 # -- scoring and verdicts --------------------------------------------------------------------
@@ -298,11 +356,21 @@ def verdict_of(case: Case, new0: str, newc: str, drift: float | None, flip: floa
     return _result(case, "holds", "", new0, newc, drift, flip)
 
 
-def _unanswered(case: Case, answers: dict[str, str], errors: dict[str, str]) -> ItemResult:
+def _unanswered(case: Case, answers: dict[str, QueryResult], errors: dict[str, str]) -> ItemResult:
     missing = [p for p in (case.prompt, case.contrast_prompt) if p not in answers]
     reason = "; ".join(dict.fromkeys(errors.get(p, "no answer") for p in missing))
+    got = {p: q.response for p, q in answers.items()}
     return _result(case, "failed", f"the new target did not answer: {reason}",
-                   answers.get(case.prompt), answers.get(case.contrast_prompt))
+                   got.get(case.prompt), got.get(case.contrast_prompt))
+
+
+def _score_items(case: Case, new0: QueryResult, newc: QueryResult) -> tuple[ScoreItem, ScoreItem]:
+    """Drift and flip items, scored as the search scored: cut-off answers on their complete
+    sentences, a conversation's replies with their messages."""
+    y0n, ycn = new0.response or "", newc.response or ""
+    drift = case.score_item(case.prompt, case.response, case.truncated, case.prompt, y0n, new0.truncated)
+    flip = case.score_item(case.prompt, y0n, new0.truncated, case.contrast_prompt, ycn, newc.truncated)
+    return drift, flip
 
 
 def check_cases(
@@ -321,23 +389,28 @@ def check_cases(
     for c in todo:  # every δ must lie on its scorer's scale before any call is made
         s = scorer_of(c.scorer)
         Goal.check_threshold(c.goal.threshold, c.goal.direction, s.bounds, getattr(s, "name", c.scorer))
-    stage = QueryStage(target, cache, Budget(calls=None))
-    answers, errors = ask_all(stage, [p for c in todo for p in (c.prompt, c.contrast_prompt)])
+    answers: dict[int, dict[str, QueryResult]] = {}
+    errors: dict[int, dict[str, str]] = {}
+    for route, group in _routes(todo, target):
+        got, bad = ask_all(QueryStage(route, cache, Budget(calls=None)),
+                           [p for c in group for p in (c.prompt, c.contrast_prompt)])
+        for c in group:
+            answers[id(c)], errors[id(c)] = got, bad
     verdicts: dict[int, ItemResult] = {}  # by position in ``cases`` (ids may repeat in API input)
     scored: dict[str, list[tuple[int, Case]]] = {}
     for n, c in enumerate(cases):
         if isinstance(c, Skip):
             verdicts[n] = ItemResult(c.id, "skipped", c.reason)
-        elif c.prompt in answers and c.contrast_prompt in answers:
+        elif c.prompt in answers[id(c)] and c.contrast_prompt in answers[id(c)]:
             scored.setdefault(c.scorer, []).append((n, c))
         else:
-            verdicts[n] = _unanswered(c, answers, errors)
+            verdicts[n] = _unanswered(c, answers[id(c)], errors[id(c)])
     for name, group in scored.items():
-        drift = [ScoreItem(c.prompt, c.response, c.prompt, answers[c.prompt]) for _, c in group]
-        flip = [ScoreItem(c.prompt, answers[c.prompt], c.contrast_prompt, answers[c.contrast_prompt]) for _, c in group]
-        scores = _score(scorer_of(name), drift + flip)
+        pairs = [_score_items(c, answers[id(c)][c.prompt], answers[id(c)][c.contrast_prompt]) for _, c in group]
+        scores = _score(scorer_of(name), [d for d, _ in pairs] + [f for _, f in pairs])
         for i, (n, c) in enumerate(group):
-            verdicts[n] = verdict_of(c, answers[c.prompt], answers[c.contrast_prompt], scores[i], scores[len(group) + i])
+            new0, newc = answers[id(c)][c.prompt].response or "", answers[id(c)][c.contrast_prompt].response or ""
+            verdicts[n] = verdict_of(c, new0, newc, scores[i], scores[len(group) + i])
     items = tuple(verdicts[n] for n in range(len(cases)))
     count = {v: sum(1 for i in items if i.verdict == v) for v in VERDICTS}
     summary = GateSummary(len(items), count["holds"], count["drifted"], count["lost"], count["failed"],
