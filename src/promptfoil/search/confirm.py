@@ -14,7 +14,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from ..scorers.base import ScoreItem
+from ..scorers.sentences import scored_text
 from .context import Node, SearchContext
 
 
@@ -31,8 +31,11 @@ class Check:
 def _scores(ctx: SearchContext, prompt: str, k: int, stage: str, of: Node) -> list[float]:
     """Re-ask ``prompt`` ``k`` times; the scores of the answers against ``(x0, y0)``."""
     results = ctx.queries.resample(prompt, k)
-    answered = [r.response for r in results if r.response is not None]
-    scores = [float(s) for s in ctx.scorer.score([ScoreItem(ctx.x0, ctx.y0, prompt, y) for y in answered])] if answered else []
+    answered = [r for r in results if r.response is not None]
+    candidate = of.candidate if of.candidate.text == prompt else ctx.space.candidate({})
+    items = [ctx.space.score_item(ctx.x0, ctx.y0_scored, candidate, scored_text(r.response or "", r.truncated))
+             for r in answered]  # scored as the search scores: complete sentences, a conversation's messages
+    scores = [float(s) for s in ctx.scorer.score(items)] if items else []
     ctx.counters.scorer += len(answered)
     it = iter(scores)
     for i, r in enumerate(results, 1):
