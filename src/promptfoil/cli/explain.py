@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 import os
 import sys
 from typing import Any
@@ -18,7 +19,7 @@ from ..search import searches
 from ..targets.base import targets
 from ..runs.jsonout import strict_dumps
 from .options import add_conversation_options, add_explainer_options, config_from_args, parse_budget
-from .paths import check_writable
+from .paths import FORCE_HELP, check_output
 
 EXAMPLES = """\
 examples:
@@ -79,6 +80,7 @@ def add_parsers(sub: Any) -> None:
     o.add_argument("--no-trace", action="store_true", help="leave the search trace out of --json output")
     o.add_argument("--svg", metavar="PATH", help="also save the terminal rendering as an SVG picture")
     o.add_argument("--html", metavar="PATH", help="also write a self-contained HTML report with the trace explorer")
+    o.add_argument("--force", action="store_true", help=FORCE_HELP)
 
     sub.add_parser("list", help="list targets, infillers, scorers and algorithms (plugins included)")
 
@@ -143,8 +145,11 @@ def _explain_input(args: argparse.Namespace) -> Any:
 
 def cmd_explain(args: argparse.Namespace, console: Console, err: Console) -> int:
     # Side outputs are checked before the search, and written after the result is shown.
-    svg = check_writable(args.svg, "--svg") if args.svg else None
-    html = check_writable(args.html, "--html") if args.html else None
+    inputs = [args.conversation]
+    if args.svg and args.html and Path(args.svg).resolve() == Path(args.html).resolve():
+        raise ConfigError("--svg and --html name the same file; give each its own")
+    svg = check_output(args.svg, "--svg", "svg", inputs, args.force) if args.svg else None
+    html = check_output(args.html, "--html", "html", inputs, args.force) if args.html else None
     prompt = _explain_input(args)
     explainer = Explainer(config_from_args(args))
     kw: dict[str, Any] = {"protect_text": args.protect_text, "edit_only_text": args.edit_only_text}

@@ -21,6 +21,7 @@ from ..config import DEFAULT_SCORER, Component, Config
 from ..errors import ConfigError, PromptfoilError
 from ..uses.gate import LABELS, GateReport, cases_from_records, check_cases
 from ..scorers.base import Scorer, scorers
+from .paths import FORCE_HELP, check_output
 from .options import add_cache_options, add_component_options, add_endpoint_arguments, cache_from_args, endpoint_from_args
 
 GATE_EXAMPLES = """\
@@ -56,6 +57,7 @@ def add_parsers(sub: Any) -> None:
                    help="largest share of checked items that may not hold, 0-1 (default: %(default)s)")
     g.add_argument("--junit", metavar="FILE", help="also write JUnit XML (one test case per item) for CI")
     g.add_argument("--json", action="store_true", help="print the verdicts as one JSON object")
+    g.add_argument("--force", action="store_true", help=FORCE_HELP)
     add_component_options(g, infiller=False, scorer_default=None, scorer_help=(
         "how to build the run's scorer when its recorded name is not a registered one "
         "(e.g. a plugin's import path) (default: the name each record stores)"))
@@ -123,6 +125,8 @@ def cmd_gate(args: argparse.Namespace, console: Console, err: Console) -> int:
     from ..report.junit import write_junit
     from ..runs.results_file import read_results
 
+    if args.junit:  # before any call: a failing write must not waste the check
+        check_output(args.junit, "--junit", "junit", [args.results], args.force)
     cases = cases_from_records(read_results(args.results))
     cfg = _config(args)
     report = check_cases(cases, build_target(cfg), _scorer_builder(args, cfg, err), build_cache(cfg),

@@ -20,7 +20,7 @@ from ..runs.jsonout import strict_dumps
 from ..scorers.base import scorers
 from .offline import check_available_offline
 from .options import add_conversation_options, add_engine_options, add_explainer_options, config_from_args, engine_from_args
-from .paths import check_writable
+from .paths import FORCE_HELP, check_output
 
 RUN_EXAMPLES = """\
 examples:
@@ -86,6 +86,7 @@ def add_parsers(sub: Any) -> None:
     c.add_argument("--no-baseline", action="store_true", help="skip the baseline (no target calls)")
     c.add_argument("--json", action="store_true", help="print the comparison as one JSON object")
     c.add_argument("--out", metavar="PATH", help="also write per-item scores and baseline responses as JSONL")
+    c.add_argument("--force", action="store_true", help=FORCE_HELP)
     add_explainer_options(c)
 
     rep = sub.add_parser("report", help="show a results file in the terminal, or write a self-contained HTML report",
@@ -93,6 +94,7 @@ def add_parsers(sub: Any) -> None:
                          "HTML file, no network fetches, every model or prompt string escaped.")
     rep.add_argument("results", help="results JSONL written by `promptfoil run` or `promptfoil redteam`")
     rep.add_argument("--html", metavar="PATH", help="write the HTML report here instead of printing")
+    rep.add_argument("--force", action="store_true", help=FORCE_HELP)
     rep.add_argument("--title", default="promptfoil report", help="page title")
     rep.add_argument("--no-content", action="store_true", help="skip content preservation in the summary")
 
@@ -258,7 +260,7 @@ def cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> int
     from ..runs.results_file import read_results
 
     if args.out:
-        check_writable(args.out, "--out")
+        check_output(args.out, "--out", "jsonl", [args.results], args.force)
     records = read_results(args.results)
     cfg = config_from_args(args)
     scorer = build_scorer(cfg.with_options(scorer=args.compare_scorer, scorer_model=args.compare_scorer_model))
@@ -291,7 +293,7 @@ def cmd_report(args: argparse.Namespace, console: Console, err: Console) -> int:
     from ..runs.results_file import read_results
 
     if args.html:
-        check_writable(args.html, "--html")
+        check_output(args.html, "--html", "html", [args.results], args.force)
     records = read_results(args.results)
     if not args.html:
         from ..report.terminal import render_records

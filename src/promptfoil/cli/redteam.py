@@ -59,9 +59,13 @@ def _policy_judge(cfg: Config, policy: str, scorer: Any) -> Any:
 def cmd_redteam(args: argparse.Namespace, console: Console, err: Console) -> int:
     from ..errors import ConfigError
     from .jobs import run_progress
+    from .paths import same_file
 
     if args.limit is not None and args.limit < 1:
         raise ConfigError(f"--limit must be at least 1 (got {args.limit})")
+    for src in (args.questions, args.policy, args.system):
+        if src is not None and same_file(args.out, src):
+            raise ConfigError(f"--out {args.out} is also an input of this command ({src}); give the findings their own file")
     policy = read_text(args.policy or args.system, "policy" if args.policy else "system prompt")
     system = policy_system(policy) if args.policy else policy
     items = question_items(read_questions(args.questions)[: args.limit], system)
