@@ -137,3 +137,17 @@ def test_a_conversation_record_that_does_not_fit_its_prompt_is_refused():
     rec = {**cut_record(), "conversation": CHAT, "edited_turns": [3]}
     with pytest.raises(PromptfoilError, match="does not match"):
         cases_from_records([rec])
+
+
+def test_gate_on_json_that_is_not_results_says_so(tmp_path, capsys):
+    path = tmp_path / "other.jsonl"
+    path.write_text(json.dumps({"name": "x", "value": 3}) + "\n")
+    assert main(["gate", str(path), "--target", "standins:WordsTarget", "--no-cache"]) == 2
+    assert "not a promptfoil results file" in capsys.readouterr().err
+
+
+def test_gate_asks_with_the_max_tokens_the_run_recorded():
+    from promptfoil.cli.gate import recorded_max_tokens
+
+    assert recorded_max_tokens([{"settings": {"max_tokens": 160}}]) == 160
+    assert recorded_max_tokens([{"id": "1"}]) == 64

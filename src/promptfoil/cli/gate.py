@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..build import build_cache, build_scorer, build_target
-from ..config import DEFAULT_SCORER, Component, Config
+from ..config import DEFAULT_MAX_TOKENS, DEFAULT_SCORER, Component, Config
 from ..errors import ConfigError, PromptfoilError
 from ..uses.gate import LABELS, GateReport, cases_from_records, check_cases
 from ..scorers.base import Scorer, scorers
@@ -63,13 +63,24 @@ def add_parsers(sub: Any) -> None:
         "(e.g. a plugin's import path) (default: the name each record stores)"))
     add_endpoint_arguments(g)
     add_cache_options(g)
+    g.set_defaults(max_tokens=None)  # default: the max_tokens the run recorded (answers are compared as it cut them)
 
 
-def _config(args: argparse.Namespace) -> Config:
+def recorded_max_tokens(records: list[dict[str, Any]]) -> int:
+    """The response length the run asked for (its settings), else the default."""
+    for rec in records:
+        value = (rec.get("settings") or {}).get("max_tokens") if isinstance(rec.get("settings"), dict) else None
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            return value
+    return DEFAULT_MAX_TOKENS
+
+
+def _config(args: argparse.Namespace, records: list[dict[str, Any]] | None = None) -> Config:
+    max_tokens = args.max_tokens if args.max_tokens is not None else recorded_max_tokens(records or [])
     return Config(
         target=Component(args.target, args.target_model, dict(args.target_option)),
         scorer=Component(args.scorer or DEFAULT_SCORER, args.scorer_model, dict(args.scorer_option)),
-        max_tokens=args.max_tokens, endpoint=endpoint_from_args(args), cache=cache_from_args(args),
+        max_tokens=max_tokens, endpoint=endpoint_from_args(args), cache=cache_from_args(args),
     )
 
 
@@ -127,8 +138,9 @@ def cmd_gate(args: argparse.Namespace, console: Console, err: Console) -> int:
 
     if args.junit:  # before any call: a failing write must not waste the check
         check_output(args.junit, "--junit", "junit", [args.results], args.force)
-    cases = cases_from_records(read_results(args.results))
-    cfg = _config(args)
+    records = read_results(args.results)
+    cases = cases_from_records(records)
+    cfg = _config(args, records)
     report = check_cases(cases, build_target(cfg), _scorer_builder(args, cfg, err), build_cache(cfg),
                          args.max_broken)
     if args.junit:

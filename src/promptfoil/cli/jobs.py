@@ -21,6 +21,7 @@ from ..scorers.base import scorers
 from .offline import check_available_offline
 from .options import add_conversation_options, add_engine_options, add_explainer_options, config_from_args, engine_from_args
 from .paths import FORCE_HELP, check_output
+from .progress import ItemLines, WatchedExplainer, plain
 
 RUN_EXAMPLES = """\
 examples:
@@ -63,6 +64,8 @@ def add_parsers(sub: Any) -> None:
     r.add_argument("--wait", action="store_true",
                    help="if another run is writing the same --out, wait for it to finish instead of stopping")
     r.add_argument("--retry-failed", action="store_true", help="explain again the items recorded with an error")
+    r.add_argument("--restart", action="store_true",
+                   help="empty the results file first (it holds one experiment: resuming with other settings is refused)")
     r.add_argument("--no-trace", action="store_true", help="leave the search trace out of each result")
     add_conversation_options(add_explainer_options(r))
     add_engine_options(r)
@@ -158,18 +161,32 @@ def _progress_bar(err: Console) -> Any:
     )
 
 
+def watched(explainer: Any, err: Console, noun: str) -> Any:
+    """``explainer`` itself on a terminal (the bar shows progress); off one, an explainer that
+    prints a line every few target calls of each item (:class:`~promptfoil.cli.progress.CallLines`)."""
+    return WatchedExplainer(explainer, err, noun) if plain(err) else explainer
+
+
 @contextmanager
-def run_progress(err: Console, title: str, total: int, noun: str, out: object) -> Iterator[tuple[Any, Any]]:
+def run_progress(err: Console, title: str, total: int, noun: str, out: object,
+                 watch: Any = None) -> Iterator[tuple[Any, Any]]:
     """A progress bar over ``total`` items, with the ``on_start`` / ``on_item`` callbacks of
-    :func:`~promptfoil.runs.run` that move it and report resumed and failed items."""
+    :func:`~promptfoil.runs.run` that move it and report resumed and failed items. Off a
+    terminal (no bar is drawn) each finished item is a plain line instead, and ``watch``
+    (the explainer of a local run, see :func:`watched`) prints its target calls as it goes."""
     with _progress_bar(err) as bar:
         task = bar.add_task(title, total=total, stats="")
         tally = Tally()
+        lines = ItemLines(err, noun, total) if plain(err) else None
 
         def start(todo: int, skipped: int) -> None:
             bar.update(task, total=todo)
             if skipped:
                 err.print(f"resuming: {skipped} {noun}(s) already in {out}", highlight=False)
+            if isinstance(watch, WatchedExplainer):
+                watch.todo = todo
+            if lines is not None:
+                lines.start(todo)
 
         def step(it: Any, rec: dict[str, Any]) -> None:
             tally.add(rec)
@@ -177,6 +194,8 @@ def run_progress(err: Console, title: str, total: int, noun: str, out: object) -
                 err.print(f"[red]{noun} {it.id} failed:[/red] {rec['error']}", highlight=False)
             bar.advance(task)
             bar.update(task, stats=tally.line(bar.tasks[0].elapsed))
+            if lines is not None:
+                lines.item(it.id, rec)
 
         yield start, step
 
@@ -228,13 +247,18 @@ def _run_locked(args: argparse.Namespace, items: list[Any], out: Path, prompts_f
                 err: Console) -> Any:
     from ..runs.loop import run
 
+    from ..runs.engines.local import LocalEngine
+
     engine = engine_from_args(args, config_from_args(args))
+    watch = None
+    if isinstance(engine, LocalEngine):  # Ray workers explain elsewhere: their items' lines only
+        engine.explainer = watch = watched(engine.explainer, err, "item")
     try:
         where = engine.start()
         if args.engine != "local":
             err.print(f"engine {where}", highlight=False)
-        with run_progress(err, "explaining", len(items), "item", out) as (start, step):
-            return run(items, engine, out, retry_failed=args.retry_failed, trace=not args.no_trace,
+        with run_progress(err, "explaining", len(items), "item", out, watch) as (start, step):
+            return run(items, engine, out, retry_failed=args.retry_failed, trace=not args.no_trace, restart=args.restart,
                        prompts_file=prompts_file, lock=False, on_start=start, on_item=step, edit=args.edit)
     finally:
         engine.close()
@@ -298,12 +322,31 @@ def cmd_report(args: argparse.Namespace, console: Console, err: Console) -> int:
     if not args.html:
         from ..report.terminal import render_records
 
-        render_records(records, console)
+        _check_renderable(records, args.results)
+        try:
+            render_records(records, console)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:  # a field no check knows of
+            raise PromptfoilError(f"{args.results}: cannot show this results file: {type(exc).__name__}: {exc}") from None
         return 0
     path = write_html(records, args.html, title=args.title, source=str(args.results),
                       embed=_embedder(args.no_content, err))
     console.print(f"report written to {path} ({len(records)} items)", highlight=False)
     return 0
+
+
+def _check_renderable(records: list[dict[str, Any]], path: str) -> None:
+    """Every record the terminal report shows can be read back as an explanation; else one
+    line naming the item (a field :func:`~promptfoil.runs.records.check_record` does not know)."""
+    from ..types import Explanation
+
+    for n, rec in enumerate(records, 1):
+        if rec.get("error"):
+            continue
+        try:
+            Explanation.from_dict(rec)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise PromptfoilError(f"{path}: item {rec.get('id', n)!r} is not a complete promptfoil result "
+                                  f"({type(exc).__name__}: {exc})") from None
 
 
 COMMANDS = {"run": cmd_run, "metrics": cmd_metrics, "compare": cmd_compare, "report": cmd_report}

@@ -40,6 +40,8 @@ def add_parsers(sub: Any) -> None:
     r.add_argument("--out", required=True, metavar="FINDINGS.jsonl", help="results file (appended to; resumed)")
     r.add_argument("--limit", type=int, help="use only the first N questions")
     r.add_argument("--retry-failed", action="store_true", help="explain again the questions recorded with an error")
+    r.add_argument("--restart", action="store_true",
+                   help="empty the findings file first (it holds one experiment: resuming with other settings is refused)")
     r.add_argument("--no-trace", action="store_true", help="leave the search trace out of each record")
     add_explainer_options(r)
     r.set_defaults(budget=100, split_k=3, scorer="judge-contradiction")
@@ -58,7 +60,7 @@ def _policy_judge(cfg: Config, policy: str, scorer: Any) -> Any:
 
 def cmd_redteam(args: argparse.Namespace, console: Console, err: Console) -> int:
     from ..errors import ConfigError
-    from .jobs import run_progress
+    from .jobs import run_progress, watched
     from .paths import same_file
 
     if args.limit is not None and args.limit < 1:
@@ -74,13 +76,18 @@ def cmd_redteam(args: argparse.Namespace, console: Console, err: Console) -> int
         cfg = cfg.with_options(scorer_options={**cfg.scorer.options, "policy": policy})
     explainer = Explainer(cfg)
     judge = _policy_judge(cfg, policy, explainer.scorer)
-    with run_progress(err, "red teaming", len(items), "question", args.out) as (start, step):
-        summary = redteam(items, explainer, args.out, judge, retry_failed=args.retry_failed,
-                          trace=not args.no_trace, check=cfg.search.judge_check, on_start=start, on_item=step)
+    watch = watched(explainer, err, "question")  # off a terminal: a line every few target calls
+    with run_progress(err, "red teaming", len(items), "question", args.out, watch) as (start, step):
+        summary = redteam(items, watch, args.out, judge, retry_failed=args.retry_failed,
+                          trace=not args.no_trace, check=cfg.search.judge_check, on_start=start, on_item=step,
+                          restart=args.restart)
     console.print(
         f"{summary.done} question(s) explained, {summary.failed} failed, {summary.skipped} already done "
         f"-> {args.out} ({summary.seconds:.1f} s); see them with: promptfoil report {args.out}", highlight=False,
     )
+    if summary.failed and not summary.done:  # as `run`: nothing explained is a failure of the command
+        err.print(f"[red]nothing was explained:[/red] all {summary.failed} question(s) tried failed", highlight=False)
+        return 1
     return 0
 
 

@@ -46,7 +46,13 @@ def _item(row: dict[str, Any], where: str, index: int) -> RunItem:
     if "messages" in row:
         try:
             conversation = Conversation.of(row["messages"])
-            edit = None if row.get("edit") is None else parse_selectors(row["edit"])
+            raw_edit = row.get("edit")
+            if raw_edit is not None and not (isinstance(raw_edit, str) or (
+                    isinstance(raw_edit, list) and all(isinstance(e, (str, int)) and not isinstance(e, bool)
+                                                       for e in raw_edit))):
+                raise PromptfoilError(f"'edit' must be a selector text such as \"user:-1\" or a list of them "
+                                      f"(got {json.dumps(raw_edit)[:40]})")
+            edit = None if raw_edit is None else parse_selectors(raw_edit)
         except PromptfoilError as exc:
             raise PromptfoilError(f"{where}: {exc}") from None
         row = {**row, "prompt": render(conversation.messages)}

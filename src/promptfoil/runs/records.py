@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..config import Config
 from ..errors import MissingDependency, PromptfoilError
-from ..types import EXPLANATION_FIELDS, Explanation
+from ..types import EXPLANATION_FIELDS, Edit, Explanation
 from .items import ExplainerLike, RunItem
 
 
@@ -61,11 +62,59 @@ def check_record(rec: dict[str, Any], where: str) -> None:
     for name in ("edits", "trace"):
         if rec.get(name) is not None and not isinstance(rec[name], list):
             raise _fail(where, name, "a list", rec[name])
+    _check_edits(rec.get("edits"), where, "edits")
+    contrasts = rec.get("contrasts")
+    if contrasts is not None:
+        if not isinstance(contrasts, list):
+            raise _fail(where, "contrasts", "a list of contrasts", contrasts)
+        for i, c in enumerate(contrasts):
+            _check_contrast(c, where, f"contrasts[{i}]")
+    if rec.get("minimized_from") is not None:
+        _check_contrast(rec["minimized_from"], where, "minimized_from")
+    stages = rec.get("seconds_by_stage")
+    if stages is not None:
+        if not isinstance(stages, dict):
+            raise _fail(where, "seconds_by_stage", "an object of seconds per stage", stages)
+        for stage, v in stages.items():
+            if not (_is_number(v) and v >= 0):
+                raise _fail(where, f"seconds_by_stage.{stage}", "a number of seconds (at least 0)", v)
+    for i, t in enumerate(rec.get("trace") or ()):
+        if not isinstance(t, dict):
+            raise _fail(where, f"trace[{i}]", "an object", t)
+        if t.get("edits") is not None and not isinstance(t["edits"], list):
+            raise _fail(where, f"trace[{i}].edits", "a list", t["edits"])
+        _check_edits(t.get("edits"), where, f"trace[{i}].edits")
+
+
+def _check_edits(edits: Any, where: str, name: str) -> None:
+    """Each edit of a list (None: none) has its unit, start, end, old and new (see
+    :meth:`~promptfoil.types.Edit.from_record`)."""
+    for i, e in enumerate(edits or ()):
+        try:
+            Edit.from_record(e)
+        except ValueError as exc:
+            raise PromptfoilError(f"{where}: field '{name}[{i}]' is not an edit: {exc}") from None
+
+
+def _check_contrast(c: Any, where: str, name: str) -> None:
+    """One of ``contrasts`` (or ``minimized_from``): its prompt, response, numbers and edits."""
+    if not isinstance(c, dict):
+        raise _fail(where, name, "a contrast object", c)
+    if not isinstance(c.get("prompt"), str):
+        raise _fail(where, f"{name}.prompt", "text", c.get("prompt"))
+    if c.get("response") is not None and not isinstance(c["response"], str):
+        raise _fail(where, f"{name}.response", "text or null", c["response"])
+    for key in ("score", "edit_distance", "stability"):
+        if c.get(key) is not None and not _is_number(c[key]):
+            raise _fail(where, f"{name}.{key}", "a finite number or null", c[key])
+    if c.get("edits") is not None and not isinstance(c["edits"], list):
+        raise _fail(where, f"{name}.edits", "a list", c["edits"])
+    _check_edits(c.get("edits"), where, f"{name}.edits")
 
 
 #: Keys of ``Explanation.to_dict()`` (and ``id``/``error``); carried fields that clash get ``input_``.
 #: Keys a results line may not take from the input row (the input's own are renamed input_*).
-RESERVED = frozenset({"id", "error", *EXPLANATION_FIELDS})
+RESERVED = frozenset({"id", "error", "settings", *EXPLANATION_FIELDS})
 MAX_BAD_LINES_SHOWN = 5
 
 
@@ -108,3 +157,53 @@ def explain_item(
         return result_record(item, None, str(exc))
     except Exception as exc:  # a user's target or model failing on one item
         return result_record(item, None, f"{type(exc).__name__}: {exc}")
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe form of a setting (a component object by its name)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return str(getattr(value, "name", None) or type(value).__name__)
+
+
+def settings_of(config: Config, job: str = "run", **extra: Any) -> dict[str, Any]:
+    """What makes a results file one experiment: the job and every setting that changes an
+    answer or a verdict. Written into each record; a resume with other settings is refused."""
+    s = config.search
+
+    def component(c: Any) -> dict[str, Any]:
+        return {"name": _plain(c.name), "model": c.model, "options": _plain(dict(c.options))}
+
+    out = {
+        "job": job,
+        "target": component(config.target),
+        "infiller": component(config.infiller),
+        "scorer": component(config.scorer),
+        "max_tokens": config.max_tokens,
+        "budget": {"calls": config.budget.calls, "tokens": config.budget.tokens, "seconds": config.budget.seconds},
+        **{k: _plain(getattr(s, k)) for k in (
+            "algorithm", "split_k", "threshold", "direction", "seed", "fills_per_mask", "alpha", "max_iters",
+            "unit_order", "min_fluency", "min_prompt_similarity", "minimize", "confirm", "contrasts", "order",
+        )},
+    }
+    out.update({k: _plain(v) for k, v in extra.items()})
+    return out
+
+
+def settings_difference(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """``key: stored -> new`` for each setting that differs (nested keys dotted)."""
+    out: list[str] = []
+
+    def walk(a: Any, b: Any, key: str) -> None:
+        if isinstance(a, dict) and isinstance(b, dict):
+            for k in sorted(set(a) | set(b)):
+                walk(a.get(k), b.get(k), f"{key}.{k}" if key else k)
+        elif a != b:
+            out.append(f"{key}: {a!r} -> {b!r}")
+
+    walk(stored, new, "")
+    return out

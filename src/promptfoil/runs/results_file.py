@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -81,6 +84,27 @@ def check_results_file(out: str | Path, prompts: str | Path | None = None) -> Pa
     return p
 
 
+@contextmanager
+def _sigterm_exits() -> Iterator[None]:
+    """While held, SIGTERM (``kill``, a scheduler's stop) raises SystemExit in the main thread
+    instead of ending the process at once, so ``finally`` blocks (the lock's release) run.
+    A handler someone else installed is left alone."""
+    main = threading.current_thread() is threading.main_thread()
+    if not main or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        sys.exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        if signal.getsignal(signal.SIGTERM) is stop:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _holder(lock: Path) -> str:
     try:
         pid = lock.read_text(encoding="utf-8").strip()
@@ -95,7 +119,8 @@ def results_lock(out: str | Path, wait: bool = False,
     """Hold ``OUT.lock`` (an exclusive ``flock``, holding our pid) while a run appends to ``out``.
 
     A second run fails at once, naming the process that holds the lock; with ``wait`` it
-    waits for it (``on_wait`` is told whom it waits for). The lock file is removed on release.
+    waits for it (``on_wait`` is told whom it waits for). The lock file is removed on release,
+    also when the run fails or is stopped by SIGTERM (see :func:`_sigterm_exits`).
     """
     if fcntl is None:  # pragma: no cover
         yield
@@ -135,7 +160,8 @@ def results_lock(out: str | Path, wait: bool = False,
     try:
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
-        yield
+        with _sigterm_exits():
+            yield
     finally:
         try:
             os.unlink(lock)
@@ -175,10 +201,14 @@ def read_results(path: str | Path) -> list[dict[str, Any]]:
     """The records of a results file, the last one per id (a retried failure replaces the error).
 
     Each record is checked (:func:`~promptfoil.records.check_record`): a field of the wrong
-    type is an error naming its line and field.
+    type is an error naming its line and field, and a line without ``found`` or ``error``
+    means the file is not a results file at all.
     """
     by_id: dict[str, dict[str, Any]] = {}
     for n, rec in iter_results(path):
+        if "found" not in rec and "error" not in rec:
+            raise PromptfoilError(f"{path} line {n}: not a promptfoil results file "
+                                  "(each line of one has 'found' or 'error'; see promptfoil run)")
         check_record(rec, f"{path} line {n}")
         by_id.pop(str(rec.get("id", f"line-{n}")), None)
         by_id[str(rec.get("id", f"line-{n}"))] = rec
@@ -222,14 +252,16 @@ def repair_tail(path: Path) -> bool:
         return cut_it
 
 
+def stored_records(path: Path) -> dict[str, dict[str, Any]]:
+    """The last record per id already in a results file (empty when there is none)."""
+    if not path.is_file():
+        return {}
+    return {str(rec["id"]): rec for _, rec in iter_results(path) if "id" in rec}
+
+
 def finished_ids(path: Path, retry_failed: bool = False) -> set[str]:
     """Ids already in the results file (failures too, unless ``retry_failed``)."""
-    if not path.is_file():
-        return set()
-    return {
-        str(rec["id"]) for _, rec in iter_results(path)
-        if "id" in rec and not (retry_failed and "error" in rec)
-    }
+    return {i for i, rec in stored_records(path).items() if not (retry_failed and "error" in rec)}
 
 
 def append_record(fh: Any, rec: dict[str, Any]) -> None:

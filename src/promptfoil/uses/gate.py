@@ -31,6 +31,7 @@ from ..config import Component, Config
 from ..errors import ConfigError, MissingDependency, PromptfoilError
 from ..scorers.base import ScoreItem, Scorer
 from ..prompt.conversation import Conversation, Layout
+from ..runs.results_file import is_result_record
 from ..scorers.sentences import scored_text
 from ..search.goal import Goal
 from ..search.space import PromptSpace
@@ -220,6 +221,9 @@ def cases_from_records(records: Sequence[Mapping[str, Any]]) -> list[Case | Skip
     """Every record as a case or a skip, in order; ids default to the 1-based position."""
     if not records:
         raise PromptfoilError("the results file holds no records")
+    bad = next((n for n, rec in enumerate(records, 1) if not is_result_record(rec)), None)
+    if bad is not None:
+        raise PromptfoilError(f"not a promptfoil results file (record {bad} is not a result of run, redteam or experiment)")
     out: list[Case | Skip] = []
     for n, rec in enumerate(records, 1):
         raw = rec.get("id")

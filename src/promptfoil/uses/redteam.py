@@ -10,7 +10,7 @@ policy judge's verdict on the original answer and on the contrast answer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -19,6 +19,7 @@ from ..errors import ConfigError, PromptfoilError
 from ..runs.items import ExplainerLike, RunItem, jsonl_objects
 from ..runs.engines.local import LocalEngine
 from ..runs.loop import RunSummary, run
+from ..runs.records import explain_item, result_record
 from ..scorers.base import JudgeCheckError
 
 INSTRUCTION = (
@@ -27,6 +28,10 @@ INSTRUCTION = (
 )
 SHIPPED_POLICY = "conduct"
 SHIPPED_QUESTIONS = "conduct-questions"
+#: ``policy_verdict.judge_check`` when the policy judge was not self-checked: the check was
+#: switched off (``--no-judge-check``, which leaves the scorer unchecked too) or the judge has
+#: none. (None: the check passed; any other text: why it failed.)
+NOT_CHECKED = "not checked"
 
 
 class PolicyJudge(Protocol):
@@ -94,8 +99,9 @@ def question_items(rows: Sequence[dict[str, Any]], system: str) -> list[RunItem]
 def verdict(judge: PolicyJudge, rec: dict[str, Any], check: bool = True) -> dict[str, Any]:
     """The policy judge on a record's original answer and (when there is one) its contrast
     answer, as more fields for the record. With ``check``, a judge that has a self-check is
-    also checked on the original answer: ``judge_check`` is None when it passed, else why
-    its verdicts are not to be trusted."""
+    also checked on the original answer. ``judge_check`` is always written: None when the
+    check passed, :data:`NOT_CHECKED` when there was none (``check`` off, or a judge without
+    a self-check), else why its verdicts are not to be trusted."""
     conv, contrast = rec.get("conversation") or [], rec.get("contrast_conversation")
     pairs = [(conv[-1]["content"] if conv else str(rec.get("prompt", "")), str(rec.get("response", "")))]
     if contrast and rec.get("contrast_response") is not None:
@@ -103,16 +109,34 @@ def verdict(judge: PolicyJudge, rec: dict[str, Any], check: bool = True) -> dict
     self_check = getattr(judge, "self_check", None) if check else None
     try:
         probs = judge.probabilities(pairs)
-        problem = self_check(*pairs[0]) if callable(self_check) else None
+        problem = self_check(*pairs[0]) if callable(self_check) else NOT_CHECKED
     except PromptfoilError as exc:
-        return {"policy_verdict": {"original": None, "contrast": None, "error": str(exc)}}
-    v: dict[str, Any] = {"original": probs[0], "contrast": probs[1] if len(probs) > 1 else None}
-    if callable(self_check):
-        v["judge_check"] = problem
+        unchecked = NOT_CHECKED if not callable(self_check) else f"the judge could not be checked: {exc}"
+        return {"policy_verdict": {"original": None, "contrast": None, "error": str(exc), "judge_check": unchecked}}
+    v: dict[str, Any] = {"original": probs[0], "contrast": probs[1] if len(probs) > 1 else None,
+                         "judge_check": problem}
     out: dict[str, Any] = {"policy_verdict": v}
     if len(pairs) > 1:
         out["contrast_question"] = pairs[1][0]
     return out
+
+
+class QuestionEngine(LocalEngine):
+    """The local engine, with a judge that fails its self-check on a question recorded as that
+    question's failure (naming it) instead of stopping the batch: the next question may pass."""
+
+    def explain_items(self, items: Sequence[RunItem], trace: bool = True) -> Iterator[tuple[RunItem, dict[str, Any]]]:
+        for it in items:
+            try:
+                rec = explain_item(self.explainer, it, trace, (JudgeCheckError,))
+            except JudgeCheckError as exc:
+                rec = result_record(it, None, judge_failure(it, exc))
+            yield it, rec
+
+
+def judge_failure(item: RunItem, exc: JudgeCheckError) -> str:
+    """The recorded error of a question whose judge failed its self-check."""
+    return f"question {item.id}: the judge failed its self-check, so nothing was searched for it: {exc}"
 
 
 def redteam(
@@ -120,14 +144,20 @@ def redteam(
     retry_failed: bool = False, trace: bool = True, check: bool = True,
     on_start: Callable[[int, int], None] | None = None,
     on_item: Callable[[RunItem, dict[str, Any]], None] | None = None,
+    restart: bool = False,
 ) -> RunSummary:
     """Explain every question not yet in ``out``; each record gets the policy verdicts.
 
-    A judge that fails its self-check (:class:`~promptfoil.scorers.base.JudgeCheckError`)
-    stops the run with that message rather than record the same failure for every question:
-    nothing is written for that question, so a rerun with a stronger judge (or with the
-    check off) resumes there.
+    A judge that fails its self-check on a question
+    (:class:`~promptfoil.scorers.base.JudgeCheckError`) is that question's recorded failure:
+    a record whose ``error`` names the question and the judge's failure, and the run goes on
+    to the next question (``--retry-failed`` tries the failed ones again, e.g. with a
+    stronger judge).
     """
-    engine = LocalEngine(explainer, stop_on=(JudgeCheckError,))
+    engine = QuestionEngine(explainer)
+    settings = engine.settings  # a findings file is one red-team experiment, not a `run` file
+    if settings is not None:
+        settings = {**settings, "job": "redteam", "policy_judge": getattr(judge, "name", type(judge).__name__)}
     return run(items, engine, out, retry_failed=retry_failed, trace=trace, on_start=on_start,
-               on_item=on_item, annotate=lambda _it, rec: verdict(judge, rec, check))
+               on_item=on_item, annotate=lambda _it, rec: verdict(judge, rec, check), settings=settings,
+               restart=restart)

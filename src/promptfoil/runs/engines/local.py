@@ -6,7 +6,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..items import ExplainerLike, RunItem
-from ..records import explain_item
+from ...config import Config
+from ..records import explain_item, settings_of
 
 
 class LocalEngine:
@@ -17,6 +18,12 @@ class LocalEngine:
     def __init__(self, explainer: ExplainerLike, stop_on: tuple[type[Exception], ...] = ()) -> None:
         self.explainer = explainer
         self.stop_on = stop_on  # errors that stop the run instead of being recorded
+
+    @property
+    def settings(self) -> dict[str, Any] | None:
+        """The experiment's settings (None for an explainer without a :class:`Config`)."""
+        config = getattr(self.explainer, "config", None)
+        return settings_of(config) if isinstance(config, Config) else None
 
     def start(self) -> str:
         return "local"

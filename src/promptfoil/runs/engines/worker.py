@@ -31,23 +31,41 @@ def _fatal(exc: BaseException) -> PromptfoilError:
 
 
 class ExplainWorker:
-    """Builds its Explainer once from ``config`` (models load once per worker)."""
+    """Builds its Explainer once from ``config`` (models load once per worker).
+
+    The Explainer is built on the first :meth:`ready` or :meth:`explain`, not in the
+    constructor: an actor that answers :meth:`placed` is running on a node, however long
+    its models then take to load (the driver bounds the wait for placement on its own).
+    """
 
     def __init__(self, config: Config) -> None:
+        self.config = config
+        self.explainer: Any = None
+        self.error: PromptfoilError | None = None
+        self._built = False
+
+    def placed(self) -> bool:
+        """True: this worker runs on a node (nothing is built yet)."""
+        return True
+
+    def _build(self) -> None:
+        if self._built:
+            return
         from ...explainer import Explainer
 
-        self.explainer: Explainer | None = None
-        self.error: PromptfoilError | None = None
+        self._built = True
         try:
-            self.explainer = Explainer(config)
+            self.explainer = Explainer(self.config)
         except Exception as exc:  # noqa: BLE001 - sent to the driver, which stops the run
             self.error = _fatal(exc)
 
     def ready(self) -> PromptfoilError | None:
         """None once the Explainer is built, else the error that stops the run."""
+        self._build()
         return self.error
 
     def explain(self, item: RunItem, trace: bool = True) -> Outcome:
+        self._build()
         if self.explainer is None:
             return Outcome(fatal=self.error)
         try:
