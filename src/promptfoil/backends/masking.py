@@ -8,7 +8,8 @@ as a name (cache keys, results, messages): ``?api_key=...`` is a common way to p
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+import base64
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 #: Shortest run of a key's characters that is masked when found apart from the whole key.
 MIN_SECRET_PART = 8
@@ -62,10 +63,16 @@ def public_url(url: str) -> str:
 
 
 def url_secrets(url: str) -> list[str]:
-    """The password and every query value of ``url``: what must be masked like a key."""
+    """The user-info (name, password and their HTTP Basic encoding) and every query value
+    of ``url``: what must be masked like a key."""
     from urllib.parse import parse_qsl
 
     parts = urlsplit(url)
     found = [parts.password] if parts.password else []
+    if parts.username or parts.password:  # user-info is never shown in any form, HTTP Basic's included
+        user, password = unquote(parts.username or ""), unquote(parts.password or "")
+        found += [s for s in (parts.username, user) if s and len(s) >= 3]
+        basic = base64.b64encode(f"{user}:{password}".encode()).decode()
+        found += [basic, basic.rstrip("=")]
     found += [v for _, v in parse_qsl(parts.query, keep_blank_values=False) if len(v) >= 4]
     return found

@@ -17,13 +17,14 @@ let a server that hangs cost at most about a minute and a half per prompt.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import random
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -39,6 +40,7 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 NO_KEY = "no-key"  # local servers ignore the key; the client insists on one
 DEFAULT_TIMEOUT = 30.0  # seconds per try, the whole exchange
+MAX_RETRIES = 20  # more is a typo (each retry waits longer): refused
 DEFAULT_RETRIES = 2
 T = TypeVar("T")
 
@@ -112,8 +114,9 @@ class RateLimiter:
     """At most ``rpm`` request starts per minute, spaced evenly; thread-safe. ``None``: no limit."""
 
     def __init__(self, rpm: float | None, clock: Callable[[], float] = time.monotonic) -> None:
-        if rpm is not None and rpm <= 0:
-            raise ConfigError(f"rpm must be positive (got {rpm})")
+        if rpm is not None and (not isinstance(rpm, (int, float)) or isinstance(rpm, bool)
+                                or not math.isfinite(rpm) or rpm <= 0):
+            raise ConfigError(f"rpm must be a positive number (got {rpm!r})")
         self.interval = 60.0 / rpm if rpm else 0.0
         self._next = 0.0
         self._lock = threading.Lock()
@@ -190,9 +193,9 @@ class EndpointClient:
         retries: int = DEFAULT_RETRIES,
         rpm: float | None = None,
     ) -> None:
-        if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
-            raise ConfigError(f"retries must be a whole number of at least 0 (got {retries!r})")
-        if not isinstance(timeout, (int, float)) or timeout <= 0:
+        if not isinstance(retries, int) or isinstance(retries, bool) or not 0 <= retries <= MAX_RETRIES:
+            raise ConfigError(f"retries must be a whole number from 0 to {MAX_RETRIES} (got {retries!r})")
+        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not math.isfinite(timeout) or timeout <= 0:
             raise ConfigError(f"timeout must be a positive number of seconds (got {timeout!r})")
         self.endpoint = endpoint
         self.timeout = float(timeout)
@@ -280,7 +283,7 @@ class EndpointClient:
             with reply_cap(cap_for(r.max_tokens, r.top_logprobs)):
                 return self.client.chat.completions.create(messages=r.as_messages(), **kw)
 
-        return self.call(lambda: read_reply(create(), r.top_logprobs), "chat request")
+        return self._scrubbed(self.call(lambda: read_reply(create(), r.top_logprobs), "chat request"))
 
     def complete(self, prompt: str, r: ChatRequest, options: dict[str, Any] | None = None) -> ChatReply:
         """One legacy (text) completion of ``prompt`` with the settings of ``r``."""
@@ -290,7 +293,13 @@ class EndpointClient:
             with reply_cap(cap_for(r.max_tokens)):
                 return self.client.completions.create(prompt=prompt, **kw)
 
-        return self.call(lambda: read_reply(create(), chat=False), "completion request")
+        return self._scrubbed(self.call(lambda: read_reply(create(), chat=False), "completion request"))
+
+    def _scrubbed(self, reply: ChatReply) -> ChatReply:
+        """A reply whose text names no secret: a server that echoes the key in an answer must
+        not get it into the cache, a results file or a report."""
+        clean = self.endpoint.scrub(reply.text)
+        return reply if clean == reply.text else replace(reply, text=clean)
 
 
 class EndpointChat(EndpointClient):
