@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.text import Text
 
+from ..report.visible import visible
 from .. import plugins  # noqa: F401  (fills the registries)
 from ..errors import PromptfoilError
 from . import experiment, explain, gate, jobs, redteam
@@ -48,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     except PromptfoilError as exc:
-        err.print(Text.assemble(("error: ", "bold red"), str(exc)), highlight=False, soft_wrap=True)  # one line
+        err.print(Text.assemble(("error: ", "bold red"), visible(str(exc))), highlight=False, soft_wrap=True)  # one line
         return 2
     except KeyboardInterrupt:
         err.print("interrupted")

@@ -21,6 +21,7 @@ from ..config import DEFAULT_MAX_TOKENS, DEFAULT_SCORER, Component, Config
 from ..errors import ConfigError, PromptfoilError
 from ..uses.gate import LABELS, GateReport, cases_from_records, check_cases
 from ..scorers.base import Scorer, scorers
+from ..report.visible import visible_all
 from .paths import FORCE_HELP, check_output
 from .options import add_cache_options, add_component_options, add_endpoint_arguments, cache_from_args, endpoint_from_args
 
@@ -113,7 +114,7 @@ def render(report: GateReport, title: str) -> Table:
     for col, just in (("id", "left"), ("verdict", "left"), ("drift", "right"), ("flip", "right"),
                       ("δ", "right"), ("why", "left")):
         t.add_column(col, justify=just)  # type: ignore[arg-type]
-    for it in report.items:
+    for it in visible_all(report.items):
         delta = "" if it.threshold is None else f"{it.threshold:g}"
         t.add_row(Text(it.id), Text(LABELS[it.verdict], style=STYLES[it.verdict]), _fmt(it.drift),
                   _fmt(it.flip), delta, Text(it.reason))

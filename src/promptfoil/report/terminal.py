@@ -11,8 +11,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ..types import Contrast, Edit, Explanation
+from .visible import visible_all
 from .diff import PALETTE, contrast_spans, response_diff
-from .lines import policy_line
+from .lines import judge_summary, policy_line, scorer_label
 
 def coloured_prompts(ex: Explanation, other: Contrast | None = None) -> tuple[Text, Text]:
     """The original and contrast prompts with edit ``i`` in colour ``i`` in both
@@ -95,6 +96,7 @@ def skipped_line(ex: Explanation) -> str:
 def render(ex: Explanation, console: Console | None = None) -> None:
     """Print an explanation: prompts (a conversation as turns), responses, verdict, calls."""
     console = console or Console()
+    ex = visible_all(ex)  # control characters in model or user text never reach the terminal
     original, contrast = coloured_prompts(ex)
     turns = conversation_panels(ex) if ex.conversation is not None else None
     verdict = (
@@ -120,7 +122,8 @@ def render(ex: Explanation, console: Console | None = None) -> None:
     op = {"increase": ">=", "decrease": "<=", "absolute": "|score| >="}[ex.direction]
     score = "n/a" if ex.score is None else f"{ex.score:.3f}"
     table.add_row("result", verdict)
-    table.add_row("score", f"{score}  ({ex.scorer}; found when {op} {ex.threshold:g})")
+    scorer = scorer_label({"scorer": ex.scorer, "submaxims": ex.submaxims})
+    table.add_row("score", f"{score}  ({scorer}; found when {op} {ex.threshold:g})")
     table.add_row(
         "edits",
         f"{len(ex.edits)}  (edit distance {ex.edit_distance:.2f})" if ex.edit_distance is not None else "0",
@@ -168,6 +171,7 @@ def _pct(x: float | None) -> str:
 
 def render_records(records: list[dict[str, Any]], console: Console) -> None:
     """Print every record of a results file (``promptfoil report`` without ``--html``)."""
+    records = visible_all(records)
     for n, rec in enumerate(records, 1):
         console.rule(f"[bold]{n}/{len(records)}[/bold]  {rec.get('id', '')}")
         if rec.get("error"):
@@ -179,3 +183,6 @@ def render_records(records: list[dict[str, Any]], console: Console) -> None:
             console.print(policy, highlight=False)
     found = sum(bool(r.get("found")) for r in records)
     console.rule(f"{found}/{len(records)} contrasts found")
+    judges = judge_summary(records)
+    if judges:
+        console.print(Text.assemble(("judges: ", "bold yellow"), judges), highlight=False)
