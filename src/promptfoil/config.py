@@ -83,7 +83,8 @@ class Endpoint:
             raise ConfigError(f"base_url must be a URL or a list of URLs (got {type(self.base_url).__name__})")
         if self.max_concurrency is not None:
             whole("max_concurrency", self.max_concurrency, 1)
-        if self.rpm is not None and (not isinstance(self.rpm, (int, float)) or self.rpm <= 0):
+        if self.rpm is not None and (not isinstance(self.rpm, (int, float)) or isinstance(self.rpm, bool)
+                                     or not math.isfinite(self.rpm) or self.rpm <= 0):
             raise ConfigError(f"rpm must be a positive number (got {self.rpm!r})")
 
     def shared(self) -> dict[str, Any]:

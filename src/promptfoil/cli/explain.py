@@ -160,11 +160,20 @@ def cmd_explain(args: argparse.Namespace, console: Console, err: Console) -> int
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         with Progress(
-            TextColumn("explaining"), BarColumn(), MofNCompleteColumn(), TextColumn("target calls"),
+            TextColumn("explaining"), BarColumn(), MofNCompleteColumn(), TextColumn("target calls{task.fields[cached]}"),
             TimeElapsedColumn(), console=err, transient=True,
         ) as bar:
-            task = bar.add_task("search", total=explainer.budget)
-            result = explainer.explain(prompt, protected=args.protect, progress=lambda n: bar.update(task, completed=n), **kw)
+            task = bar.add_task("search", total=explainer.budget, cached="")
+
+            def moved(paid: int, cached: int = 0) -> None:  # cache hits shown: a cached rerun moves too
+                bar.update(task, completed=paid, cached=f", {cached} cached" if cached else "")
+
+            result = explainer.explain(prompt, protected=args.protect, progress=moved, **kw)
+    elif not err.is_terminal:  # piped, nohup: a plain line every few target calls
+        from .progress import CallLines
+
+        result = explainer.explain(prompt, protected=args.protect,
+                                   progress=CallLines(err, "explaining", explainer.budget), **kw)
     else:
         result = explainer.explain(prompt, protected=args.protect, **kw)
     from ..report.terminal import render

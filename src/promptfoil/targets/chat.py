@@ -7,13 +7,26 @@ A :class:`~promptfoil.conversation.Conversation` is sent as its messages; the ta
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..backends.chat import ChatReply, ChatRequest
 from ..prompt.conversation import Conversation
-from ..errors import whole
+from ..errors import ConfigError, whole
 from ..types import Reply
 from .base import BaseTarget
+
+
+def temperature_of(value: object) -> float:
+    """``value`` as a sampling temperature: a finite number of at least 0 (0: greedy), else a
+    :class:`ConfigError` before any request (a server would answer NaN with errors only)."""
+    try:
+        t = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        t = math.nan
+    if isinstance(value, bool) or not math.isfinite(t) or t < 0:
+        raise ConfigError(f"temperature must be a finite number of at least 0 (got {value!r})")
+    return t
 
 
 class ChatTarget(BaseTarget):
@@ -25,7 +38,7 @@ class ChatTarget(BaseTarget):
     def __init__(self, name: str, max_tokens: int, temperature: float, seed: int | None, system: str | None) -> None:
         self.name = name
         self.max_tokens = whole("max_tokens", max_tokens, 1, floats=True)
-        self.temperature = float(temperature)
+        self.temperature = temperature_of(temperature)
         self.seed = seed
         self.system = system
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -59,7 +60,7 @@ class HFTarget(BaseTarget):
             raise ConfigError("target 'hf' needs a model: --target-model NAME|PATH")
         if not isinstance(max_tokens, int) or max_tokens < 1:
             raise ConfigError(f"max_tokens must be at least 1 (got {max_tokens!r})")
-        if not isinstance(temperature, (int, float)) or temperature < 0:
+        if not isinstance(temperature, (int, float)) or not math.isfinite(temperature) or temperature < 0:
             raise ConfigError(f"temperature must be 0 (greedy) or more (got {temperature!r})")
         if not (isinstance(top_p, (int, float)) and 0 < top_p <= 1):
             raise ConfigError(f"top_p must lie in (0, 1] (got {top_p!r})")

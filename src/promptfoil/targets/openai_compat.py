@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..backends.fleet import Fleet, resolve_all
-from ..backends.openai import DEFAULT_RETRIES, DEFAULT_TIMEOUT, EndpointClient
+from ..backends.openai import DEFAULT_RETRIES, DEFAULT_TIMEOUT, MAX_RETRIES, EndpointClient
 from ..prompt.conversation import Conversation
 from ..errors import ConfigError, whole
 from ..types import Reply
@@ -61,6 +61,8 @@ class OpenAITarget(ChatTarget):
         super().__init__("openai", max_tokens, temperature, seed, system)
         per_server = whole("max_concurrency", max_concurrency, 1, floats=True)
         served, retries = None if model == "auto" else model, whole("retries", retries, 0, floats=True)
+        if retries > MAX_RETRIES:
+            raise ConfigError(f"retries must be a whole number from 0 to {MAX_RETRIES} (got {retries})")
         self.endpoints = resolve_all(base_url, api_key_env)
         self.endpoint = self.endpoints[0]
         self.server: EndpointClient | Fleet = (

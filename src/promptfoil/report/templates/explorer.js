@@ -92,6 +92,24 @@
     return ops;
   }
 
+  /* share of words the two texts have in common (LCS words, both sides counted) */
+  function sharedWords(ops, a, b) {
+    function count(t) { return (t.match(/\S+/g) || []).length; }
+    var eq = 0;
+    ops.forEach(function (o) { if (o[0] === "eq") eq += count(o[1]); });
+    var all = count(a) + count(b);
+    return all ? 2 * eq / all : 1;
+  }
+
+  /* two answers with little in common: each whole, side by side (a word diff would interleave them) */
+  var SIDE_BY_SIDE_BELOW = 0.4;
+
+  function sideBySide(box, a, b) {
+    box.classList.add("side");
+    box.appendChild(el("del", "side-old", a));
+    box.appendChild(el("ins", "side-new", b));
+  }
+
   function showOps(box, ops) {
     ops.forEach(function (o) {
       box.appendChild(o[0] === "eq" ? document.createTextNode(o[1]) : el(o[0], null, o[1]));
@@ -179,12 +197,17 @@
       ths.forEach(function (t) { sv(svg, "line", { x1: L, x2: W - R, y1: Y(t), y2: Y(t) }, "thr"); });
       sv(svg, "text", { x: L + 4, y: Y(d.th) - 5 }, "thr-label").textContent = "δ = " + d.th;
     }
-    var best = null, pts = [];
+    /* best so far as a step (as its legend): flat until a better score, then straight up or down */
+    var best = null, pts = [], lastX = null;
     d.cands.forEach(function (c) {
       if (c.score === null) return;
-      if (best === null || objective(d, c.score) > objective(d, best)) best = c.score;
-      pts.push(X(c.i).toFixed(1) + "," + Y(best).toFixed(1));
+      lastX = X(c.i).toFixed(1);
+      if (best !== null && objective(d, c.score) <= objective(d, best)) return;
+      if (best !== null) pts.push(lastX + "," + Y(best).toFixed(1));
+      best = c.score;
+      pts.push(lastX + "," + Y(best).toFixed(1));
     });
+    if (best !== null && pts[pts.length - 1] !== lastX + "," + Y(best).toFixed(1)) pts.push(lastX + "," + Y(best).toFixed(1));
     if (pts.length > 1) sv(svg, "polyline", { points: pts.join(" ") }, "best");
     d.cands.forEach(function (c) {
       var p, tip;
@@ -319,12 +342,21 @@
     promptDiff(pb, d, c);
     box.appendChild(pb);
 
-    box.appendChild(el("div", "label", "response vs original response"));
-    var rb = el("div", "box cand-response");
+    var rlabel = el("div", "label", "response vs original response");
+    box.appendChild(rlabel);
+    var rb = el("div", "box cand-response"), rops = null;
+    if (c.response !== null && c.response !== d.response) {
+      rops = wordDiff(d.response, c.response);
+      if (sharedWords(rops, d.response, c.response) < SIDE_BY_SIDE_BELOW) {
+        rlabel.textContent = "response vs original response (little in common: side by side)";
+        rops = null;
+      }
+    }
     if (c.response === null) rb.appendChild(el("span", "muted", "no response: " + c.status + (c.reason ? " (" + c.reason + ")" :
       c.status === "skipped" ? " (a contrast was found first)" : c.status === "over-budget" ? " (the budget was spent)" : "")));
     else if (c.response === d.response) { rb.appendChild(el("span", "muted", "(same as the original) ")); rb.appendChild(document.createTextNode(c.response)); }
-    else showOps(rb, wordDiff(d.response, c.response));
+    else if (rops === null) sideBySide(rb, d.response, c.response);
+    else showOps(rb, rops);
     box.appendChild(rb);
   };
 
