@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -125,7 +126,7 @@ class Explainer:
         self,
         prompt: Prompt,
         protected: Iterable[Sequence[int]] = (),
-        progress: Callable[[int], None] | None = None,
+        progress: Callable[..., None] | None = None,
         edit: str | Iterable[str] | None = None,
         protect_text: str | Iterable[str] = (),
         edit_only_text: str | Iterable[str] = (),
@@ -138,7 +139,8 @@ class Explainer:
         the turns that the ``edit`` selectors pick change (default ``user:-1``: the last user
         turn), a protected span is ``(turn, start, end)`` in that turn's content, and the texts
         are looked up in the selected turns. ``progress`` is called with the number of
-        budgeted target queries made so far.
+        budgeted target queries made so far, and also with ``cached=`` the responses served
+        from the cache so far when it takes a ``cached`` keyword (a cached rerun moves too).
         """
         target = self.target
         if isinstance(prompt, str):
@@ -165,7 +167,7 @@ class Explainer:
         self._hold_for_confirm(queries, passes)
         ctx = SearchContext(
             space, text, y0, CheckedInfiller(self.infiller), queries, CheckedScorer(self.scorer), self.goal, s.seed,
-            fills_per_mask=s.fills_per_mask, progress=progress, prioritizer=self.prioritizer,
+            fills_per_mask=s.fills_per_mask, progress=_with_cache_hits(progress, queries), prioritizer=self.prioritizer,
             prefetch=s.prefetch, constraints=self.constraints, y0_truncated=original.truncated,
         )
         result = self.search(ctx)
@@ -271,3 +273,16 @@ def explain(prompt: Prompt, **options: Any) -> Explanation:
     return Explainer(config, **options).explain(
         prompt, protected=protected, edit=edit, protect_text=protect_text, edit_only_text=edit_only_text
     )
+
+def _with_cache_hits(progress: Callable[..., None] | None, queries: QueryStage) -> Callable[[int], None] | None:
+    """``progress(paid)`` as it was; ``progress(paid, cached=hits)`` for a callback that takes
+    ``cached`` (or ``**kwargs``), so a one-argument callback keeps working."""
+    if progress is None:
+        return None
+    try:
+        params = inspect.signature(progress).parameters.values()
+    except (TypeError, ValueError):  # a builtin or C callable: the old call
+        return progress
+    if not any((p.name == "cached" and p.kind is not p.POSITIONAL_ONLY) or p.kind is p.VAR_KEYWORD for p in params):
+        return progress
+    return lambda paid: progress(paid, cached=queries.cache_hits)
