@@ -9,6 +9,7 @@ exactly that of one-by-one decoding; copying a sequence copies its whole buffer.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +19,10 @@ from .embedded import require
 
 #: ``(token, position, sequence, want_logits)``: one token of a batched decode.
 Entry = tuple[int, int, int, bool]
+
+
+#: Every open :class:`SeqContext`, so that ``close_models`` frees them before their models.
+OPEN: weakref.WeakSet[SeqContext] = weakref.WeakSet()
 
 
 class SeqContext:
@@ -47,6 +52,7 @@ class SeqContext:
         self.n_seq = n_seq
         self.unified = unified
         self.n_batch = n_batch
+        OPEN.add(self)
 
     def decode(self, entries: Sequence[Entry]) -> list[np.ndarray]:
         """Decode up to ``n_batch`` entries at once; the logits rows asked for, in order."""
@@ -85,6 +91,13 @@ class SeqContext:
 
     def clear(self) -> None:
         self._ctx.kv_cache_clear()
+
+    def close(self) -> None:
+        """Free the batch and the context now (llama-cpp-python would at garbage collection,
+        which at interpreter exit may come after its own module is torn down). Idempotent."""
+        self._batch.close()
+        self._ctx.close()
+        OPEN.discard(self)
 
 
 def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:

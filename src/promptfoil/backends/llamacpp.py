@@ -8,8 +8,10 @@ inside a message is never read as a control token, so it cannot open a turn or a
 
 from __future__ import annotations
 
+import atexit
 import math
 import threading
+import weakref
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -25,16 +27,19 @@ from .llamacpp_template import ChatTemplate
 from .threads import default_threads
 
 _LOCK = threading.Lock()  # a llama.cpp context answers one request at a time
+#: Every model :func:`load_llama` loaded and :func:`close_models` has not closed yet.
+_LOADED: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 @lru_cache(maxsize=8)
 def load_llama(path: str, n_ctx: int, logits_all: bool, n_threads: int | None = None) -> Any:
-    """One shared ``llama_cpp.Llama`` per (file, context, logits mode)."""
+    """One shared ``llama_cpp.Llama`` per (file, context, logits mode); closed at interpreter
+    exit by :func:`close_models`."""
     llama_cpp = require("llama_cpp", "A GGUF model", "llama-cpp-python", "local")
     if not Path(path).is_file():
         raise PromptfoilError(f"GGUF model file not found: {path}")
     try:
-        return llama_cpp.Llama(
+        llm = llama_cpp.Llama(
             model_path=path,
             n_ctx=n_ctx,
             logits_all=logits_all,
@@ -45,6 +50,43 @@ def load_llama(path: str, n_ctx: int, logits_all: bool, n_threads: int | None = 
         )
     except (ValueError, RuntimeError) as exc:
         raise PromptfoilError(f"could not load GGUF model {path}: {exc}") from None
+    _LOADED.add(llm)
+    return llm
+
+
+def close_models(wait: float = 10.0) -> int:
+    """Free every llama.cpp context and model loaded in this process, now; returns how many
+    models were closed. Registered with :mod:`atexit`: left to garbage collection, a model
+    may be freed after llama-cpp-python's own module is torn down at interpreter exit, which
+    prints ``Exception ignored in: <function Llama.__del__ ...> ... 'NoneType' object is not
+    callable``. A later :func:`load_llama` loads the model again. Waits up to ``wait`` seconds
+    for a request in progress; past that nothing is closed (freeing a model in use would crash).
+    """
+    if not _LOCK.acquire(timeout=wait):
+        return 0
+    try:
+        from .llama_seqs import OPEN
+
+        for seqs in list(OPEN):  # a context before its model
+            _quietly(seqs.close)
+        load_llama.cache_clear()
+        models = list(_LOADED)
+        for llm in models:
+            _quietly(llm.close)
+        _LOADED.clear()
+        return len(models)
+    finally:
+        _LOCK.release()
+
+
+def _quietly(close: Any) -> None:
+    try:
+        close()
+    except Exception:  # noqa: BLE001 - at exit: nothing left to tell
+        pass
+
+
+atexit.register(close_models)
 
 
 class LocalChat:
@@ -143,6 +185,14 @@ class LocalChat:
         return [
             ChatReply(a.text, None, len(p.tokens) + len(a.tokens), a.truncated) for p, a in zip(prompts, answers)
         ]
+
+    def close(self) -> None:
+        """Free this backend's batch context now; the shared model stays loaded for other
+        users (:func:`close_models` frees every model, as it does at interpreter exit)."""
+        with self._batch_lock:
+            if self._batcher is not None:
+                self._batcher.close()
+                self._batcher = None
 
     def chat(self, requests: Sequence[ChatRequest]) -> list[ChatReply]:
         if self.batchable(requests):

@@ -62,6 +62,13 @@ class BatchGenerator:
         self._held: list[list[int]] = []  # the tokens each sequence holds
         self.decoded = 0  # prompt tokens decoded so far (what reuse saves shows here)
 
+    def close(self) -> None:
+        """Free the batch context now (a later batch makes a new one)."""
+        if self._seqs is not None:
+            self._seqs.close()
+        self._seqs = None
+        self._held = []
+
     # -- the context ------------------------------------------------------------------
     def _context(self, cells: int, prompts: int) -> SeqContext:
         """A context for ``prompts`` sequences (and sequence 0) of at least ``cells`` KV cells

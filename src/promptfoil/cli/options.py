@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from typing import Any
 
 from ..backends.openai import DEFAULT_RETRIES, DEFAULT_TIMEOUT
@@ -65,6 +66,28 @@ def parse_margin(value: str) -> float | None:
     if not margin >= 0:
         raise argparse.ArgumentTypeError(f"expected a number of at least 0 or 'none', got {value!r}")
     return margin
+
+
+def parse_resource(value: str) -> float:
+    """A finite number of at least 0 (``nan``, ``inf`` and negatives are refused here, not by Ray)."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not (math.isfinite(number) and number >= 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number of at least 0, got {value!r}")
+    return number
+
+
+def parse_seconds(value: str) -> float:
+    """A finite number of seconds, more than 0."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not (math.isfinite(number) and number > 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number of seconds above 0, got {value!r}")
+    return number
 
 
 def component_name(kind: str, names: list[str]) -> Any:
@@ -166,19 +189,25 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
                    help="Ray cluster to join ('auto': the one `ray start` runs here; default: start a local Ray)")
     g.add_argument("--workers", type=int, default=None, metavar="N",
                    help="Ray actors (default: as many as the cluster's free CPUs fit)")
-    g.add_argument("--worker-cpus", type=float, default=None, metavar="CPUS",
+    g.add_argument("--worker-cpus", type=parse_resource, default=None, metavar="CPUS",
                    help="CPUs Ray reserves per actor (default: 1; lower it for actors that only wait on servers)")
-    g.add_argument("--worker-gpus", type=float, default=None, metavar="GPUS",
+    g.add_argument("--worker-gpus", type=parse_resource, default=None, metavar="GPUS",
                    help="GPUs Ray reserves per actor, for components that run models on a GPU (default: 0)")
+    g.add_argument("--ray-timeout", type=parse_seconds, default=None, metavar="SECONDS",
+                   help="most seconds to start or join Ray, and then to wait until a first actor is placed on "
+                   "a node (loading its models is not counted); past it the run stops with an error naming "
+                   "the address or the resources asked and free (default: 120)")
 
 
 def engine_from_args(args: argparse.Namespace, config: Config) -> Engine:
     """The :class:`~promptfoil.engines.Engine` the engine options describe, for ``config``."""
-    keys = ("address", "workers", "worker_cpus", "worker_gpus")
+    keys = ("address", "workers", "worker_cpus", "worker_gpus", "ray_timeout")
     given = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
     if args.engine == "local" and given:
         flags = ", ".join("--" + k.replace("_", "-") for k in given)
         raise ConfigError(f"{flags} only apply to --engine ray")
+    if "ray_timeout" in given:
+        given["timeout"] = given.pop("ray_timeout")
     return make_engine(args.engine, config, **given)
 
 

@@ -26,7 +26,7 @@ from ..backends.embedded import require
 from ..types import Edit, Explanation
 from .diff import PALETTE, contrast_spans, record_edits, response_diff
 from .explorer import csp_hash, item_data, json_for_script
-from .lines import policy_line
+from .lines import judge_summary, policy_line, scorer_label
 from .turns import fold, turn_views
 
 __all__ = ["prompt_pieces", "render_html", "response_diff", "write_explanation_html", "write_html"]
@@ -100,7 +100,7 @@ def item_view(rec: dict[str, Any]) -> dict[str, Any]:
         "response_pieces": ra,
         "contrast_response_pieces": rb if rec.get("contrast_response") is not None else [],
         "score": _fmt(rec.get("score")),
-        "scorer": str(rec.get("scorer", "")),
+        "scorer": scorer_label(rec),
         "rule": f"{op} {rec.get('threshold')}",
         "n_edits": len(rec.get("edits") or []),
         "edit_distance": _fmt(rec.get("edit_distance"), 2),
@@ -164,7 +164,7 @@ def render_html(records: Sequence[dict[str, Any]], title: str = "promptfoil repo
     metrics = compute(records, embed)
     script, css = _asset("explorer.js"), _asset("report.css")
     return env.get_template("report.html").render(
-        title=title, source=source, metrics=metrics, metrics_rows=metrics.rows(),
+        title=title, source=source, metrics=metrics, metrics_rows=metrics.rows(), judges=judge_summary(records),
         items=[item_view(r) for r in records], csp=content_security_policy(script, css),
         script=Markup(script), css=Markup(css),
     )

@@ -163,6 +163,7 @@ class MaximsScorer:
         n, retries = whole("maxims option n", n, 1), whole("maxims option retries", retries, 0)
         self.backend = backend
         self.rubrics = select(submaxims)
+        self.submaxims = tuple(r.name for r in self.rubrics)  # shown in the reports
         self.n = n
         self.retries = retries
         self.temperature = temperature
