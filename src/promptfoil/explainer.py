@@ -71,6 +71,14 @@ def stage_seconds(total: float, target: float, search: dict[str, float], check: 
     return {k: round(v, 3) for k, v in parts.items()}
 
 
+def _submaxims(scorer: Any) -> tuple[str, ...] | None:
+    """The sub-maxims a ``maxims`` scorer judges (None for other scorers), for the reports."""
+    subs = getattr(scorer, "submaxims", None)
+    if getattr(scorer, "name", None) != "maxims" or not isinstance(subs, (list, tuple)) or not subs:
+        return None
+    return tuple(str(x) for x in subs)
+
+
 def _distance(space: PromptSpace, contrast: str) -> float:
     """Edit distance; in a conversation over the selected turns only."""
     if isinstance(space, ConversationSpace):
@@ -218,6 +226,7 @@ class Explainer:
             stability=out.stability.get(id(best)) if best is not None else None,
             noise_band=out.noise,
             notes=tuple(out.notes),
+            submaxims=_submaxims(self.scorer),
             **self._conversation_fields(space, best.candidate.text if best else None),
         )
 

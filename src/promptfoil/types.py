@@ -218,6 +218,8 @@ class Explanation:
     scorer_failures: int = 0
     #: Wall time split by stage: target, infiller, scorer, other (constraints included).
     seconds_by_stage: dict[str, float] = field(default_factory=dict)
+    #: The sub-maxims the ``maxims`` scorer judged (None for every other scorer).
+    submaxims: tuple[str, ...] | None = None
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Explanation:
@@ -233,6 +235,8 @@ class Explanation:
         kw["contrasts"] = tuple(Contrast.from_dict(c) for c in d.get("contrasts") or ())
         kw["minimized_from"] = Contrast.from_dict(d["minimized_from"]) if d.get("minimized_from") else None
         kw["notes"] = tuple(d.get("notes") or ())
+        if d.get("submaxims") is not None:
+            kw["submaxims"] = tuple(d["submaxims"])
         kw["trace"] = tuple(
             TraceEntry(**{**t, "edits": tuple(Edit(**e) for e in t.get("edits") or ())}) for t in d.get("trace") or ()
         )
@@ -251,6 +255,7 @@ class Explanation:
         d["contrasts"] = [_contrast_dict(c) for c in self.contrasts]
         d["minimized_from"] = _contrast_dict(self.minimized_from) if self.minimized_from else None
         d["notes"] = list(self.notes)
+        d["submaxims"] = list(self.submaxims) if self.submaxims is not None else None
         return d
 
 
