@@ -306,7 +306,42 @@ def summary(out: Path) -> str:
             f"{fmt(mean([r['prompt_similarity'] for r in found]), '.3f')} | {weak}/{multi} | "
             f"{fmt(mean([r['answered'] for r in rows]), '.1f')} | {fmt(mean(nf), '.1f')} | "
             f"{fmt(mean([r['seconds'] for r in rows]), '.1f')} |")
+    lines += ["", "## What if δ were lower (same runs, read from the traces)", "",
+              "A search takes the same steps whatever δ is until a candidate reaches δ (the README's \"Defaults, by "
+              "measurement\"), so each trace tells, for every δ up to the run's own, whether a contrast would have "
+              "been found and after how many answered candidates (before minimisation, whose calls are not counted "
+              "here). Raters see only the run's own δ.", "",
+              "| id | variant | δ | found | answered candidates to the first hit (found) | prompt sim (found) |",
+              "|---|---|---|---|---|---|"]
+    for rid, v in key.items():
+        raw = read_raw(out, rid)
+        if not raw:
+            continue
+        run_delta = next(iter(raw.values()))["explanation"]["threshold"]
+        for delta in sorted({0.5, 0.55, run_delta}):
+            if delta > run_delta:
+                continue
+            hits = [h for h in (first_hit(r["explanation"], delta) for r in raw.values()) if h is not None]
+            sims = [h[2] for h in hits if h[2] is not None]
+            lines.append(f"| {rid} | {v['variant']} | {delta:g} | {len(hits)}/{len(raw)} | "
+                         f"{fmt(mean([h[0] for h in hits]), '.1f')} | {fmt(mean(sims), '.3f')} |")
     return "\n".join(lines) + "\n"
+
+
+def first_hit(d: dict[str, Any], delta: float) -> tuple[int, str, float | None] | None:
+    """(answered candidates up to it, prompt, prompt similarity) of the first search candidate
+    reaching ``delta`` (direction increase), or None."""
+    from promptfoil.backends.embedder import shared_embedder
+
+    answered = 0
+    for t in d["trace"]:
+        if t["stage"].startswith("minimize") or t["paid_by"] == "none":
+            continue
+        answered += 1
+        if t["status"] == "scored" and t["score"] is not None and t["score"] >= delta:
+            sim = shared_embedder().cosine([d["prompt"]], [t["prompt"]])[0]
+            return answered, t["prompt"], sim
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:
