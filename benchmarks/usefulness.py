@@ -211,10 +211,20 @@ def blind_row(rid: str, n: int, r: dict[str, Any]) -> dict[str, Any]:
         "contrast_response_cut_off": d["contrast_truncated"],
         "edits": [f"{e['old']} {ARROW} {e['new']}" for e in d["edits"]],
         "contrast_score": round(d["score"], 3), "threshold": d["threshold"],
-        "edit_scores": [{"edit": s["edit"], "score_alone": s["score_alone"], "source": s["source"]}
+        "edit_scores": [{"edit": s["edit"], "score_alone": s["score_alone"], "source": blind_source(s["source"])}
                         for s in r["edit_scores"]],
     })
     return row
+
+
+def blind_source(source: str) -> str:
+    """How an edit's score was had, without the settings a skip reason names (blind raters)."""
+    head, _, why = source.partition("; ")
+    if "not fluent" in why:
+        return head + "; the search skipped it (not fluent enough)"
+    if "meaning moved" in why:
+        return head + "; the search skipped it (prompt meaning moved too far)"
+    return source
 
 
 def quote(text: str | None) -> str:
