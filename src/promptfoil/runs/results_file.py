@@ -205,7 +205,7 @@ def read_results(path: str | Path) -> list[dict[str, Any]]:
     means the file is not a results file at all.
     """
     by_id: dict[str, dict[str, Any]] = {}
-    for n, rec in iter_results(path):
+    for n, rec in list(iter_results(path)):  # every line parsed first: a torn JSON line is named as such
         if "found" not in rec and "error" not in rec:
             raise PromptfoilError(f"{path} line {n}: not a promptfoil results file "
                                   "(each line of one has 'found' or 'error'; see promptfoil run)")
