@@ -7,6 +7,9 @@ import json
 from dataclasses import fields
 from importlib import resources
 
+import pytest
+from quality_standins import mixed_result
+
 from promptfoil import runs
 from promptfoil.types import DIRECTIONS, PAID_BY, STATUSES, Calls, Contrast, Edit, Explanation, TraceEntry
 
@@ -39,7 +42,7 @@ def test_schema_enums_are_the_code_literals():
 
 
 def test_reserved_keys_cover_every_field():
-    assert runs.RESERVED == {"id", "error"} | _names(Explanation)
+    assert runs.RESERVED == {"id", "error", "settings"} | _names(Explanation)
 
 
 def test_from_dict_round_trips():
@@ -62,7 +65,7 @@ def test_from_dict_round_trips():
 
 
 def test_new_records_validate_against_the_schema():
-    jsonschema = __import__("pytest").importorskip("jsonschema")
+    jsonschema = pytest.importorskip("jsonschema")
     e = Explanation(
         found=False, prompt="a", response="r", contrast_prompt=None, contrast_response=None, score=None,
         threshold=0.5, direction="increase", edits=(), edit_distance=None, calls=Calls(minimize=2, confirm=5),
@@ -70,3 +73,11 @@ def test_new_records_validate_against_the_schema():
         minimized_from=Contrast("b", None, None, (), None), noise_band=-0.1,
     )
     jsonschema.validate(json.loads(json.dumps(e.to_dict())), _schema())
+
+
+def test_result_with_every_candidate_status_matches_the_schema():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = _schema()
+    ex = mixed_result()
+    assert {"scored", "skipped", "unscored"} <= {t.status for t in ex.trace}
+    jsonschema.validate(json.loads(json.dumps(ex.to_dict())), schema)

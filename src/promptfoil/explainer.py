@@ -31,7 +31,7 @@ from .prompt.segment import edit_distance
 from .scorers.sentences import scored_text
 from .targets.conversation import ConversationTarget
 from .targets.query import QueryStage
-from .types import Calls, Contrast, Direction, Explanation
+from .types import Calls, Contrast, Direction, Edit, Explanation, TraceEntry
 
 #: What :meth:`Explainer.explain` takes: a text, or a conversation (a list of
 #: ``{"role", "content"}`` messages ending with a user turn, or a :class:`Conversation`).
@@ -85,6 +85,16 @@ def _distance(space: PromptSpace, contrast: str) -> float:
         lay = space.layout
         return edit_distance(lay.edited_text(), lay.edited_text(lay.decode(contrast)))
     return edit_distance(space.prompt, contrast)
+
+
+def edit_scores(edits: Sequence[Edit], trace: Sequence[TraceEntry]) -> tuple[float | None, ...]:
+    """Per edit, the score of the candidate that made that one edit alone (from the trace;
+    None when the search never asked it alone)."""
+    alone: dict[tuple[int, str], float] = {}
+    for t in trace:
+        if len(t.edits) == 1 and t.score is not None:
+            alone.setdefault((t.edits[0].unit, t.edits[0].new), t.score)
+    return tuple(alone.get((e.unit, e.new)) for e in edits)
 
 
 class Explainer:
@@ -192,7 +202,8 @@ class Explainer:
             minimize=out.minimize_calls,
             confirm=out.confirm_calls,
         )
-        first = self._contrast(space, best, out) if best is not None else None
+        tried = self._contrast(space, best, out) if best is not None else None
+        first = tried if out.found else None  # a best try that missed δ is never shown as a contrast
         return Explanation(
             found=out.found,
             prompt=text,
@@ -216,7 +227,7 @@ class Explainer:
             scorer=getattr(self.scorer, "name", "scorer"),
             stop_reason=out.stop_reason,
             truncated=original.truncated,
-            contrast_truncated=bool(best and best.truncated),
+            contrast_truncated=bool(first and best and best.truncated),
             scorer_failures=ctx.counters.scorer_failures,
             seconds_by_stage=stage_seconds(
                 seconds, queries.seconds, ctx.counters.seconds, check_seconds, ctx.counters.overlapped
@@ -227,7 +238,9 @@ class Explainer:
             noise_band=out.noise,
             notes=tuple(out.notes),
             submaxims=_submaxims(self.scorer),
-            **self._conversation_fields(space, best.candidate.text if best else None),
+            edit_scores=edit_scores(first.edits, ctx.trace) if first else (),
+            best_try=None if out.found else tried,
+            **self._conversation_fields(space, first.prompt if first else None),
         )
 
     @staticmethod
@@ -282,6 +295,7 @@ def explain(prompt: Prompt, **options: Any) -> Explanation:
     return Explainer(config, **options).explain(
         prompt, protected=protected, edit=edit, protect_text=protect_text, edit_only_text=edit_only_text
     )
+
 
 def _with_cache_hits(progress: Callable[..., None] | None, queries: QueryStage) -> Callable[[int], None] | None:
     """``progress(paid)`` as it was; ``progress(paid, cached=hits)`` for a callback that takes

@@ -220,6 +220,12 @@ class Explanation:
     seconds_by_stage: dict[str, float] = field(default_factory=dict)
     #: The sub-maxims the ``maxims`` scorer judged (None for every other scorer).
     submaxims: tuple[str, ...] | None = None
+    #: Per edit of the contrast (same order as ``edits``), the score of the candidate that made
+    #: that edit alone, when the search asked it (None: not asked alone). A contrast whose
+    #: edits each stay short of δ needs them together.
+    edit_scores: tuple[float | None, ...] = ()
+    #: Not found: the closest candidate the search scored (never in the contrast fields).
+    best_try: Contrast | None = None
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Explanation:
@@ -234,6 +240,8 @@ class Explanation:
                 kw[key] = tuple(d[key])
         kw["contrasts"] = tuple(Contrast.from_dict(c) for c in d.get("contrasts") or ())
         kw["minimized_from"] = Contrast.from_dict(d["minimized_from"]) if d.get("minimized_from") else None
+        kw["best_try"] = Contrast.from_dict(d["best_try"]) if d.get("best_try") else None
+        kw["edit_scores"] = tuple(d.get("edit_scores") or ())
         kw["notes"] = tuple(d.get("notes") or ())
         if d.get("submaxims") is not None:
             kw["submaxims"] = tuple(d["submaxims"])
@@ -254,6 +262,8 @@ class Explanation:
         ]
         d["contrasts"] = [_contrast_dict(c) for c in self.contrasts]
         d["minimized_from"] = _contrast_dict(self.minimized_from) if self.minimized_from else None
+        d["best_try"] = _contrast_dict(self.best_try) if self.best_try else None
+        d["edit_scores"] = list(self.edit_scores)
         d["notes"] = list(self.notes)
         d["submaxims"] = list(self.submaxims) if self.submaxims is not None else None
         return d

@@ -102,7 +102,7 @@ def render(ex: Explanation, console: Console | None = None) -> None:
     verdict = (
         Text("contrast found", style="bold green")
         if ex.found
-        else Text("no contrast reached the threshold; best candidate shown", style="bold red")
+        else Text("no contrast reached the threshold", style="bold red")
     )
     console.print(turns[0] if turns else Panel(original, title="prompt", title_align="left"))
     if ex.contrast_response is None:
@@ -113,6 +113,11 @@ def render(ex: Explanation, console: Console | None = None) -> None:
                         title_align="left", border_style="dim"))
     if ex.contrast_prompt is None:
         console.print(Panel(Text(ex.stop_reason or "no candidate was scored"), title="no contrast", border_style="red"))
+        if ex.best_try is not None:
+            b = ex.best_try
+            body = Group(Text(b.prompt), Text(b.response or "", style="dim"), Text(edit_list(b.edits), style="dim"))
+            console.print(Panel(body, title=f"closest try, score {_num(b.score)}: not a contrast", title_align="left",
+                                border_style="dim"))
     else:
         console.print(turns[1] if turns and turns[1] is not None else
                       Panel(contrast, title="contrast prompt", title_align="left", border_style="green" if ex.found else "red"))
@@ -128,6 +133,11 @@ def render(ex: Explanation, console: Console | None = None) -> None:
         "edits",
         f"{len(ex.edits)}  (edit distance {ex.edit_distance:.2f})" if ex.edit_distance is not None else "0",
     )
+    if ex.edits:
+        table.add_row("changed", edit_list(ex.edits, ex.edit_scores))
+        weak = together_only(ex)
+        if weak:
+            table.add_row("", Text(weak, style="bold yellow"))
     if ex.minimized_from is not None:
         before = ex.minimized_from
         table.add_row("minimised", f"from {len(before.edits)} edit(s) (score {_num(before.score)}): {before.prompt}")
@@ -159,6 +169,31 @@ def render(ex: Explanation, console: Console | None = None) -> None:
         title = f"contrast {i} of {len(ex.contrasts)}: {len(other.edits)} edit(s), score {_num(other.score)}{stab}"
         console.print(Panel(Group(prompt, Text(other.response or "", style="green")), title=title,
                             title_align="left", border_style="green"))
+
+
+def _reaches(score: float, ex: Explanation) -> bool:
+    if ex.direction == "decrease":
+        return score <= ex.threshold
+    if ex.direction == "absolute":
+        return abs(score) >= ex.threshold
+    return score >= ex.threshold
+
+
+def edit_list(edits: tuple[Edit, ...], alone: tuple[float | None, ...] = ()) -> str:
+    """The edits as text, ``"old" → "new"``, each with its own score when it was asked alone."""
+    parts = []
+    for e in sorted(edits, key=lambda e: e.start):
+        s = alone[edits.index(e)] if len(alone) == len(edits) else None
+        parts.append(f"{e.old.strip()!r} → {e.new.strip()!r}" + ("" if s is None else f" (alone {s:.2f})"))
+    return "; ".join(parts)
+
+
+def together_only(ex: Explanation) -> str:
+    """A warning when the contrast needs several edits none of which reaches δ alone."""
+    known = [s for s in ex.edit_scores if s is not None]
+    if len(ex.edits) < 2 or len(known) != len(ex.edits) or any(_reaches(s, ex) for s in known):
+        return ""
+    return f"needs all {len(ex.edits)} edits together: none reaches the threshold alone"
 
 
 def _num(x: Any, digits: int = 3) -> str:
