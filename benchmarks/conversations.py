@@ -9,7 +9,7 @@ Degradation (paper §6.2): the shipped conversations with only the assistant tur
 Every explanation is appended to a results file under ``--out`` as it finishes, so an
 interrupted measurement resumes where it stopped. ``--questions N`` / ``--conversations N``
 take the first N items (the CPU here is shared; say so when subsampling). The embedded 135M
-judge fails the judge self-check (issue 10), which stops a red-team run; ``--no-judge-check``
+judge fails the judge self-check, which stops a red-team run; ``--no-judge-check``
 measures the embedded pipeline anyway (say so when reporting its numbers).
 
     PYTHONPATH=src python benchmarks/conversations.py --out benchmarks/results/conversations

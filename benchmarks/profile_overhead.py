@@ -33,7 +33,7 @@ COMPONENTS = {  # (file suffix, function) whose cumulative time is a component's
     "target": ("targets/base.py", "generate"),
     "infiller": ("infill/lm.py", "infill"),
     "scorer": ("scorers/semantic.py", "score"),
-    "fluency check": ("infill/likelihood.py", "mean_logprob"),  # the constraint's LM (issue 10)
+    "fluency check": ("infill/likelihood.py", "mean_logprob"),  # the constraint's LM
 }
 KERNELS = {  # calls into native model code
     "llama.cpp decode": ("llama_cpp/_internals.py", "decode"),

@@ -1,4 +1,4 @@
-"""Issue 10: are the contrasts the default ``explain`` finds worth reading? Before and after.
+"""Are the contrasts the default ``explain`` finds worth reading? Before and after.
 
 Two steps.
 
@@ -126,7 +126,7 @@ def summarise(before: Path, after: Path, ratings_path: Path, out: Path) -> None:
     lines = [
         f"mic-style, first {len(b)} prompts; embedded SmolLM2 target (greedy, 64 tokens), lm infiller, "
         "semantic scorer (δ 0.6), CELL-budget, budget 40, seed 0. Before: main at cd36f32; after: main "
-        "at e917784, issue 10 merged (fluency check on, margin 0.55; complete-sentence scoring); both with "
+        "at e917784, with the quality checks (fluency check on, margin 0.55; complete-sentence scoring); both with "
         "one llama.cpp thread (--threads 1). Fluency and ratings read by hand "
         "(benchmarks/results/quality_ratings.json).",
         "",

@@ -1,4 +1,4 @@
-"""Search quality on the shipped ``mic-style`` prompts (issue 12), embedded models.
+"""Search quality on the shipped ``mic-style`` prompts, embedded models.
 
 Four configurations on the same prompts, one run each:
 
@@ -136,7 +136,7 @@ def summarise(rows: list[dict]) -> dict[str, Any]:
 def markdown(s: dict[str, Any], args: argparse.Namespace) -> str:
     a, ln = s.get("log2", {}), s.get("ln", {})
     lines = [
-        "# Search quality on mic-style (issue 12)", "",
+        "# Search quality on mic-style", "",
         f"Embedded models (SmolLM2-135M target, lm infiller, MiniLM semantic scorer, default δ), "
         f"{a.get('prompts')} mic-style prompts (every {args.every}th), budget {args.budget}, max_tokens "
         f"{args.max_tokens}, seed 0, one run, 2 shared CPU cores.", "",
