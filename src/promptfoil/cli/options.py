@@ -68,26 +68,25 @@ def parse_margin(value: str) -> float | None:
     return margin
 
 
-def parse_resource(value: str) -> float:
-    """A finite number of at least 0 (``nan``, ``inf`` and negatives are refused here, not by Ray)."""
+def _finite(value: str, above_zero: bool, what: str) -> float:
+    """A finite number of at least 0 (or above 0); ``nan``, ``inf`` and the rest are refused here."""
     try:
         number = float(value)
     except ValueError:
         number = math.nan
-    if not (math.isfinite(number) and number >= 0):
-        raise argparse.ArgumentTypeError(f"expected a finite number of at least 0, got {value!r}")
+    if not (math.isfinite(number) and (number > 0 if above_zero else number >= 0)):
+        raise argparse.ArgumentTypeError(f"expected {what}, got {value!r}")
     return number
+
+
+def parse_resource(value: str) -> float:
+    """A finite number of at least 0 (``nan``, ``inf`` and negatives are refused here, not by Ray)."""
+    return _finite(value, False, "a finite number of at least 0")
 
 
 def parse_seconds(value: str) -> float:
     """A finite number of seconds, more than 0."""
-    try:
-        number = float(value)
-    except ValueError:
-        number = math.nan
-    if not (math.isfinite(number) and number > 0):
-        raise argparse.ArgumentTypeError(f"expected a finite number of seconds above 0, got {value!r}")
-    return number
+    return _finite(value, True, "a finite number of seconds above 0")
 
 
 def component_name(kind: str, names: list[str]) -> Any:
