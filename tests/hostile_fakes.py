@@ -1,4 +1,5 @@
-"""A loopback HTTP server that misbehaves on purpose, for the hardening tests (issue 13).
+"""A loopback HTTP server that misbehaves on purpose, for the tests of the ``openai`` target
+against hostile servers (tests/targets/test_openai_hostile_servers.py).
 
 Raw sockets, so that it can do what a well-behaved framework would not: send its answer one
 byte at a time, send far more than was asked for, or answer 200 with a body that is not what

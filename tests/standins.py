@@ -162,3 +162,19 @@ def chat_target(**options: object) -> object:
     from promptfoil import FunctionTarget
 
     return FunctionTarget(RecordingChat(), name=None, chat=True)
+
+
+class ScriptedChat:
+    """A chat backend stand-in: answers each request with ``reply(request)`` and records every
+    request, so that a judge's or the ``llm`` infiller's parsing, fallbacks and arithmetic can
+    be checked exactly. It makes no claim about what a chat model answers."""
+
+    identity = "scripted"
+
+    def __init__(self, reply) -> None:
+        self.reply = reply
+        self.requests: list = []
+
+    def chat(self, requests: Sequence) -> list:
+        self.requests.extend(requests)
+        return [self.reply(r) for r in requests]

@@ -1,5 +1,6 @@
 """The options spine: one Config, built the same way by the API, the CLI and the jobs; the
-registry checks options and reads plugins; the configuration bugs the old shape caused."""
+registry checks options and reads plugins; the endpoint settings reach every component a job
+builds, and the query stage's budgets stay out of the target's options."""
 
 from __future__ import annotations
 
@@ -160,3 +161,18 @@ def test_build_target_is_what_the_jobs_use():
     cfg = Config().with_options(target="openai", target_model="m", base_url="http://127.0.0.1:9/v1")
     t = build_target(cfg)
     assert t.endpoint.url == "http://127.0.0.1:9/v1"
+
+
+def test_cli_token_budget_goes_to_the_query_stage_not_the_target():
+    pytest.importorskip("openai")
+    from promptfoil.targets.base import targets
+
+    args = build_parser().parse_args([
+        "explain", "x", "--target", "openai", "--base-url", "http://127.0.0.1:9/v1", "--target-model", "m",
+        "--max-concurrency", "3", "--token-budget", "500",
+    ])
+    cfg = config_from_args(args)
+    assert cfg.budget.tokens == 500
+    opts = component_options(cfg, "target")
+    assert "token_budget" not in opts and opts["max_concurrency"] == 3
+    assert targets.create("openai", **opts).batch_size == 3

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from importlib.resources import files
@@ -44,19 +43,6 @@ def test_api_explains_shipped_prompts(explainer):
         assert ex.contrast_response and ex.score is not None
         assert ex.found == (ex.score >= ex.threshold)
         assert any(t["status"] == "scored" for t in d["trace"])
-
-
-def test_lm_infiller_gives_real_distinct_words(explainer):
-    from promptfoil import InfillRequest
-
-    text = "Is it wrong to lie to your friend about her boyfriend?"
-    s = text.index("lie")
-    fills = explainer.infiller.infill([InfillRequest(text, s, s + 3, 5), InfillRequest(text, s, s + 6, 4)])
-    one, two = fills
-    assert len(one) >= 3 and len(two) >= 2
-    assert all(re.fullmatch(r"[A-Za-z'\-]+", f) and f.lower() != "lie" for f in one)
-    assert len(set(one)) == len(one)
-    assert any(len(f.split()) == 2 for f in two)  # a 2-word unit gets 2-word fills
 
 
 def test_same_call_gives_the_same_explanation():
