@@ -40,9 +40,6 @@ def embedded(name: str, *options: str):
     return lambda r: ["--scorer", name, *options]
 
 
-# No maxims case on the embedded SmolLM2: the 135M judge labels an original only with the
-# default three asks and two retries, minutes on two cores; the server case checks the
-# contract and tests/scorers/test_maxims.py runs maxims on a real llama.cpp server.
 CASES = [
     Case("bleu", "bleu", lambda r: ["--scorer", "bleu"]),
     Case("contradiction", "contradiction", lambda r: ["--scorer", "contradiction", "--scorer-model", tiny(r, "nli")]),
@@ -52,6 +49,7 @@ CASES = [
     Case("maxims", "maxims-server", judge("maxims")),
     Case("policy", "policy-server", judge("policy", "--scorer-option", POLICY)),
     Case("judge-contradiction", "judge-contradiction-embedded", embedded("judge-contradiction"), REAL_MODEL),
+    Case("maxims", "maxims-embedded", embedded("maxims"), REAL_MODEL),
     Case("policy", "policy-embedded", embedded("policy", "--scorer-option", POLICY), REAL_MODEL),
     Case("semantic", "semantic", lambda r: ["--scorer", "semantic"], REAL_MODEL),
 ]
