@@ -39,9 +39,11 @@ def test_api_explains_shipped_prompts(explainer):
         ex = explainer.explain(item["prompt"])
         d = ex.to_dict()
         check(d, 6)
-        assert ex.contrast_prompt and ex.contrast_prompt != ex.prompt
-        assert ex.contrast_response and ex.score is not None
-        assert ex.found == (ex.score >= ex.threshold)
+        shown = ex if ex.found else ex.best_try  # a miss keeps its closest candidate apart
+        assert shown is not None and shown.score is not None
+        assert shown.prompt != ex.prompt if not ex.found else ex.contrast_prompt != ex.prompt
+        assert ex.found == (shown.score >= ex.threshold)
+        assert (ex.contrast_prompt is not None) == ex.found
         assert any(t["status"] == "scored" for t in d["trace"])
 
 
@@ -103,5 +105,6 @@ def test_cli_terminal_output_shows_both_prompts_and_calls():
              "--max-tokens", "32", "--no-cache")
     assert p.returncode == 0, p.stderr
     out = p.stdout
-    for needle in ("prompt", "response", "contrast prompt", "contrast response", "calls", "target 3/3"):
+    for needle in ("prompt", "response", "calls", "target 3/3"):
         assert needle in out
+    assert ("contrast prompt" in out and "contrast response" in out) or "closest try" in out

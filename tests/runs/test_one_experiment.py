@@ -65,3 +65,14 @@ def test_cli_resume_names_the_difference_and_restart_starts_over(tmp_path, capsy
     assert main(["run", str(prompts), "--out", str(out), "--budget", "7", "--restart", *STANDIN]) == 0
     recs = read_results(out)
     assert len(recs) == 1 and recs[0]["settings"]["budget"]["calls"] == 7
+
+
+def test_options_that_only_change_how_answers_are_fetched_do_not_split_an_experiment(tmp_path):
+    from promptfoil.config import Component, Config
+    from promptfoil.runs.records import settings_difference, settings_of
+
+    a = settings_of(Config(target=Component("openai", "m", {"timeout": 30, "max_concurrency": 4, "system": "x"})))
+    b = settings_of(Config(target=Component("openai", "m", {"timeout": 90, "max_concurrency": 8, "system": "x"})))
+    c = settings_of(Config(target=Component("openai", "m", {"timeout": 30, "system": "y"})))
+    assert settings_difference(a, b) == []
+    assert settings_difference(a, c) == ["target.options.system: 'x' -> 'y'"]

@@ -43,7 +43,7 @@ def encode_chat(tok: Any, messages: Sequence[dict[str, str]]) -> list[int]:
     added, control tokens typed in the messages encoded as text."""
     template = str(tok.chat_template if isinstance(tok.chat_template, str) else "")
     controls = control_tokens(tok, template)
-    nonce = uuid.uuid4().hex[:8]
+    nonce = "pf" + uuid.uuid4().hex[:8]  # letters always: a template that changes case is caught
     typed: list[str] = []
 
     def mark(m: re.Match[str]) -> str:

@@ -170,13 +170,18 @@ def _plain(value: Any) -> Any:
     return str(getattr(value, "name", None) or type(value).__name__)
 
 
+#: Component options that change how answers are fetched, never what they say: a resume may change them.
+PLUMBING_OPTIONS = frozenset({"timeout", "retries", "max_concurrency", "batch_size", "rpm", "lanes", "api_key_env", "delay"})
+
+
 def settings_of(config: Config, job: str = "run", **extra: Any) -> dict[str, Any]:
     """What makes a results file one experiment: the job and every setting that changes an
     answer or a verdict. Written into each record; a resume with other settings is refused."""
     s = config.search
 
     def component(c: Any) -> dict[str, Any]:
-        return {"name": _plain(c.name), "model": c.model, "options": _plain(dict(c.options))}
+        options = {k: v for k, v in dict(c.options).items() if k not in PLUMBING_OPTIONS}
+        return {"name": _plain(c.name), "model": c.model, "options": _plain(options)}
 
     out = {
         "job": job,
