@@ -14,7 +14,7 @@ from typing import Any
 
 from . import plugins  # noqa: F401  (fills the registries)
 from .config import Config
-from .search.constraints import Constraint, Constraints, Fluency, LogLikelihood, PromptSimilarity
+from .search.constraints import Constraint, Constraints, EditSimilarity, Fluency, LogLikelihood, PromptSimilarity
 from .errors import ConfigError, MissingDependency
 from .infill.base import Infiller, infillers
 from .registry import Registry
@@ -163,4 +163,8 @@ def build_constraints(cfg: Config, infiller: Infiller) -> Constraints:
         from .backends.embedder import shared_embedder
 
         checks.append(PromptSimilarity(shared_embedder().cosine, s.min_prompt_similarity))
+    if s.min_edit_similarity is not None:
+        from .backends.embedder import shared_embedder
+
+        checks.append(EditSimilarity(shared_embedder().cosine, s.min_edit_similarity))
     return Constraints(checks)

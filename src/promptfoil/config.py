@@ -111,6 +111,7 @@ class Search:
     prefetch: bool = True  # infill the next target batch while the target answers this one
     min_fluency: float | None = DEFAULT_MIN_FLUENCY  # None: no fluency constraint
     min_prompt_similarity: float | None = None  # cosine of MiniLM prompt embeddings; None: off
+    min_edit_similarity: float | None = None  # cosine of MiniLM embeddings of each replaced run of words; None: off
     judge_check: bool = True  # self-check an LLM judge before trusting it
     minimize: bool = True  # undo edits of a found contrast while it still reaches δ (budget permitting)
     confirm: int = 0  # re-ask a stochastic target K times: the contrast must hold in most re-samples
@@ -119,6 +120,7 @@ class Search:
     def __post_init__(self) -> None:
         _number_or_none("min_fluency", self.min_fluency, 0.0, math.inf)
         _number_or_none("min_prompt_similarity", self.min_prompt_similarity, -1.0, 1.0)
+        _number_or_none("min_edit_similarity", self.min_edit_similarity, -1.0, 1.0)
         if not isinstance(self.judge_check, bool):
             raise ConfigError(f"judge_check must be true or false (got {self.judge_check!r})")
         whole("split_k", self.split_k, 1)

@@ -164,6 +164,7 @@ def add_explainer_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup
     s.add_argument("--seed", type=int, default=0, help="drives every random choice (default: %(default)s)")
     s.add_argument("--min-fluency", type=parse_margin, default=DEFAULT_MIN_FLUENCY, metavar="MARGIN|none", help="skip, before querying, a candidate whose mean token log-likelihood (embedded SmolLM2, or the lm infiller's model) is more than MARGIN below the original prompt's: broken English never reaches the target (default: %(default)s; 'none' turns it off)")
     s.add_argument("--min-prompt-similarity", type=float, default=None, metavar="TAU", help="keep only candidates whose prompt stays within cosine similarity TAU of the original (MiniLM): the same question asked slightly differently, not a different question (default: off)")
+    s.add_argument("--min-edit-similarity", type=float, default=None, metavar="TAU", help="keep only candidates whose every replaced word (run of words) stays within cosine similarity TAU of the word it replaced (MiniLM): no key word swapped for an unrelated one (default: off)")
     s.add_argument("--no-judge-check", dest="judge_check", action="store_false", help="trust an LLM judge scorer without its self-check on the original response")
     s.add_argument("--minimize", action=argparse.BooleanOptionalAction, default=True, help="after a contrast is found, undo the edits it does not need (one at a time, then smaller subsets), paid from the same budget (default: on)")
     s.add_argument("--confirm", type=int, default=0, metavar="K", help="for a stochastic target (temperature > 0): re-ask the original and each contrast K times; found only when the contrast holds in a majority of re-samples and beyond the noise band; costs nothing with a greedy target (default: off)")
@@ -240,6 +241,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
             algorithm=args.algorithm, split_k=args.split_k, threshold=args.threshold,
             direction=args.direction, seed=args.seed, order=args.order, unit_order=args.unit_order,
             min_fluency=args.min_fluency, min_prompt_similarity=args.min_prompt_similarity,
+            min_edit_similarity=args.min_edit_similarity,
             judge_check=args.judge_check,
             minimize=args.minimize, confirm=args.confirm, contrasts=args.contrasts,
         ),

@@ -192,7 +192,7 @@ def settings_of(config: Config, job: str = "run", **extra: Any) -> dict[str, Any
         "budget": {"calls": config.budget.calls, "tokens": config.budget.tokens, "seconds": config.budget.seconds},
         **{k: _plain(getattr(s, k)) for k in (
             "algorithm", "split_k", "threshold", "direction", "seed", "fills_per_mask", "alpha", "max_iters",
-            "unit_order", "min_fluency", "min_prompt_similarity", "minimize", "confirm", "contrasts", "order",
+            "unit_order", "min_fluency", "min_prompt_similarity", "min_edit_similarity", "minimize", "confirm", "contrasts", "order",
         )},
     }
     out.update({k: _plain(v) for k, v in extra.items()})

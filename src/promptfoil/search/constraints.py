@@ -9,6 +9,10 @@ recorded in the trace as skipped, with the check's reason, and never sent to the
 * :class:`PromptSimilarity` (off by default): the candidate's prompt must stay within a cosine
   similarity of the original's (sentence embeddings), for users who want the same question
   asked slightly differently rather than a different question.
+* :class:`EditSimilarity` (off by default): every replaced run of words must stay within a
+  cosine similarity of the words it replaced, so that the question's key word is not swapped
+  for an unrelated one (ruin → aid) while a rewording (Should → Can) passes. A whole-prompt
+  cosine barely moves when one word of a sentence changes; this looks at the word itself.
 
 Each check is given the original prompt and a batch of candidates and returns, per
 candidate, ``None`` (passes) or the reason it fails. Nothing here loads a model: the
@@ -17,6 +21,7 @@ explainer hands each check the model function it needs.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
@@ -98,6 +103,41 @@ class PromptSimilarity:
             f"{self.minimum:g} (--min-prompt-similarity)"
             for c in sims
         ]
+
+
+def replaced_runs(x0: str, xc: str) -> list[tuple[str, str]]:
+    """The ``(old words, new words)`` runs where ``xc`` differs from ``x0``, word by word."""
+    a, b = x0.split(), xc.split()
+    out = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op != "equal":
+            out.append((" ".join(a[i1:i2]).strip(_PUNCT), " ".join(b[j1:j2]).strip(_PUNCT)))
+    return out
+
+
+_PUNCT = ".,;:!?\"'()[]{}"
+
+
+class EditSimilarity:
+    """Each replaced run of words stays within cosine ``minimum`` of what it replaced."""
+
+    name = "edit-similarity"
+
+    def __init__(self, cosine: Callable[[list[str], list[str]], list[float]], minimum: float) -> None:
+        self.cosine = cosine
+        self.minimum = float(minimum)
+
+    def check(self, x0: str, prompts: Sequence[str]) -> list[str | None]:
+        runs = [[(o, n) for o, n in replaced_runs(x0, p) if o and n] for p in prompts]
+        flat = [pair for r in runs for pair in r]
+        sims = iter(self.cosine([o for o, _ in flat], [n for _, n in flat]) if flat else [])
+        out: list[str | None] = []
+        for r in runs:
+            worst = min(((next(sims), o, n) for o, n in r), default=None)
+            out.append(None if worst is None or worst[0] >= self.minimum else
+                       f"edit moved the word's meaning: {worst[1]!r} → {worst[2]!r} has cosine similarity "
+                       f"{worst[0]:.2f}, below {self.minimum:g} (--min-edit-similarity)")
+        return out
 
 
 class Constraints:
