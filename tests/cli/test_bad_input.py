@@ -12,16 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from promptfoil.cli import main
-
-STANDINS = ["--target", "standins:EchoTarget", "--infiller", "standins:SuffixInfiller",
-            "--scorer", "standins:LostWordsScorer"]
-PROMPT = "Is it wrong to lie to my friend?"
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    got = capsys.readouterr()
-    return code, got.out, " ".join(got.err.split())
+from results_helpers import PROMPT, STANDINS, cli
 
 
 def run_cli(capsys, *args):

@@ -7,23 +7,7 @@ import json
 from pathlib import Path
 
 from promptfoil.cli import main
-
-STANDINS = ["--target", "standins:EchoTarget", "--infiller", "standins:SuffixInfiller",
-            "--scorer", "standins:LostWordsScorer"]
-PROMPT = "Is it wrong to lie to my friend?"
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    got = capsys.readouterr()
-    return code, got.out, " ".join(got.err.split())
-
-
-def prompts_file(path: Path, n: int = 2) -> Path:
-    texts = [PROMPT, "Should I tell my boss the truth?", "Is it fine to skip a wedding?"][:n]
-    path.write_text("".join(json.dumps({"id": str(i), "prompt": t}) + "\n" for i, t in enumerate(texts)),
-                    encoding="utf-8")
-    return path
+from results_helpers import PROMPT, STANDINS, cli, prompts_file
 
 
 def test_run_where_every_item_failed_exits_non_zero(tmp_path, capsys):

@@ -16,8 +16,8 @@ from standins import LostWordsScorer, RecordingFunction, SuffixInfiller
 
 import promptfoil
 from promptfoil import InfillRequest, Infiller, PromptfoilError
+from results_helpers import PROMPT, explainer
 
-PROMPT = "Is it wrong to lie to my friend?"
 TEXT = "Is it wrong to lie to my friend about her boyfriend?"
 TWO = [InfillRequest(TEXT, TEXT.index("wrong"), TEXT.index("wrong") + 5, 3),
        InfillRequest(TEXT, TEXT.index("friend"), TEXT.index("friend") + 6, 3)]
@@ -31,13 +31,6 @@ CASES = [
     Case("llm", "llm-embedded", lambda r: ["--infiller", "llm"], REAL_MODEL),
     Case("lm", "lm", lambda r: ["--infiller", "lm"], REAL_MODEL),
 ]
-
-
-def explainer(**kw):
-    base = dict(target=RecordingFunction(), infiller=SuffixInfiller(), scorer=LostWordsScorer(),
-                cache=False, budget=8)
-    base.update(kw)
-    return promptfoil.Explainer(**base)
 
 
 def with_defaults(registry, name):

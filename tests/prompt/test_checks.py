@@ -9,15 +9,7 @@ from standins import LostWordsScorer, RecordingFunction, SuffixInfiller
 
 import promptfoil
 from promptfoil.errors import ConfigError
-
-PROMPT = "Is it wrong to lie to my friend?"
-
-
-def explainer(**kw):
-    base = dict(target=RecordingFunction(), infiller=SuffixInfiller(), scorer=LostWordsScorer(),
-                cache=False, budget=8)
-    base.update(kw)
-    return promptfoil.Explainer(**base)
+from results_helpers import PROMPT, explainer
 
 
 @pytest.mark.parametrize("cache", [True, False])

@@ -12,15 +12,7 @@ import pytest
 from promptfoil import PromptfoilError
 from promptfoil.cli import main
 from promptfoil.runs import read_csv_items, read_items
-
-STANDINS = ["--target", "standins:EchoTarget", "--infiller", "standins:SuffixInfiller",
-            "--scorer", "standins:LostWordsScorer"]
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    got = capsys.readouterr()
-    return code, got.out, " ".join(got.err.split())
+from results_helpers import STANDINS, cli
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:

@@ -21,30 +21,7 @@ from promptfoil.cli import build_parser, main
 from promptfoil.cli.options import config_from_args
 from promptfoil.errors import ConfigError
 from promptfoil.runs import LocalEngine, iter_results, read_items, run
-
-STANDINS = ["--target", "standins:EchoTarget", "--infiller", "standins:SuffixInfiller",
-            "--scorer", "standins:LostWordsScorer"]
-PROMPT = "Is it wrong to lie to my friend?"
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    got = capsys.readouterr()
-    return code, got.out, " ".join(got.err.split())
-
-
-def prompts_file(path: Path, n: int = 2) -> Path:
-    texts = [PROMPT, "Should I tell my boss the truth?", "Is it fine to skip a wedding?"][:n]
-    path.write_text("".join(json.dumps({"id": str(i), "prompt": t}) + "\n" for i, t in enumerate(texts)),
-                    encoding="utf-8")
-    return path
-
-
-def explainer(**kw):
-    base = dict(target=RecordingFunction(), infiller=SuffixInfiller(), scorer=LostWordsScorer(),
-                cache=False, budget=8)
-    base.update(kw)
-    return promptfoil.Explainer(**base)
+from results_helpers import PROMPT, STANDINS, cli, explainer, prompts_file
 
 
 class _Scorer(LostWordsScorer):

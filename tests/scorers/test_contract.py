@@ -19,8 +19,8 @@ from standins import LostWordsScorer, RecordingFunction, SuffixInfiller
 import promptfoil
 from promptfoil import PromptfoilError, ScoreItem, Scorer
 from promptfoil.types import DIRECTIONS
+from results_helpers import PROMPT, explainer
 
-PROMPT = "Is it wrong to lie to my friend?"
 POLICY = "policy=Gift cards are never allowed as presents from clients."
 TWO = [
     ScoreItem("Is it wrong to lie to my friend?", "Yes, lying to a friend is wrong.",
@@ -53,13 +53,6 @@ CASES = [
     Case("policy", "policy-embedded", embedded("policy", "--scorer-option", POLICY), REAL_MODEL),
     Case("semantic", "semantic", lambda r: ["--scorer", "semantic"], REAL_MODEL),
 ]
-
-
-def explainer(**kw):
-    base = dict(target=RecordingFunction(), infiller=SuffixInfiller(), scorer=LostWordsScorer(),
-                cache=False, budget=8)
-    base.update(kw)
-    return promptfoil.Explainer(**base)
 
 
 class _Scorer(LostWordsScorer):

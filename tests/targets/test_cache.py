@@ -14,11 +14,10 @@ from standins import LostWordsScorer, RecordingChat, RecordingFunction, SuffixIn
 import promptfoil
 from promptfoil import Explainer, FunctionTarget, ResponseCache
 from promptfoil.cli import main
+from results_helpers import STANDINS, cli
 
 PROMPT = "Why are rich people able to avoid financial ruin when markets crash so hard?"
 QUESTION = "Is it wrong to lie to my friend?"
-STANDINS = ["--target", "standins:EchoTarget", "--infiller", "standins:SuffixInfiller",
-            "--scorer", "standins:LostWordsScorer"]
 
 
 def make(fn=None, *, algorithm="cell-budget", budget=40, threshold=0.3, **kw):
@@ -28,12 +27,6 @@ def make(fn=None, *, algorithm="cell-budget", budget=40, threshold=0.3, **kw):
         algorithm=algorithm, budget=budget, threshold=threshold, cache=kw.pop("cache", False), **kw,
     )
     return ex, fn
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    got = capsys.readouterr()
-    return code, got.out, " ".join(got.err.split())
 
 
 def test_cache_hit_is_free_and_unnamed_functions_are_not_cached_on_disk(tmp_path):

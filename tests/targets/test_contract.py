@@ -18,8 +18,8 @@ from standins import EchoTarget, LostWordsScorer, RecordingFunction, SuffixInfil
 
 import promptfoil
 from promptfoil import FunctionTarget, PromptfoilError, ResponseCache, Reply, Target
+from results_helpers import PROMPT, explainer
 
-PROMPT = "Is it wrong to lie to my friend?"
 TWO = ["Is it wrong to lie to my friend about her boyfriend?", "Hi"]
 CASES = [
     Case("hf", "hf", lambda r: ["--target", "hf", "--target-model", tiny(r, "causal"), "--max-tokens", "4"]),
@@ -27,13 +27,6 @@ CASES = [
     Case("smollm2", "smollm2", lambda r: ["--target", "smollm2", "--max-tokens", "8"], REAL_MODEL),
     Case("gguf", "gguf", lambda r: ["--target", "gguf", "--target-model", smollm2_file(r), "--max-tokens", "8"], REAL_MODEL),
 ]
-
-
-def explainer(**kw):
-    base = dict(target=RecordingFunction(), infiller=SuffixInfiller(), scorer=LostWordsScorer(),
-                cache=False, budget=8)
-    base.update(kw)
-    return promptfoil.Explainer(**base)
 
 
 def with_defaults(registry, name):

@@ -18,8 +18,8 @@ from promptfoil import FunctionTarget
 from promptfoil.cli import main
 from promptfoil.runs import LocalEngine, read_items, read_results, run
 from promptfoil.uses.metrics import Stat, compute
+from results_helpers import PROMPT, cli, explainer, prompts_file
 
-PROMPT = "Is it wrong to lie to my friend?"
 SYSTEM = {"role": "system", "content": "You are a helpful cooking assistant. Keep answers short."}
 CHAT = [
     SYSTEM,
@@ -57,26 +57,6 @@ VECTORS = {
 def table_embedder(texts: list[str]) -> np.ndarray:
     """A lookup table standing in for a sentence encoder (plumbing only)."""
     return np.array([VECTORS[t] for t in texts])
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    got = capsys.readouterr()
-    return code, got.out, " ".join(got.err.split())
-
-
-def prompts_file(path: Path, n: int = 2) -> Path:
-    texts = [PROMPT, "Should I tell my boss the truth?", "Is it fine to skip a wedding?"][:n]
-    path.write_text("".join(json.dumps({"id": str(i), "prompt": t}) + "\n" for i, t in enumerate(texts)),
-                    encoding="utf-8")
-    return path
-
-
-def explainer(**kw):
-    base = dict(target=RecordingFunction(), infiller=SuffixInfiller(), scorer=LostWordsScorer(),
-                cache=False, budget=8)
-    base.update(kw)
-    return promptfoil.Explainer(**base)
 
 
 def explain(conv, fn=None, **kw):

@@ -88,21 +88,12 @@ def check_output(
     return p
 
 
-def check_writable(path: str | Path, option: str) -> Path:
-    """``path`` if a file can be written there (no kind or input rule: for callers that
-    append to their own files)."""
-    p = Path(path)
-    if p.is_dir():
-        raise ConfigError(f"{option} {p} is a folder; give a file path")
-    return check_output(p, option, "jsonl", force=True)
-
-
 def check_output_folder(path: str | Path, option: str, inputs: Iterable[str | Path | None] = ()) -> Path:
     """A folder to write into: not an existing file, not an input."""
     p = Path(path)
     if p.exists() and not p.is_dir():
         raise ConfigError(f"{option} {p} is a file; give a folder")
     for src in inputs:
-        if src is not None and str(src) != "-" and Path(src).exists() and p.exists() and same_file(p, src):
+        if src is not None and str(src) != "-" and same_file(p, src):
             raise ConfigError(f"{option} {p} is also an input of this command")
     return p
