@@ -21,6 +21,7 @@ from .errors import ConfigError
 from .infill.base import CheckedInfiller
 from .scorers.base import CheckedScorer, run_self_check
 from .search import Node, SearchContext
+from .search.effects import unit_effects
 from .search.goal import Goal
 from .search.refine import Passes, Refined, refine
 from .search.space import PromptSpace
@@ -240,6 +241,7 @@ class Explainer:
             submaxims=_submaxims(self.scorer),
             edit_scores=edit_scores(first.edits, ctx.trace) if first else (),
             best_try=None if out.found else tried,
+            unit_effects=unit_effects(ctx.trace, self.direction),
             **self._conversation_fields(space, first.prompt if first else None),
         )
 

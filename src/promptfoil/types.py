@@ -172,6 +172,28 @@ class Contrast:
 
 
 @dataclass(frozen=True)
+class UnitEffect:
+    """How much editing one unit of the prompt moved the score, read off the trace (no call).
+
+    ``effect`` is the mean goal-wise score (the score for ``increase``, minus it for
+    ``decrease``, its size for ``absolute``) of the scored candidates that edited the unit
+    minus that of the scored candidates that did not: positive means editing the unit pushed
+    answers towards a contrast. ``n_edited`` / ``n_other`` candidates stand behind the two
+    means; ``supported`` is False when either is below two (the estimate is then a guess).
+    """
+
+    unit: int
+    start: int
+    end: int
+    old: str
+    effect: float | None
+    n_edited: int
+    n_other: int
+    supported: bool
+    turn: int | None = None
+
+
+@dataclass(frozen=True)
 class Explanation:
     """The result of one explanation: found or not, the contrast, and how it was reached."""
 
@@ -226,6 +248,9 @@ class Explanation:
     edit_scores: tuple[float | None, ...] = ()
     #: Not found: the closest candidate the search scored (never in the contrast fields).
     best_try: Contrast | None = None
+    #: Per unit the search edited, its estimated effect on the score (see :class:`UnitEffect`),
+    #: in prompt order; empty when nothing was scored.
+    unit_effects: tuple[UnitEffect, ...] = ()
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Explanation:
@@ -242,6 +267,7 @@ class Explanation:
         kw["minimized_from"] = Contrast.from_dict(d["minimized_from"]) if d.get("minimized_from") else None
         kw["best_try"] = Contrast.from_dict(d["best_try"]) if d.get("best_try") else None
         kw["edit_scores"] = tuple(d.get("edit_scores") or ())
+        kw["unit_effects"] = tuple(UnitEffect(**u) for u in d.get("unit_effects") or ())
         kw["notes"] = tuple(d.get("notes") or ())
         if d.get("submaxims") is not None:
             kw["submaxims"] = tuple(d["submaxims"])
@@ -264,6 +290,7 @@ class Explanation:
         d["minimized_from"] = _contrast_dict(self.minimized_from) if self.minimized_from else None
         d["best_try"] = _contrast_dict(self.best_try) if self.best_try else None
         d["edit_scores"] = list(self.edit_scores)
+        d["unit_effects"] = [asdict(u) for u in self.unit_effects]
         d["notes"] = list(self.notes)
         d["submaxims"] = list(self.submaxims) if self.submaxims is not None else None
         return d
