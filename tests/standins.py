@@ -178,3 +178,27 @@ class ScriptedChat:
     def chat(self, requests: Sequence) -> list:
         self.requests.extend(requests)
         return [self.reply(r) for r in requests]
+
+
+def planted_word(word: str, extra: int = 6):
+    """A batch function answering :func:`sorted_words`, plus ``extra`` more words while ``word``
+    is in the prompt: editing ``word`` changes the answer far more than editing any other word
+    (the planted sensitive word that ``unit_effects`` must find)."""
+    more = " ".join(f"{word}{i}" for i in range(extra))
+
+    def answer(prompts: list[str]) -> list[str]:
+        return [sorted_words(p) + (" " + more if word in p.split() else "") for p in prompts]
+
+    return answer
+
+
+def planted_explanation(word: str = "rich", seed: int = 0, budget: int = 30,
+                        prompt: str = "why do careful rich families keep their savings in old banks"):
+    """An explanation of ``prompt`` on :func:`planted_word`, with δ out of reach so that the
+    search spends its whole budget (every candidate is data for ``unit_effects``)."""
+    from promptfoil import Explainer
+
+    ex = Explainer(target=FunctionTarget(planted_word(word), name=None), infiller=SuffixInfiller(),
+                   scorer=LostWordsScorer(), threshold=0.99, budget=budget, seed=seed, cache=False,
+                   minimize=False, min_fluency=None)
+    return ex.explain(prompt)

@@ -8,31 +8,16 @@ from importlib.resources import files
 
 import jsonschema
 import pytest
-from standins import LostWordsScorer, SuffixInfiller, sorted_words
+from standins import planted_explanation
 
-from promptfoil import Edit, Explainer, Explanation, FunctionTarget, TraceEntry
+from promptfoil import Edit, Explanation, TraceEntry
 from promptfoil.search.effects import MIN_SUPPORT, unit_effects
 
 SCHEMA = json.loads(files("promptfoil").joinpath("schema/explanation.json").read_text())
-WORDS = "why do careful rich families keep their savings in old banks".split()
-
-
-def planted(word: str):
-    """Answers the prompt's sorted words, plus six more words while ``word`` is in the prompt:
-    editing ``word`` changes the answer far more than editing any other word."""
-    extra = " ".join(f"{word}{i}" for i in range(6))
-
-    def answer(prompts: list[str]) -> list[str]:
-        return [sorted_words(p) + (" " + extra if word in p.split() else "") for p in prompts]
-
-    return answer
 
 
 def explain(word: str, seed: int) -> Explanation:
-    ex = Explainer(target=FunctionTarget(planted(word), name=None), infiller=SuffixInfiller(),
-                   scorer=LostWordsScorer(), threshold=0.99, budget=30, seed=seed, cache=False,
-                   minimize=False, min_fluency=None)
-    return ex.explain(" ".join(WORDS))
+    return planted_explanation(word, seed)
 
 
 @pytest.mark.parametrize("word,seed", [("rich", 0), ("savings", 1), ("careful", 2), ("banks", 3)])

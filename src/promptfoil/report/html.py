@@ -25,7 +25,8 @@ from ..uses.metrics import Embedder, compute
 from ..backends.embedded import require
 from ..types import Edit, Explanation
 from .diff import PALETTE, contrast_spans, record_edits, response_diff
-from .explorer import csp_hash, item_data, json_for_script
+from .explorer import csp_hash, item_data, json_for_script, prompt_text
+from .heat import effects_of, label as heat_label, pieces as heat_pieces, summary_line as heat_line
 from .lines import judge_summary, policy_line, scorer_label
 from .turns import fold, turn_views
 
@@ -81,7 +82,7 @@ def turns_view(rec: dict[str, Any]) -> list[dict[str, Any]] | None:
 def item_view(rec: dict[str, Any]) -> dict[str, Any]:
     """Everything the template shows of one record, as plain strings (escaped by the template)."""
     base = {"id": str(rec.get("id", "")), "prompt": str(rec.get("prompt", "")), "error": rec.get("error"),
-            "trace_json": None, "turns": turns_view(rec), "policy": None, "truncated": "", "scorer_failures": ""}
+            "trace_json": None, "heat": None, "turns": turns_view(rec), "policy": None, "truncated": "", "scorer_failures": ""}
     if rec.get("error"):
         base["error"] = str(rec["error"])
         return base
@@ -110,11 +111,30 @@ def item_view(rec: dict[str, Any]) -> dict[str, Any]:
         ),
         "search": f"{rec.get('algorithm', '')}, split_k={rec.get('split_k', '')}, {_fmt(rec.get('seconds'), 1)} s",
         "trace_json": _trace_json(rec),
+        "heat": heat_view(rec),
         "policy": policy_line(rec),
         "truncated": _cut_badge(rec),
         "scorer_failures": (f"scorer failed on {rec['scorer_failures']} response(s)"
                             if rec.get("scorer_failures") else ""),
     }
+
+
+def heat_view(rec: dict[str, Any]) -> dict[str, Any] | None:
+    """The heat strip of ``unit_effects`` for the template: (text, css class, tooltip) pieces
+    (``hp1``-``hp4`` towards a contrast, ``hn1``-``hn4`` away, ``hu`` too few to tell) and the
+    line naming the strongest words; None when the record has none."""
+    effects = effects_of(rec.get("unit_effects"))
+    parts = heat_pieces(prompt_text(rec.get("prompt")), effects)
+    if not parts:
+        return None
+    rows = []
+    for p in parts:
+        if p.unit is None:
+            rows.append((p.text, "", ""))
+        else:
+            cls = "hu" if p.level is None else "h0" if p.level == 0 else f"h{'p' if p.level > 0 else 'n'}{abs(p.level)}"
+            rows.append((p.text, cls, heat_label(p.unit)))
+    return {"pieces": rows, "line": heat_line(effects)}
 
 
 def _cut_badge(rec: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ from rich.text import Text
 from ..types import Contrast, Edit, Explanation
 from .visible import visible_all
 from .diff import PALETTE, contrast_spans, response_diff
+from .heat import pieces as heat_pieces, summary_line as heat_line
 from .lines import judge_summary, policy_line, scorer_label
 
 def coloured_prompts(ex: Explanation, other: Contrast | None = None) -> tuple[Text, Text]:
@@ -123,6 +124,9 @@ def render(ex: Explanation, console: Console | None = None) -> None:
                       Panel(contrast, title="contrast prompt", title_align="left", border_style="green" if ex.found else "red"))
         title = "contrast response" + (CUT if ex.contrast_truncated else "")
         console.print(Panel(_marked(added, "bold green"), title=title, title_align="left", border_style="dim"))
+    heat = heat_panel(ex)
+    if heat is not None:
+        console.print(heat)
     table = Table.grid(padding=(0, 2))
     op = {"increase": ">=", "decrease": "<=", "absolute": "|score| >="}[ex.direction]
     score = "n/a" if ex.score is None else f"{ex.score:.3f}"
@@ -169,6 +173,33 @@ def render(ex: Explanation, console: Console | None = None) -> None:
         title = f"contrast {i} of {len(ex.contrasts)}: {len(other.edits)} edit(s), score {_num(other.score)}{stab}"
         console.print(Panel(Group(prompt, Text(other.response or "", style="green")), title=title,
                             title_align="left", border_style="green"))
+
+
+#: Background shades of the heat strip, by level 1..4: towards a contrast (red), away (blue).
+HEAT_UP = ("on #ffe0d6", "on #ffb8a1", "on #f7876a", "on #e0502f")
+HEAT_DOWN = ("on #dde8ff", "on #b5ccff", "on #86a9f5", "on #5b82e0")
+
+
+def heat_panel(ex: Explanation) -> Panel | None:
+    """The prompt with each edited unit shaded by its estimated effect (``unit_effects``):
+    red pushed answers towards a contrast, blue away, dotted = too few candidates to tell."""
+    parts = heat_pieces(ex.prompt, ex.unit_effects)
+    if not parts:
+        return None
+    text = Text()
+    for p in parts:
+        if p.unit is None:
+            text.append(p.text, style="dim" if ex.conversation is not None else "")
+        elif p.level is None:
+            text.append(p.text, style="underline dim")
+        elif p.level == 0:
+            text.append(p.text, style="underline")
+        else:
+            shades = HEAT_UP if p.level > 0 else HEAT_DOWN
+            text.append(p.text, style="black " + shades[abs(p.level) - 1])
+    return Panel(Group(text, Text(heat_line(ex.unit_effects), style="dim")),
+                 title="word effects (from the trace: red = editing it moved answers towards a contrast)",
+                 title_align="left", border_style="dim")
 
 
 def _reaches(score: float, ex: Explanation) -> bool:
