@@ -1,5 +1,5 @@
 """Command line, one module per command family: ``explain``/``demo``/``list``, dataset jobs
-(``run``, ``metrics``, ``compare``, ``report``), ``redteam``, ``experiment`` and ``gate``.
+(``run``, ``metrics``, ``compare``, ``report``), ``summary``, ``redteam``, ``experiment`` and ``gate``.
 
 Component choices come from the registries, so a new component (or an installed plugin)
 shows up here by registering itself. User errors print one clear line (exit 2), never a
@@ -18,10 +18,10 @@ from rich.text import Text
 from ..report.visible import visible
 from .. import plugins  # noqa: F401  (fills the registries)
 from ..errors import PromptfoilError
-from . import experiment, explain, gate, jobs, redteam
+from . import experiment, explain, gate, jobs, redteam, summary
 from .options import add_explainer_options, config_from_args
 
-FAMILIES = (explain, jobs, redteam, experiment, gate)
+FAMILIES = (explain, jobs, summary, redteam, experiment, gate)
 COMMANDS = {name: fn for fam in FAMILIES for name, fn in fam.COMMANDS.items()}
 
 

@@ -22,11 +22,13 @@ from typing import Any
 
 from ..errors import PromptfoilError
 from ..uses.metrics import Embedder, compute
+from ..uses.summary import Summary, summarize
 from ..backends.embedded import require
 from ..types import Edit, Explanation
 from .diff import PALETTE, contrast_spans, record_edits, response_diff
 from .explorer import csp_hash, item_data, json_for_script, prompt_text
 from .heat import effects_of, label as heat_label, pieces as heat_pieces, summary_line as heat_line
+from .summary import summary_view
 from .lines import judge_summary, policy_line, scorer_label
 from .turns import fold, turn_views
 
@@ -171,8 +173,11 @@ def content_security_policy(script: str, css: str) -> str:
 
 
 def render_html(records: Sequence[dict[str, Any]], title: str = "promptfoil report", source: str = "",
-                embed: Embedder | None = None) -> str:
-    """The report as one HTML string."""
+                embed: Embedder | None = None, profile: Summary | None = None, cards: bool = True) -> str:
+    """The report as one HTML string: the dataset ``profile`` on its first screen (None: worked
+    out here for two or more records), the metrics, then a card per record (``cards``)."""
+    if profile is None and len(records) > 1:
+        profile = summarize(records, source)
     jinja2 = require("jinja2", "The HTML report", "jinja2", "report")
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("promptfoil", "report/templates"),
@@ -185,7 +190,8 @@ def render_html(records: Sequence[dict[str, Any]], title: str = "promptfoil repo
     script, css = _asset("explorer.js"), _asset("report.css")
     return env.get_template("report.html").render(
         title=title, source=source, metrics=metrics, metrics_rows=metrics.rows(), judges=judge_summary(records),
-        items=[item_view(r) for r in records], csp=content_security_policy(script, css),
+        items=[item_view(r) for r in records] if cards else [], cards=cards,
+        profile=summary_view(profile) if profile is not None else None, csp=content_security_policy(script, css),
         script=Markup(script), css=Markup(css),
     )
 
