@@ -84,6 +84,19 @@ def parse_resource(value: str) -> float:
     return _finite(value, False, "a finite number of at least 0")
 
 
+def parse_parallel(value: str) -> int:
+    """Items in flight: a whole number from 1 to the most the local engine takes."""
+    from ..runs.engines.inflight import MAX_PARALLEL
+
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= MAX_PARALLEL:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {MAX_PARALLEL}, got {value!r}")
+    return n
+
+
 def parse_seconds(value: str) -> float:
     """A finite number of seconds, more than 0."""
     return _finite(value, True, "a finite number of seconds above 0")
@@ -179,12 +192,28 @@ def add_explainer_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup
     return s
 
 
+PARALLEL_HELP = (
+    "keep up to N items in flight at once (threads in this process), so that a server that batches requests "
+    "(vLLM, llama.cpp's server with several slots) or a --base-url fleet stays busy; the server then sees up to "
+    "N x --max-concurrency requests. Records are those of a one-by-one run, written as items finish (not in "
+    "input order). For a target served over HTTP (--target openai) or a plugin: an in-process target (smollm2, "
+    "gguf, hf) answers one request at a time and is refused; in-process infillers, scorers and the fluency "
+    "check serve one item at a time (default: 1)"
+)
+
+
+def add_parallel_option(p: Any) -> None:
+    """``--parallel N``: items in flight in this process (``run``, ``experiment``, ``redteam``)."""
+    p.add_argument("--parallel", type=parse_parallel, default=None, metavar="N", help=PARALLEL_HELP)
+
+
 def add_engine_options(p: argparse.ArgumentParser) -> None:
     """Where the items are explained: this process, or Ray actors (``pip install 'promptfoil[ray]'``)."""
     g = p.add_argument_group("engine (where items are explained; the results file is written here either way)")
     g.add_argument("--engine", choices=ENGINES, default="local",
                    help="local: one item after another in this process; ray: Ray actors, each with its own "
                    "models (default: %(default)s)")
+    add_parallel_option(g)
     g.add_argument("--address", default=None, metavar="ADDR",
                    help="Ray cluster to join ('auto': the one `ray start` runs here; default: start a local Ray)")
     g.add_argument("--workers", type=int, default=None, metavar="N",
@@ -208,7 +237,7 @@ def engine_from_args(args: argparse.Namespace, config: Config) -> Engine:
         raise ConfigError(f"{flags} only apply to --engine ray")
     if "ray_timeout" in given:
         given["timeout"] = given.pop("ray_timeout")
-    return make_engine(args.engine, config, **given)
+    return make_engine(args.engine, config, parallel=getattr(args, "parallel", None) or 1, **given)
 
 
 def endpoint_from_args(args: argparse.Namespace) -> Endpoint:

@@ -12,7 +12,7 @@ from ..config import Config
 from ..scorers.base import scorers
 from ..explainer import Explainer
 from ..uses.redteam import SHIPPED_POLICY, SHIPPED_QUESTIONS, policy_system, question_items, read_questions, read_text, redteam
-from .options import add_explainer_options, config_from_args
+from .options import add_explainer_options, add_parallel_option, config_from_args
 
 EXAMPLES = f"""\
 examples:
@@ -44,6 +44,7 @@ def add_parsers(sub: Any) -> None:
                    help="empty the findings file first (it holds one experiment: resuming with other settings is refused)")
     r.add_argument("--no-trace", action="store_true", help="leave the search trace out of each record")
     add_explainer_options(r)
+    add_parallel_option(r)
     r.set_defaults(budget=100, split_k=3, scorer="judge-contradiction")
 
 
@@ -60,6 +61,7 @@ def _policy_judge(cfg: Config, policy: str, scorer: Any) -> Any:
 
 def cmd_redteam(args: argparse.Namespace, console: Console, err: Console) -> int:
     from ..errors import ConfigError
+    from ..runs.engines.shared import check_target, guard
     from .jobs import run_progress, watched
     from .paths import same_file
 
@@ -74,13 +76,17 @@ def cmd_redteam(args: argparse.Namespace, console: Console, err: Console) -> int
     cfg = config_from_args(args)
     if cfg.scorer.name == "policy" and "policy" not in cfg.scorer.options:
         cfg = cfg.with_options(scorer_options={**cfg.scorer.options, "policy": policy})
+    parallel = args.parallel or 1
+    check_target(cfg, parallel)  # before any model loads
     explainer = Explainer(cfg)
     judge = _policy_judge(cfg, policy, explainer.scorer)
+    if parallel > 1:
+        guard(explainer)  # here, not through the progress wrapper below
     watch = watched(explainer, err, "question")  # off a terminal: a line every few target calls
     with run_progress(err, "red teaming", len(items), "question", args.out, watch) as (start, step):
         summary = redteam(items, watch, args.out, judge, retry_failed=args.retry_failed,
                           trace=not args.no_trace, check=cfg.search.judge_check, on_start=start, on_item=step,
-                          restart=args.restart)
+                          restart=args.restart, parallel=parallel)
     console.print(
         f"{summary.done} question(s) explained, {summary.failed} failed, {summary.skipped} already done "
         f"-> {args.out} ({summary.seconds:.1f} s); see them with: promptfoil report {args.out}", highlight=False,

@@ -10,7 +10,7 @@ policy judge's verdict on the original answer and on the contrast answer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -125,13 +125,11 @@ class QuestionEngine(LocalEngine):
     """The local engine, with a judge that fails its self-check on a question recorded as that
     question's failure (naming it) instead of stopping the batch: the next question may pass."""
 
-    def explain_items(self, items: Sequence[RunItem], trace: bool = True) -> Iterator[tuple[RunItem, dict[str, Any]]]:
-        for it in items:
-            try:
-                rec = explain_item(self.explainer, it, trace, (JudgeCheckError,))
-            except JudgeCheckError as exc:
-                rec = result_record(it, None, judge_failure(it, exc))
-            yield it, rec
+    def explain_one(self, item: RunItem, trace: bool = True) -> dict[str, Any]:
+        try:
+            return explain_item(self.explainer, item, trace, (JudgeCheckError,))
+        except JudgeCheckError as exc:
+            return result_record(item, None, judge_failure(item, exc))
 
 
 def judge_failure(item: RunItem, exc: JudgeCheckError) -> str:
@@ -144,9 +142,10 @@ def redteam(
     retry_failed: bool = False, trace: bool = True, check: bool = True,
     on_start: Callable[[int, int], None] | None = None,
     on_item: Callable[[RunItem, dict[str, Any]], None] | None = None,
-    restart: bool = False,
+    restart: bool = False, parallel: int = 1,
 ) -> RunSummary:
-    """Explain every question not yet in ``out``; each record gets the policy verdicts.
+    """Explain every question not yet in ``out``; each record gets the policy verdicts
+    (``parallel``: questions in flight at once, see :class:`~promptfoil.runs.engines.local.LocalEngine`).
 
     A judge that fails its self-check on a question
     (:class:`~promptfoil.scorers.base.JudgeCheckError`) is that question's recorded failure:
@@ -154,7 +153,7 @@ def redteam(
     to the next question (``--retry-failed`` tries the failed ones again, e.g. with a
     stronger judge).
     """
-    engine = QuestionEngine(explainer)
+    engine = QuestionEngine(explainer, parallel=parallel)
     settings = engine.settings  # a findings file is one red-team experiment, not a `run` file
     if settings is not None:
         settings = {**settings, "job": "redteam", "policy_judge": getattr(judge, "name", type(judge).__name__)}

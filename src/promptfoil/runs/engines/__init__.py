@@ -12,15 +12,22 @@ from .base import Engine
 ENGINES = ("local", "ray")
 
 
-def make_engine(kind: str, config: Config, **options: Any) -> Engine:
-    """An engine of ``kind`` for ``config``; ``options`` go to the Ray engine (workers, address, ...)."""
+def make_engine(kind: str, config: Config, parallel: int = 1, **options: Any) -> Engine:
+    """An engine of ``kind`` for ``config``; ``parallel``: items in flight at once (local
+    engine only); ``options`` go to the Ray engine (workers, address, ...)."""
     if kind == "local":
         if options:
             raise ConfigError(f"{', '.join(sorted(options))} need(s) --engine ray")
         from ...explainer import Explainer
+        from .inflight import check_parallel
         from .local import LocalEngine
+        from .shared import check_target
 
-        return LocalEngine(Explainer(config))
+        check_target(config, check_parallel(parallel))  # before any model loads
+        return LocalEngine(Explainer(config), parallel=parallel)
+    if parallel != 1:
+        raise ConfigError("--parallel applies to --engine local; with --engine ray, raise --workers "
+                          "(each Ray actor explains one item at a time, --worker-cpus 0.25 for actors that only wait on servers)")
     if kind == "ray":
         from .ray import RayEngine
 
