@@ -10,6 +10,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from .config import Component, Config, Endpoint, Search
 from .prompt.conversation import Conversation
 from .errors import ConfigError, MissingDependency, PromptfoilError
@@ -22,9 +25,17 @@ from .targets.base import BaseTarget, Target, TargetError, targets
 from .targets.budget import Budget
 from .targets.cache import ResponseCache
 from .targets.function import FunctionTarget
-from .types import Calls, Edit, Explanation, Reply, Segment, TraceEntry
+from .types import Calls, Edit, Explanation, Reply, Results, Segment, TraceEntry, UnitEffect
 
 __version__ = "0.1.0"
+
+
+def load_results(path: str | Path, frame: bool = False) -> Results | Any:
+    """The records of a results file (``run``, ``redteam``), the last one per id, as
+    :class:`Results` (a sequence of dicts that shows the HTML report in Jupyter) or, with
+    ``frame``, a pandas DataFrame (pandas is optional). Bad files raise a one-line PromptfoilError."""
+    results = Results.read(path)
+    return results.to_frame() if frame else results
 
 
 def list_targets() -> list[str]:
@@ -46,8 +57,8 @@ def list_algorithms() -> list[str]:
 __all__ = [
     "BaseTarget", "Budget", "Calls", "Component", "Config", "ConfigError", "Conversation", "Edit", "Endpoint", "Explainer",
     "Explanation", "FunctionTarget", "Infiller", "InfillRequest", "JudgeCheckError", "MissingDependency", "PromptfoilError",
-    "Reply", "ResponseCache", "ScoreItem", "Scorer", "ScorerError", "Search", "Segment", "Target", "TargetError",
-    "TraceEntry", "edit_distance", "explain",
-    "infillers", "list_algorithms", "list_infillers", "list_scorers", "list_targets",
+    "Reply", "ResponseCache", "Results", "ScoreItem", "Scorer", "ScorerError", "Search", "Segment", "Target", "TargetError",
+    "TraceEntry", "UnitEffect", "edit_distance", "explain",
+    "infillers", "list_algorithms", "load_results", "list_infillers", "list_scorers", "list_targets",
     "scorers", "searches", "segment", "targets",
 ]

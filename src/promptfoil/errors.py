@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .types import Reply
+from typing import Any
 
 
 class PromptfoilError(Exception):
@@ -23,9 +20,10 @@ class PromptTooLong(PromptfoilError):
 
 
 class TargetError(PromptfoilError):
-    """A batch of target calls failed for good; ``answered`` holds the replies that did arrive."""
+    """A batch of target calls failed for good; ``answered`` holds the replies that did arrive
+    (prompt -> :class:`~promptfoil.types.Reply`; errors sit below the types and import none of them)."""
 
-    def __init__(self, message: str, answered: dict[str, Reply] | None = None) -> None:
+    def __init__(self, message: str, answered: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.answered: dict[str, Any] = dict(answered or {})
 

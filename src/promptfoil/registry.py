@@ -170,3 +170,11 @@ def _summary_of(ep: Any) -> str:
     dist = getattr(ep, "dist", None)
     name = getattr(dist, "name", None) if dist is not None else None
     return f"plugin from {name or ep.value}"
+
+
+#: How results draw themselves in a notebook: ``Explanation._repr_html_`` and
+#: ``Results._repr_html_`` (the lowest layer) ask this registry for the view ``explanation`` /
+#: ``results``, which return HTML. promptfoil's own entry points (``pyproject.toml``, group
+#: ``promptfoil.views``) name :mod:`promptfoil.report.notebook`, loaded on first use, so the
+#: result types never import the report; a package may register views of its own the same way.
+views: Registry[str] = Registry("view")

@@ -6,8 +6,14 @@ segment -> infill -> query -> score -> search -> explanation -> report.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any, Literal, get_args
+
+from .errors import PromptfoilError
+from .registry import views
 
 Direction = Literal["increase", "decrease", "absolute"]
 DIRECTIONS: tuple[str, ...] = ("increase", "decrease", "absolute")
@@ -276,6 +282,10 @@ class Explanation:
         )
         return cls(**kw)
 
+    def _repr_html_(self) -> str | None:
+        """The HTML report of this explanation with its trace explorer, for Jupyter (see :data:`views`)."""
+        return _view("explanation", record=self.to_dict())
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; the schema is ``promptfoil/schema/explanation.json``."""
         d = asdict(self)
@@ -302,3 +312,89 @@ def _contrast_dict(c: Contrast) -> dict[str, Any]:
 
 #: Field names of a result record: the explanation's own plus what a dataset run adds.
 EXPLANATION_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Explanation))
+
+
+def _view(name: str, **kw: Any) -> str | None:
+    """HTML from the ``views`` registry (filled by the report through promptfoil's entry
+    points); None (Jupyter then shows the plain repr) when the report cannot be drawn."""
+    if name not in views:
+        return None
+    try:
+        return views.create(name, **kw)
+    except (PromptfoilError, ImportError):
+        return None
+
+
+def result_lines(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each complete line of a JSONL results file; a torn final
+    line (a write cut off by a kill) is skipped, any other malformed line is an error naming it."""
+    p = Path(path)
+    if not p.is_file():
+        raise PromptfoilError(f"results file not found: {p}")
+    try:
+        data = p.read_bytes().decode("utf-8", errors="replace")
+    except OSError as exc:
+        raise PromptfoilError(f"cannot read {p}: {exc}") from None
+    lines = data.split("\n")
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            if n == len(lines):  # no newline after it: the write was cut off by a kill
+                return
+            raise PromptfoilError(f"{p} line {n}: not valid JSON") from None
+        if not isinstance(rec, dict):
+            raise PromptfoilError(f"{p} line {n}: expected a JSON object")
+        yield n, rec
+
+
+@dataclass(frozen=True)
+class Results:
+    """The records of a results file (``promptfoil.load_results``), the last one per id: a
+    sequence of dicts that draws itself as the HTML report in Jupyter and turns into a
+    pandas DataFrame (:meth:`to_frame`, pandas optional)."""
+
+    records: tuple[dict[str, Any], ...]
+    source: str = ""
+
+    @classmethod
+    def read(cls, path: str | Path) -> Results:
+        by_id: dict[str, dict[str, Any]] = {}
+        for n, rec in list(result_lines(path)):
+            if "found" not in rec and "error" not in rec:
+                raise PromptfoilError(f"{path} line {n}: not a promptfoil results file "
+                                      "(each line of one has 'found' or 'error'; see promptfoil run)")
+            key = str(rec.get("id", f"line-{n}"))
+            by_id.pop(key, None)
+            by_id[key] = rec
+        return cls(tuple(by_id.values()), str(path))
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.records)
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        return self.records[i]
+
+    def explanations(self) -> list[Explanation]:
+        """The records that hold an explanation (failures left out), typed."""
+        return [Explanation.from_dict(r) for r in self.records if "error" not in r]
+
+    def to_frame(self, trace: bool = False) -> Any:
+        """One row per record (pandas); nested fields stay objects, the trace is left out
+        unless ``trace``. A missing pandas is a one-line error saying how to get it."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise PromptfoilError("Results.to_frame needs pandas, which is not installed: pip install pandas "
+                                  "(or use the records as they are: list(results))") from None
+        rows = [r if trace else {k: v for k, v in r.items() if k != "trace"} for r in self.records]
+        return pd.DataFrame(rows)
+
+    def _repr_html_(self) -> str | None:
+        """The HTML report of these results (profile, metrics, a card per record) for Jupyter."""
+        return _view("results", records=list(self.records), source=self.source)

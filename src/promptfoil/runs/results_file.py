@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import ConfigError, PromptfoilError
 from .jsonout import strict_dumps
+from ..types import result_lines
 from .records import check_record
 
 try:  # POSIX; elsewhere runs are not locked
@@ -173,28 +174,10 @@ def results_lock(out: str | Path, wait: bool = False,
 def iter_results(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, record) for each complete line; a torn final line is skipped.
 
-    A malformed line anywhere but the end is an error naming its line number.
+    A malformed line anywhere but the end is an error naming its line number (the reader is
+    :func:`promptfoil.types.result_lines`, shared with ``promptfoil.load_results``).
     """
-    p = Path(path)
-    if not p.is_file():
-        raise PromptfoilError(f"results file not found: {p}")
-    try:
-        data = p.read_bytes().decode("utf-8", errors="replace")
-    except OSError as exc:
-        raise PromptfoilError(f"cannot read {p}: {exc}") from None
-    lines = data.split("\n")
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            if n == len(lines):  # no newline after it: the write was cut off by a kill
-                return
-            raise PromptfoilError(f"{p} line {n}: not valid JSON") from None
-        if not isinstance(rec, dict):
-            raise PromptfoilError(f"{p} line {n}: expected a JSON object")
-        yield n, rec
+    return result_lines(path)
 
 
 def read_results(path: str | Path) -> list[dict[str, Any]]:
