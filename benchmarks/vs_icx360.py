@@ -59,6 +59,9 @@ README_END = "<!-- bench:vs_icx360 end -->"
 SETS: dict[str, dict[str, Any]] = {
     "mic-style": {"scorer": "semantic", "threshold": 0.8},
     "news": {"scorer": "bleu", "threshold": 0.8},
+    # Everyday questions written outside the project and never tuned on (the usefulness
+    # issue's held-out set): the report set for the speed defaults.
+    "everyday": {"scorer": "semantic", "threshold": 0.6, "file": Path(__file__).parent / "data" / "usefulness_heldout.jsonl"},
 }
 
 
@@ -73,7 +76,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--pairs", nargs="+", choices=["cell", "cell-budget"], default=["cell-budget"])
     ap.add_argument("--max-tokens", type=int, default=32, help="target response length (default 32)")
     ap.add_argument("--threshold", nargs=2, action="append", metavar=("SET", "DELTA"), default=[],
-                    help="δ of a set (default: mic-style 0.8, news 0.8)")
+                    help="δ of a set (default: mic-style 0.8, news 0.8, everyday 0.6)")
     ap.add_argument("--batch", type=int, default=None, help="target batch size (default: the target's)")
     ap.add_argument("--no-prefetch", action="store_true", help="promptfoil infills only when a batch is needed")
     ap.add_argument("--icx-no-info", action="store_true",
@@ -105,7 +108,9 @@ def load_set(name: str, n: int) -> list[dict[str, Any]]:
     the protected prefix ICX360 must not edit ("" for sets without one)."""
     from promptfoil.uses.datasets import shipped_set
 
-    rows = shipped_set(name)
+    file = SETS[name].get("file")
+    rows = [json.loads(line) for line in Path(file).read_text(encoding="utf-8").splitlines() if line.strip()] \
+        if file else shipped_set(name)
     if n and n < len(rows):
         rows = [rows[i * len(rows) // n] for i in range(n)]
     out = []

@@ -9,7 +9,7 @@ sends the new judge to the configured server.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import plugins  # noqa: F401  (fills the registries)
@@ -106,7 +106,8 @@ def build_search(cfg: Config) -> Callable[..., Any]:
     s = cfg.search
     if not isinstance(s.algorithm, str):
         raise ConfigError(f"algorithm must be a name, got {type(s.algorithm).__name__}")
-    offered = {"calls": cfg.budget.calls, "alpha": s.alpha, "max_iters": s.max_iters, "unit_order": s.unit_order}
+    offered = {"calls": cfg.budget.calls, "alpha": s.alpha, "max_iters": s.max_iters, "unit_order": s.unit_order,
+               "give_up": s.give_up}
     return searches.create(s.algorithm, **{k: v for k, v in offered.items() if searches.takes(s.algorithm, k)})
 
 
@@ -119,6 +120,15 @@ def build_cache(cfg: Config) -> ResponseCache | None:
     if isinstance(c, ResponseCache) or hasattr(c, "get_many"):
         return c
     return ResponseCache(c)
+
+
+def build_shift(cfg: Config) -> Callable[[str, Sequence[str]], list[float]] | None:
+    """How far a prompt moved from ``x0`` in meaning (MiniLM), when ``meaning_weight`` needs it."""
+    if not cfg.search.meaning_weight:
+        return None
+    from .backends.embedder import shared_embedder
+
+    return PromptShift(shared_embedder().encode).rank
 
 
 def build_prioritizer(cfg: Config) -> Prioritizer | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, whole
+from .search.cell_budget import check_give_up
 from .targets.budget import Budget
 from .types import DIRECTIONS, Direction
 
@@ -109,6 +110,9 @@ class Search:
     order: Any = "none"  # "none", "prompt-shift" or a Prioritizer
     unit_order: str = "content-first"  # CELL-budget's seeds: "content-first" or "random"
     prefetch: bool = True  # infill the next target batch while the target answers this one
+    reuse_fills: bool = False  # fill each unit once in x0's context and reuse those fills in edited prompts
+    give_up: tuple[float, float] | None = None  # (share, margin): cell-budget stops when nothing is near δ
+    meaning_weight: float = 0.0  # rank candidates by score minus this times the prompt's shift in meaning
     min_fluency: float | None = DEFAULT_MIN_FLUENCY  # None: no fluency constraint
     min_prompt_similarity: float | None = None  # cosine of MiniLM prompt embeddings; None: off
     min_edit_similarity: float | None = None  # cosine of MiniLM embeddings of each replaced run of words; None: off
@@ -126,6 +130,10 @@ class Search:
         whole("split_k", self.split_k, 1)
         whole("confirm", self.confirm, 0)
         whole("contrasts", self.contrasts, 1)
+        object.__setattr__(self, "give_up", check_give_up(self.give_up))
+        _number_or_none("meaning_weight", self.meaning_weight, 0.0, math.inf)
+        if not isinstance(self.reuse_fills, bool):
+            raise ConfigError(f"reuse_fills must be true or false (got {self.reuse_fills!r})")
         if not isinstance(self.minimize, bool):
             raise ConfigError(f"minimize must be true or false (got {self.minimize!r})")
         whole("fills_per_mask", self.fills_per_mask, 1)

@@ -14,6 +14,7 @@ from .build import (
     build_prioritizer,
     build_scorer,
     build_search,
+    build_shift,
     build_target,
 )
 from .config import Config
@@ -121,6 +122,7 @@ class Explainer:
         self.target = build_target(cfg)
         self.infiller = build_infiller(cfg)
         self.prioritizer = build_prioritizer(cfg)
+        self.shift = build_shift(cfg)
         self.cache = build_cache(cfg)
         self.constraints = build_constraints(cfg, self.infiller)
 
@@ -187,7 +189,8 @@ class Explainer:
         ctx = SearchContext(
             space, text, y0, CheckedInfiller(self.infiller), queries, CheckedScorer(self.scorer), self.goal, s.seed,
             fills_per_mask=s.fills_per_mask, progress=_with_cache_hits(progress, queries), prioritizer=self.prioritizer,
-            prefetch=s.prefetch, constraints=self.constraints, y0_truncated=original.truncated,
+            prefetch=s.prefetch, reuse_fills=s.reuse_fills, shift=self.shift, meaning_weight=s.meaning_weight,
+            constraints=self.constraints, y0_truncated=original.truncated,
         )
         result = self.search(ctx)
         queries.release()  # the search is done: calls kept for --confirm are free to use

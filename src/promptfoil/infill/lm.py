@@ -58,12 +58,12 @@ LEFT_CHARS = 400  # context windows: ranking needs local context, not the whole 
 RIGHT_CHARS = 120
 
 
-def _window(text: str, start: int, end: int) -> tuple[str, str]:
+def _window(text: str, start: int, end: int, right_chars: int = RIGHT_CHARS) -> tuple[str, str]:
     left = text[max(0, start - LEFT_CHARS) : start]
-    right = text[end : end + RIGHT_CHARS]
+    right = text[end : end + right_chars]
     if start > LEFT_CHARS and " " in left:
         left = left[left.index(" ") + 1 :]
-    if len(text) - end > RIGHT_CHARS and " " in right:
+    if len(text) - end > right_chars and " " in right:
         right = right[: right.rindex(" ")]
     return left, right
 
@@ -84,14 +84,16 @@ class LMInfiller(GGUFModel):
         proposals: int = 8,
         n_ctx: int = 2048,
         lanes: int | None = None,
+        right_chars: int = RIGHT_CHARS,
     ) -> None:
         for opt, value in (("top_k", top_k), ("pool", pool), ("proposals", proposals), ("n_ctx", n_ctx),
-                           ("lanes", 1 if lanes is None else lanes)):
+                           ("lanes", 1 if lanes is None else lanes), ("right_chars", right_chars)):
             whole(f"infiller 'lm' option {opt}", value, 1)
         super().__init__(model_path, n_ctx)
         self.top_k = top_k
         self.pool = pool
         self.proposals = proposals
+        self.right_chars = right_chars  # how much of the text right of the mask the ranking reads
         self.name = "lm"
         self.lanes = lanes  # masks filled at once, each in its own llama.cpp context (None: cores / threads)
         self._more: list[BranchDecoder] = []  # the other lanes' decoders
@@ -173,7 +175,7 @@ class LMInfiller(GGUFModel):
         return out
 
     def _fill_one(self, req: InfillRequest) -> list[str]:
-        left, right = _window(req.text, req.start, req.end)
+        left, right = _window(req.text, req.start, req.end, self.right_chars)
         words = max(1, count_words(req.old))
         capital = req.old[:1].isupper()
         stripped = left.rstrip()
@@ -256,6 +258,6 @@ class LMInfiller(GGUFModel):
 @infillers.register("lm", "local GGUF LM proposes fills, ranked by whole-sentence likelihood (offline)")
 def _make_lm(
     model: str | None = None, top_k: int = 40, pool: int = 20, proposals: int = 8, n_ctx: int = 2048,
-    lanes: int | None = None,
+    lanes: int | None = None, right_chars: int = RIGHT_CHARS,
 ) -> LMInfiller:
-    return LMInfiller(model, top_k, pool, proposals, n_ctx, lanes)
+    return LMInfiller(model, top_k, pool, proposals, n_ctx, lanes, right_chars)

@@ -195,6 +195,8 @@ def settings_of(config: Config, job: str = "run", **extra: Any) -> dict[str, Any
             "unit_order", "min_fluency", "min_prompt_similarity", "min_edit_similarity", "minimize", "confirm", "contrasts", "order",
         )},
     }
+    # Settings added later are recorded only when set, so files written before them still resume.
+    out.update({k: _plain(getattr(s, k)) for k in ("give_up", "reuse_fills", "meaning_weight") if getattr(s, k)})
     out.update({k: _plain(v) for k, v in extra.items()})
     return out
 

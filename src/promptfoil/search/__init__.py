@@ -12,7 +12,7 @@ from .context import Node, SearchContext, SearchResult
 #: A search takes the context of one explanation and returns its result; every limit
 #: (calls, tokens, seconds) is read from the query stage the context holds. A factory
 #: declares the options it takes (``calls``: the call budget; ``alpha``, ``max_iters``,
-#: ``unit_order``) and is given only those.
+#: ``unit_order``, ``give_up``) and is given only those.
 SearchFn = Callable[[SearchContext], SearchResult]
 searches: Registry[SearchFn] = Registry("algorithm")
 
@@ -25,9 +25,10 @@ def _make_cell() -> SearchFn:
 @searches.register("cell-budget", "budgeted search (paper Alg. 1, 3-5): seeds, samples, best half")
 def _make_cell_budget(
     calls: int | None = None, alpha: float = 0.5, max_iters: int = 100, unit_order: str = "content-first",
+    give_up: tuple[float, float] | None = None,
 ) -> SearchFn:
     require_call_budget(calls)  # refused when built, before any model loads
-    return lambda ctx: cell_budget(ctx, alpha=alpha, max_iters=max_iters, unit_order=unit_order)
+    return lambda ctx: cell_budget(ctx, alpha=alpha, max_iters=max_iters, unit_order=unit_order, give_up=give_up)
 
 
 __all__ = ["Node", "SearchContext", "SearchResult", "cell", "cell_budget", "searches"]

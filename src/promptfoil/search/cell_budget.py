@@ -43,6 +43,10 @@ Deviations from the pseudocode, each on purpose:
   40, ``benchmarks/unit_order.py``): 12/12 found instead of 11/12, with 177 target calls
   instead of 193. ``"random"`` keeps the pseudocode's uniform draw. Prompts in other
   languages contain no listed words, so their order stays the random one.
+* ``give_up=(share, margin)`` (off by default): once ``share`` of the call budget is spent,
+  an outer iteration starts only if some candidate came within ``margin`` of δ (on the
+  scorer's scale, in the goal's direction); otherwise the search stops and says so. A run
+  that finds nothing then costs ``share`` of the budget instead of all of it.
 """
 
 from __future__ import annotations
@@ -175,11 +179,40 @@ def require_call_budget(calls: int | None) -> int:
     return calls
 
 
+def hopeless(ctx: SearchContext, budget: int, give_up: tuple[float, float] | None) -> str:
+    """Why to stop now under the give-up rule (see the module docstring), or ""."""
+    if give_up is None:
+        return ""
+    share, margin = give_up
+    if ctx.queries.paid < share * budget:
+        return ""
+    best = ctx.best()
+    goal = ctx.goal
+    gap = goal.objective(goal.threshold) - (goal.objective(best.score) if best is not None and best.score is not None else -math.inf)
+    if gap <= margin:
+        return ""
+    near = "no candidate scored" if best is None else f"the best score {best.score:.3f} is {gap:.3f} short of δ"
+    return f"gave up after {ctx.queries.paid} of {budget} calls: {near} (--give-up {share:g}:{margin:g})"
+
+
+def check_give_up(give_up: object) -> tuple[float, float] | None:
+    """``None`` or ``(share, margin)`` with ``share`` in (0, 1] and ``margin >= 0``."""
+    if give_up is None:
+        return None
+    ok = isinstance(give_up, (tuple, list)) and len(give_up) == 2 and all(
+        isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in give_up)
+    if not ok or not 0 < give_up[0] <= 1 or give_up[1] < 0:  # type: ignore[index,operator]
+        raise ConfigError(f"give_up must be (share of the budget in (0, 1], margin >= 0) or None (got {give_up!r})")
+    return float(give_up[0]), float(give_up[1])  # type: ignore[index]
+
+
 def cell_budget(
-    ctx: SearchContext, alpha: float = 0.5, max_iters: int = 100, log: Log = LOG, unit_order: str = "content-first"
+    ctx: SearchContext, alpha: float = 0.5, max_iters: int = 100, log: Log = LOG, unit_order: str = "content-first",
+    give_up: tuple[float, float] | None = None,
 ) -> SearchResult:
     """Needs a call budget ``B`` (``ctx.queries.call_budget``): ``q`` is derived from it."""
     budget = require_call_budget(ctx.queries.call_budget)
+    give_up = check_give_up(give_up)
     if unit_order not in UNIT_ORDERS:
         raise ConfigError(f"unit_order must be one of {', '.join(UNIT_ORDERS)} (got {unit_order!r})")
     q = q_of(budget, log)
@@ -187,6 +220,9 @@ def cell_budget(
     for t in range(1, max_iters + 1):
         if ctx.queries.exhausted:
             return ctx.finish(ctx.queries.stop_reason)
+        why = hopeless(ctx, budget, give_up)
+        if why:
+            return ctx.finish(why)
         n_c = seeds_within(t, q, log)
         rounds = rounds_of(n_c, log)
         seeds = seeder.seeds(n_c)

@@ -99,6 +99,9 @@ class SearchContext:
         constraints: Constraints | None = None,
         y0_truncated: bool = False,
         prefetch: bool = True,
+        reuse_fills: bool = False,
+        shift: Callable[[str, Sequence[str]], list[float]] | None = None,
+        meaning_weight: float = 0.0,
     ) -> None:
         self.space = space
         self.x0, self.y0 = x0, y0
@@ -114,9 +117,16 @@ class SearchContext:
         self.progress = progress
         self.prioritizer = prioritizer
         self.prefetch = prefetch
+        self.reuse_fills = reuse_fills
+        #: ``objective = goal.objective(score) - meaning_weight * shift(x0, prompt)``: among
+        #: candidates that move the answer alike, the one that moved the question least ranks
+        #: first (BEST_SUBSET, the winner among hits). ``shift``: 1 - cosine of prompt embeddings.
+        self.shift = shift if meaning_weight else None
+        self.meaning_weight = meaning_weight
         self.trace: list[TraceEntry] = []
         self.counters = Counters()
         self.root = Node(space.candidate({}), tuple(range(space.n_units)))
+        self.root_text = self.root.candidate.text
         self._seen: set[str] = {x0}  # prompts queried or pending: never asked twice
         self._dropped: set[str] = set()  # skipped fills already in the trace
         self._by_text: dict[str, Node] = {}
@@ -135,17 +145,21 @@ class SearchContext:
         """:meth:`fill`, with the new candidates of each request apart (empty: none left).
 
         Fills that change nothing (the masked words again) or that give a prompt already
-        queried are dropped, and recorded in the trace as "skipped" with the reason.
+        queried are dropped, and recorded in the trace as "skipped" with the reason. With
+        ``reuse_fills`` a unit is filled once, in ``x0``'s context, and those fills serve it
+        in every edited prompt too (the constraints still judge each combination).
         """
         keys = []
         todo: list[InfillRequest] = []
         for r in requests:
-            reps = dict(r.node.candidate.replacements)
+            reps, text = dict(r.node.candidate.replacements), r.node.candidate.text
+            if self.reuse_fills:  # a filled unit is never edited in its node: x0's words, x0's context
+                reps, text = {}, self.root_text
             start, end = self.space.span(reps, r.unit)
-            key = (r.node.candidate.text, start, end)
+            key = (text, start, end)
             keys.append(key)
             if key not in self._fills and all(key != (t.text, t.start, t.end) for t in todo):
-                todo.append(InfillRequest(r.node.candidate.text, start, end, self.fills_per_mask))
+                todo.append(InfillRequest(text, start, end, self.fills_per_mask))
         if todo:
             self.counters.infiller += len(todo)
             t0 = time.perf_counter()
@@ -336,14 +350,15 @@ class SearchContext:
             t0 = time.perf_counter()
             scores = self.scorer.score(items)
             self.counters.seconds["scorer"] += time.perf_counter() - t0
-            for (n, r), s in zip(answered, scores):
+            shifts = self._shifts([n for n, _ in answered])
+            for (n, r), s, moved in zip(answered, scores, shifts):
                 n.response, n.truncated = r.response, r.truncated
                 if s is None or not math.isfinite(s):
                     n.dropped = f"scorer '{self.scorer.name}' could not score this response"
                     self.counters.scorer_failures += 1
                     self._record(n, stage, "unscored", r.paid_by, n.dropped)
                     continue
-                n.score, n.objective = float(s), self.goal.objective(float(s))
+                n.score, n.objective = float(s), self.goal.objective(float(s)) - self.meaning_weight * moved
                 self._record(n, stage, "scored", r.paid_by)
                 done.append(n)
                 self.scored.append(n)
@@ -351,6 +366,12 @@ class SearchContext:
         if self.progress is not None:
             self.progress(self.queries.paid)
         return done, any(n.score is not None and self.goal.reached(n.score) for n in done)
+
+    def _shifts(self, nodes: Sequence[Node]) -> list[float]:
+        """How far each node's prompt moved from ``x0`` in meaning (zeros when not weighed)."""
+        if self.shift is None or not nodes:
+            return [0.0] * len(nodes)
+        return [float(x) for x in self.shift(self.x0, [n.candidate.text for n in nodes])]
 
     def _constrain(self, nodes: list[Node], stage: str) -> list[Node]:
         """The nodes that pass every constraint; the others are recorded as skipped (kept
