@@ -6,7 +6,7 @@ WHEELS ?= $(HOME)/.cache/promptfoil/wheels
 LLAMA  := llama-cpp-python==0.3.36
 STAMP  := $(VENV)/.promptfoil-setup
 
-.PHONY: setup demo test test-fast clean browser bench-infill bench bench-target
+.PHONY: setup demo test test-fast clean browser bench-infill bench bench-target bench-throughput
 
 setup: $(STAMP)
 
@@ -51,6 +51,11 @@ bench-infill: $(STAMP)
 # two prompts per set, BENCH_ARGS="--full" for every prompt and 5 seeds (hours).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/vs_icx360.py $(BENCH_ARGS)
+
+# Dataset throughput: explanations per hour against llama.cpp servers on loopback, one item at a
+# time vs --parallel 2 and 4, and ICX360 looped over the same items (creates .venv-icx once).
+bench-throughput: $(STAMP)
+	$(BIN)/python benchmarks/dataset_throughput.py
 
 # llama.cpp target: prompts/second at batch 1-16, and a 400-token system prompt with and
 # without prefix reuse; the same prompts in the hf target with and without prefix reuse.
