@@ -176,3 +176,23 @@ def test_cli_token_budget_goes_to_the_query_stage_not_the_target():
     opts = component_options(cfg, "target")
     assert "token_budget" not in opts and opts["max_concurrency"] == 3
     assert targets.create("openai", **opts).batch_size == 3
+
+
+def test_cli_search_levers_reach_the_config_and_the_recorded_settings():
+    from promptfoil.runs.records import settings_of
+
+    args = build_parser().parse_args(
+        ["explain", "x", "--reuse-fills", "--give-up", "0.5:0.2", "--meaning-weight", "0.5"])
+    cfg = config_from_args(args)
+    assert (cfg.search.reuse_fills, cfg.search.give_up, cfg.search.meaning_weight) == (True, (0.5, 0.2), 0.5)
+    recorded = settings_of(cfg)
+    assert recorded["give_up"] == [0.5, 0.2] and recorded["reuse_fills"] is True and recorded["meaning_weight"] == 0.5
+    plain = settings_of(config_from_args(build_parser().parse_args(["explain", "x"])))
+    assert not {"give_up", "reuse_fills", "meaning_weight"} & set(plain)  # files written before them still resume
+
+
+@pytest.mark.parametrize("value", ["2:0.1", "0.5", "0:0.1", "a:b"])
+def test_cli_give_up_is_checked(value, capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["explain", "x", "--give-up", value])
+    assert "SHARE:MARGIN" in capsys.readouterr().err

@@ -55,6 +55,19 @@ def parse_budget(value: str) -> int | None:
         raise argparse.ArgumentTypeError(f"budget must be a whole number or 'none', got {value!r}") from None
 
 
+def parse_give_up(value: str) -> tuple[float, float] | None:
+    """``SHARE:MARGIN`` (e.g. ``0.5:0.2``), or 'none' (the rule is off)."""
+    if value.lower() in ("none", "off"):
+        return None
+    try:
+        share, margin = (float(x) for x in value.split(":"))
+    except ValueError:
+        share = margin = -1.0
+    if not (0 < share <= 1 and margin >= 0):
+        raise argparse.ArgumentTypeError(f"expected SHARE:MARGIN (share of the budget in (0, 1], margin >= 0) or 'none', got {value!r}")
+    return share, margin
+
+
 def parse_margin(value: str) -> float | None:
     """A non-negative number, or 'none' (the check is off)."""
     if value.lower() in ("none", "off"):
@@ -183,6 +196,9 @@ def add_explainer_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup
     s.add_argument("--confirm", type=int, default=0, metavar="K", help="for a stochastic target (temperature > 0): re-ask the original and each contrast K times; found only when the contrast holds in a majority of re-samples and beyond the noise band; costs nothing with a greedy target (default: off)")
     s.add_argument("--contrasts", type=int, default=1, metavar="N", help="return up to N contrasts that edit disjoint units, ranked by edits then score (default: %(default)s)")
     s.add_argument("--order", choices=PRIORITIZERS, default="none", help="which candidates of a batch to query first: 'prompt-shift' asks first those whose prompt moved furthest in meaning (MiniLM), which saves calls (default: %(default)s)")
+    s.add_argument("--reuse-fills", action=argparse.BooleanOptionalAction, default=Search.reuse_fills, help="fill each unit once, in the original prompt's context, and reuse those fills when the unit is edited on top of other edits (the fluency check still judges each combination): fewer infiller calls (default: %(default)s)")
+    s.add_argument("--give-up", type=parse_give_up, default=Search.give_up, metavar="SHARE:MARGIN|none", help="cell-budget: once SHARE of the budget is spent, go on only while some candidate came within MARGIN of the threshold; a prompt with nothing near costs SHARE of the budget, not all of it (default: %(default)s)")
+    s.add_argument("--meaning-weight", type=float, default=Search.meaning_weight, metavar="W", help="rank candidates by score minus W x how far the prompt moved in meaning (1 - MiniLM cosine), so that, of edits that move the answer alike, the one that keeps the question wins (default: %(default)s, off)")
     s.add_argument("--unit-order", choices=("content-first", "random"), default="content-first", help="the order cell-budget's seeds take the prompt's units in: 'content-first' draws them at random (by --seed) but leaves units made only of English function words (the, to, my, is, ...) for last; 'random' is the paper's uniform draw (default: %(default)s)")
     b = p.add_argument_group("budget (every limit is per explanation)")
     b.add_argument("--budget", type=parse_budget, default=DEFAULT_BUDGET, help="most target queries of perturbed prompts; cache hits are free; 'none' = unlimited for cell (default: %(default)s)")
@@ -271,6 +287,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
             direction=args.direction, seed=args.seed, order=args.order, unit_order=args.unit_order,
             min_fluency=args.min_fluency, min_prompt_similarity=args.min_prompt_similarity,
             min_edit_similarity=args.min_edit_similarity,
+            reuse_fills=args.reuse_fills, give_up=args.give_up, meaning_weight=args.meaning_weight,
             judge_check=args.judge_check,
             minimize=args.minimize, confirm=args.confirm, contrasts=args.contrasts,
         ),
