@@ -1,0 +1,51 @@
+"""The defaults chosen by measurement are the code's defaults and the README's: a lever that
+the rating loop or the benchmarks did not support stays off, and the options table says so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from promptfoil.build import build_constraints
+from promptfoil.config import DEFAULT_MAX_TOKENS, DEFAULT_MIN_FLUENCY, Config, Search
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def readme_default(flag: str) -> str:
+    """The default column of the options table's row for ``flag``."""
+    for line in README.splitlines():
+        if line.startswith(f"| `{flag}"):
+            return line.rstrip(" |").rsplit("|", 1)[1].strip()
+    raise AssertionError(f"no row for {flag} in the README's options table")
+
+
+def test_similarity_floors_are_off_by_default_as_measured():
+    s = Search()
+    assert s.min_prompt_similarity is None and s.min_edit_similarity is None
+    assert readme_default("--min-prompt-similarity") == "off"
+    assert readme_default("--min-edit-similarity") == "off"
+
+
+def test_search_levers_are_off_by_default_as_measured():
+    s = Search()
+    assert (s.reuse_fills, s.give_up, s.meaning_weight) == (False, None, 0.0)
+    assert readme_default("--reuse-fills") == "off"
+    assert readme_default("--give-up") == "off"
+    assert readme_default("--meaning-weight").startswith("0")
+
+
+def test_response_length_and_fluency_margin_match_the_readme():
+    assert readme_default("--max-tokens") == str(DEFAULT_MAX_TOKENS)
+    assert readme_default("--min-fluency") == f"{DEFAULT_MIN_FLUENCY:g}"
+
+
+class _Fluent:
+    """The fluency hook only (no model): the default constraints are built around it."""
+
+    def mean_logprob(self, texts, reference=None):
+        return [0.0] * len(texts)
+
+
+def test_the_default_explainer_checks_fluency_and_nothing_else():
+    checks = build_constraints(Config(), _Fluent())
+    assert [c.name for c in checks.checks] == ["fluency"]
