@@ -233,6 +233,9 @@ class Bench:
         if ex is not None:
             rec["reported_calls"] = ex.calls.target + ex.calls.original
             rec["reported_found"] = ex.found
+            rec["minimize_calls"] = ex.calls.minimize
+            rec["stop_reason"] = ex.stop_reason
+            rec["fluency_skips"] = sum(1 for t in ex.trace if t.status == "skipped" and "not fluent" in (t.reason or ""))
         return rec
 
     def icx360(self, case: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:

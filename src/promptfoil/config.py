@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, whole
-from .search.cell_budget import check_give_up
+from .search.cell_budget import UNIT_ORDERS, check_give_up
 from .targets.budget import Budget
 from .types import DIRECTIONS, Direction
 
@@ -108,7 +108,7 @@ class Search:
     alpha: float = 0.5
     max_iters: int = 100
     order: Any = "none"  # "none", "prompt-shift" or a Prioritizer
-    unit_order: str = "content-first"  # CELL-budget's seeds: "content-first" or "random"
+    unit_order: str = "content-first"  # CELL-budget's seeds: "content-first", "stance-first" or "random"
     prefetch: bool = True  # infill the next target batch while the target answers this one
     reuse_fills: bool = False  # fill each unit once in x0's context and reuse those fills in edited prompts
     give_up: tuple[float, float] | None = None  # (share, margin): cell-budget stops when nothing is near δ
@@ -140,8 +140,8 @@ class Search:
         whole("max_iters", self.max_iters, 1)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ConfigError(f"seed must be a whole number (got {self.seed!r})")
-        if self.unit_order not in ("content-first", "random"):
-            raise ConfigError(f"unit_order must be 'content-first' or 'random' (got {self.unit_order!r})")
+        if self.unit_order not in UNIT_ORDERS:
+            raise ConfigError(f"unit_order must be one of {', '.join(UNIT_ORDERS)} (got {self.unit_order!r})")
         if isinstance(self.alpha, bool) or not isinstance(self.alpha, (int, float)) or not 0.0 <= self.alpha <= 1.0:
             raise ConfigError(f"alpha must lie in [0, 1] (got {self.alpha!r})")
         if self.threshold is not None:

@@ -94,3 +94,19 @@ def test_meaning_weight_prefers_the_hit_that_moved_the_question_least():
 def test_meaning_weight_must_not_be_negative():
     with pytest.raises(ConfigError, match="meaning_weight"):
         Search(meaning_weight=-1.0)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_stance_first_seeds_edit_modals_auxiliaries_and_negations_first(seed):
+    prompt = "Should I never tell my careful neighbor that his old dog barks at night?"
+    fills = SuffixInfiller()
+    make(infiller=fills, threshold=1.0, budget=12, seed=seed, unit_order="stance-first", minimize=False).explain(prompt)
+    assert sorted(first_units(fills, prompt)) == ["Should", "never"]
+    fills = SuffixInfiller()
+    make(infiller=fills, threshold=1.0, budget=12, seed=seed, minimize=False).explain(prompt)
+    assert sorted(first_units(fills, prompt)) != ["Should", "never"]  # content-first: the seed's draw
+
+
+def first_units(fills, prompt, n=2):
+    """The first ``n`` units of ``prompt`` itself that the search asked fills for."""
+    return [r.old for r in fills.requests if r.text == prompt][:n]

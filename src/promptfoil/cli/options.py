@@ -28,6 +28,7 @@ from ..errors import ConfigError
 from ..infill.base import infillers
 from ..scorers.base import scorers
 from ..search import searches
+from ..search.cell_budget import UNIT_ORDERS
 from ..search.priority import PRIORITIZERS
 from ..targets.base import targets
 from ..targets.budget import Budget
@@ -199,7 +200,7 @@ def add_explainer_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup
     s.add_argument("--reuse-fills", action=argparse.BooleanOptionalAction, default=Search.reuse_fills, help="fill each unit once, in the original prompt's context, and reuse those fills when the unit is edited on top of other edits (the fluency check still judges each combination): fewer infiller calls (default: %(default)s)")
     s.add_argument("--give-up", type=parse_give_up, default=Search.give_up, metavar="SHARE:MARGIN|none", help="cell-budget: once SHARE of the budget is spent, go on only while some candidate came within MARGIN of the threshold; a prompt with nothing near costs SHARE of the budget, not all of it (default: %(default)s)")
     s.add_argument("--meaning-weight", type=float, default=Search.meaning_weight, metavar="W", help="rank candidates by score minus W x how far the prompt moved in meaning (1 - MiniLM cosine), so that, of edits that move the answer alike, the one that keeps the question wins (default: %(default)s, off)")
-    s.add_argument("--unit-order", choices=("content-first", "random"), default="content-first", help="the order cell-budget's seeds take the prompt's units in: 'content-first' draws them at random (by --seed) but leaves units made only of English function words (the, to, my, is, ...) for last; 'random' is the paper's uniform draw (default: %(default)s)")
+    s.add_argument("--unit-order", choices=UNIT_ORDERS, default=Search.unit_order, help="the order cell-budget's seeds take the prompt's units in: 'content-first' draws them at random (by --seed) but leaves units made only of English function words (the, to, my, is, ...) for last; 'stance-first' then moves units holding a modal, a question-opening auxiliary or a negation (should, can, is, do, not) to the front; 'random' is the paper's uniform draw (default: %(default)s)")
     b = p.add_argument_group("budget (every limit is per explanation)")
     b.add_argument("--budget", type=parse_budget, default=DEFAULT_BUDGET, help="most target queries of perturbed prompts; cache hits are free; 'none' = unlimited for cell (default: %(default)s)")
     b.add_argument("--token-budget", type=int, default=None, metavar="TOKENS", help="stop once the target has used this many tokens (as the backend reports them)")

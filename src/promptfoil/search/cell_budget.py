@@ -69,15 +69,28 @@ they them their theirs one ones to of in on at by for from with about into onto 
 down out off as than then so and or but if because while when where which who whom whose what
 is am are was were be been being do does did doing have has had having 's 're 've 'd 'll
 """.split())
+#: Words that set a question's stance rather than its topic: modals, auxiliaries that open a
+#: question, negations. Swapping one ("Should I ...?" -> "Can I ...?") keeps what is asked about.
+STANCE_WORDS = frozenset("""
+should shall can could would will may might must ought need is are was were am do does did
+not no never cannot can't won't don't doesn't didn't isn't aren't wasn't weren't shouldn't
+wouldn't couldn't mustn't
+""".split())
 #: How seeds take the units of ``x0``: "content-first" (the seed's draw, function-word units
-#: moved last) or "random" (the seed's draw as it is, the pseudocode's SAMPLE).
-UNIT_ORDERS = ("content-first", "random")
+#: moved last), "stance-first" (units holding a stance word first, then content-first's order)
+#: or "random" (the seed's draw as it is, the pseudocode's SAMPLE).
+UNIT_ORDERS = ("content-first", "stance-first", "random")
 
 
 def is_function_unit(text: str) -> bool:
     """Every word of the unit is a function word (a unit without words counts as one too)."""
     words = re.findall(r"[\w']+", text.lower())
     return all(w in FUNCTION_WORDS for w in words)
+
+
+def is_stance_unit(text: str) -> bool:
+    """The unit holds a modal, a question-opening auxiliary or a negation."""
+    return any(w in STANCE_WORDS for w in re.findall(r"[\w']+", text.lower()))
 
 
 def q_of(budget: int, log: Log = LOG) -> int:
@@ -112,9 +125,12 @@ class _Seeder:
         self.ctx = ctx
         self.alpha = alpha
         self.queue = ctx.rng.sample(list(ctx.root.free), len(ctx.root.free))  # units of x0, next first
-        if unit_order == "content-first":  # the same draw, function-word units moved last
+        if unit_order != "random":  # the same draw, function-word units moved last
             grammar = {u for u in self.queue if is_function_unit(ctx.space.unit(u).text)}
             self.queue = [u for u in self.queue if u not in grammar] + [u for u in self.queue if u in grammar]
+        if unit_order == "stance-first":  # then stance-word units (Should, not, Is) moved first
+            stance = {u for u in self.queue if is_stance_unit(ctx.space.unit(u).text)}
+            self.queue = [u for u in self.queue if u in stance] + [u for u in self.queue if u not in stance]
         self.dead: dict[int, set[int]] = {}  # id(node) -> units with no new fill left
         self.explored: list[Node] = [n for n in ctx.scored if ctx.usable(n) and n.candidate.n_edits]
 
