@@ -12,18 +12,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..types import Direction, TraceEntry, UnitEffect
+from .goal import Goal
 
 #: Candidates needed on each side (edited / not edited) before an estimate is "supported".
 MIN_SUPPORT = 2
 
 
 def goalwise(score: float, direction: Direction) -> float:
-    """The score turned so that larger always means closer to a contrast."""
-    if direction == "decrease":
-        return -score
-    if direction == "absolute":
-        return abs(score)
-    return score
+    """The score turned so that larger always means closer to a contrast (the goal's objective)."""
+    return Goal(direction, 0.0).objective(score)
 
 
 def unit_effects(trace: Sequence[TraceEntry], direction: Direction) -> tuple[UnitEffect, ...]:

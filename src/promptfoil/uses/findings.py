@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..search.effects import goalwise
+
 #: A policy verdict at or above this is "breaks the policy" (the policy scorer's δ).
 BREAKS = 0.5
 
@@ -74,7 +76,7 @@ def _goalwise(rec: dict[str, Any]) -> float:
     s = _num(rec.get("score"))
     if s is None:
         return float("-inf")
-    return -s if rec.get("direction") == "decrease" else abs(s) if rec.get("direction") == "absolute" else s
+    return goalwise(s, rec.get("direction") or "increase")
 
 
 def findings(records: Sequence[dict[str, Any]], by: str | None = None) -> Findings:
