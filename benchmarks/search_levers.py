@@ -12,6 +12,7 @@ given. Each variant changes one thing against ``defaults``:
 * ``rank-40``: the ``lm`` infiller ranks its proposals over 40 characters right of the mask
   instead of 120;
 * ``fast``: ``reuse-fills`` and ``rank-40`` together;
+* ``rank-16``: the ranking reads 16 characters right of the mask;
 * ``give-up``: ``give_up=(0.5, 0.2)``: stop at half the budget when no candidate is within 0.2 of δ;
 * ``reuse+give-up``: both.
 
@@ -38,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import promptfoil  # noqa: E402
 from promptfoil.infill.lm import LMInfiller  # noqa: E402
+from promptfoil.scorers.bleu import BleuSummScorer  # noqa: E402
 from promptfoil.scorers.semantic import SemanticScorer  # noqa: E402
 from promptfoil.targets.llamacpp import LlamaCppTarget  # noqa: E402
 from promptfoil.uses.datasets import shipped_set  # noqa: E402
@@ -53,6 +55,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "reuse-fills": {"reuse_fills": True},
     "rank-40": {"right_chars": 40},
     "fast": {"reuse_fills": True, "right_chars": 40},
+    "rank-16": {"right_chars": 16},
     "give-up": {"give_up": (0.5, 0.2)},
     "reuse+give-up": {"reuse_fills": True, "give_up": (0.5, 0.2)},
 }
@@ -83,14 +86,17 @@ class CountedInfiller:
         return self.inner.mean_logprob(texts, reference)
 
 
-def tuning_prompts(n: int) -> list[dict[str, Any]]:
-    rows = shipped_set("mic-style")
+def tuning_prompts(name: str, n: int) -> list[dict[str, Any]]:
+    """Every 10th prompt of a shipped set from its 6th on (``make bench`` takes the 1st)."""
+    rows = shipped_set(name)
     return [rows[5 + 10 * i] for i in range(n)]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=8, help="tuning prompts (mic-006, mic-016, ...)")
+    ap.add_argument("--set", default="mic-style", choices=["mic-style", "news"],
+                    help="tuning prompts of this set (news: BLEU-SUMM scorer, instruction protected)")
     ap.add_argument("--budget", type=int, default=20)
     ap.add_argument("--thresholds", type=float, nargs="+", default=[0.6, 0.8])
     ap.add_argument("--max-tokens", type=int, default=32)
@@ -99,10 +105,10 @@ def main() -> None:
     args = ap.parse_args()
 
     target = MemoTarget(LlamaCppTarget(None, max_tokens=args.max_tokens, name="smollm2"), {})
-    scorer = SemanticScorer()
+    scorer = SemanticScorer() if args.set == "mic-style" else BleuSummScorer()
     infillers: dict[int, CountedInfiller] = {}
     rows: list[dict[str, Any]] = []
-    prompts = tuning_prompts(args.n)
+    prompts = tuning_prompts(args.set, args.n)
     t_start = time.perf_counter()
     for name in args.variants:
         opts = dict(VARIANTS[name])
@@ -116,7 +122,7 @@ def main() -> None:
             for p in prompts:
                 before = inf.masks
                 t0 = time.perf_counter()
-                r = ex.explain(p["prompt"])
+                r = ex.explain(p["prompt"], protected=[tuple(x) for x in p.get("protected") or []])
                 rows.append({
                     "variant": name, "delta": delta, "id": p["id"], "found": r.found,
                     "calls": r.calls.target + 1, "calls_minimize": r.calls.minimize, "masks": inf.masks - before,
@@ -143,10 +149,10 @@ def _mean(xs: list[float]) -> str:
 def render(rows: list[dict[str, Any]], args: argparse.Namespace, per_mask: dict[int, float | None], secs: float) -> str:
     lines = [
         "# Search levers: target calls and mask fills, one setting at a time", "",
-        f"Tuning set: {args.n} mic-style prompts (mic-006, mic-016, ...; never used by `make bench`), "
-        f"budget {args.budget}, split_k 1, seed 0, max_tokens {args.max_tokens}, semantic scorer, "
+        f"Tuning set: {args.n} {args.set} prompts (the 6th, 16th, ...; never used by `make bench`), "
+        f"budget {args.budget}, split_k 1, seed 0, max_tokens {args.max_tokens}, the set's scorer (semantic; BLEU-SUMM for news), "
         "SmolLM2 target and `lm` infiller (one lane). Calls count the original prompt. "
-        f"Command: `python benchmarks/search_levers.py --n {args.n} --thresholds "
+        f"Command: `python benchmarks/search_levers.py --set {args.set} --n {args.n} --thresholds "
         f"{' '.join(str(d) for d in args.thresholds)}`; {secs / 60:.1f} minutes on 2 shared cores.", "",
         "| variant | δ | found | calls / expl. | calls (found) | minimize calls | masks / expl. | edits (found) | edit distance (found) | fluency skips |",
         "|---|---|---|---|---|---|---|---|---|---|",
