@@ -49,7 +49,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "fill_cost.md")
     args = ap.parse_args()
-    sets = {"mic-style": masks("mic-style", 6, 3), "news": masks("news", 4, 6)}
+    sets = {"mic-style": masks("mic-style", 6, 3), "news": masks("news", 2, 10)}
     lines = ["# Seconds per mask of the `lm` infiller by ranking setting", "",
              "Command: `PROMPTFOIL_THREADS=1 python benchmarks/fill_cost.py` (one llama.cpp thread, one lane, "
              "2-core shared machine; ratios to the first row).", "",
