@@ -56,10 +56,10 @@ def _text(raw: bytes) -> tuple[str, bool]:
 
 LEFT_CHARS = 400  # context windows: ranking needs local context, not the whole document
 #: Text right of the mask that the ranking reads. The ranking decodes every proposal with it,
-#: so it sets most of a mask's cost: 16 characters made a mask 0.68x as long on ``mic-style``
-#: and found as many contrasts on the tuning prompts in fewer calls, but its contrasts were
-#: rated 1/16 against the default's 3/16 by a blind rater (benchmarks/results/fill_cost.md,
-#: search_levers_rank*.md, usefulness/ratings/ratings_G.json): the default stays 120.
+#: so it sets most of a mask's cost: 16 characters made a mask 0.65x as long on ``mic-style``
+#: (0.39x on ``news``) and found as many contrasts on the tuning prompts in fewer calls, but
+#: its contrasts were rated 1/16 against the default's 3/16 by a blind rater
+#: (benchmarks/results/fill_cost.md, search_levers_rank*.md, usefulness/ratings/ratings_G.json).
 RIGHT_CHARS = 120
 
 
