@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..types import Contrast, Edit, Explanation
+from ..search.goal import Goal
 from .visible import visible_all
 from .diff import PALETTE, contrast_spans, response_diff
 from .heat import pieces as heat_pieces, summary_line as heat_line
@@ -202,27 +203,19 @@ def heat_panel(ex: Explanation) -> Panel | None:
                  title_align="left", border_style="dim")
 
 
-def _reaches(score: float, ex: Explanation) -> bool:
-    if ex.direction == "decrease":
-        return score <= ex.threshold
-    if ex.direction == "absolute":
-        return abs(score) >= ex.threshold
-    return score >= ex.threshold
-
-
 def edit_list(edits: tuple[Edit, ...], alone: tuple[float | None, ...] = ()) -> str:
     """The edits as text, ``"old" → "new"``, each with its own score when it was asked alone."""
     parts = []
     for e in sorted(edits, key=lambda e: e.start):
         s = alone[edits.index(e)] if len(alone) == len(edits) else None
-        parts.append(f"{e.old.strip()!r} → {e.new.strip()!r}" + ("" if s is None else f" (alone {s:.2f})"))
+        parts.append(f"{e.old.strip()!r} → {e.new.strip()!r}" + ("" if s is None else f" (alone {s:.3f})"))
     return "; ".join(parts)
 
 
 def together_only(ex: Explanation) -> str:
     """A warning when the contrast needs several edits none of which reaches δ alone."""
     known = [s for s in ex.edit_scores if s is not None]
-    if len(ex.edits) < 2 or len(known) != len(ex.edits) or any(_reaches(s, ex) for s in known):
+    if len(ex.edits) < 2 or len(known) != len(ex.edits) or any(Goal(ex.direction, ex.threshold).reached(s) for s in known):
         return ""
     return f"needs all {len(ex.edits)} edits together: none reaches the threshold alone"
 
