@@ -199,7 +199,7 @@ def heat_panel(ex: Explanation) -> Panel | None:
             shades = HEAT_UP if p.level > 0 else HEAT_DOWN
             text.append(p.text, style="black " + shades[abs(p.level) - 1])
     return Panel(Group(text, Text(heat_line(ex.unit_effects), style="dim")),
-                 title="word effects (from the trace: red = editing it moved answers towards a contrast)",
+                 title="word effects (red: editing it moved answers towards a contrast)",
                  title_align="left", border_style="dim")
 
 
