@@ -202,3 +202,21 @@ def planted_explanation(word: str = "rich", seed: int = 0, budget: int = 30,
                    scorer=LostWordsScorer(), threshold=0.99, budget=budget, seed=seed, cache=False,
                    minimize=False, min_fluency=None)
     return ex.explain(prompt)
+
+
+def standin_explainer(**kw):
+    """An explainer on the stand-ins (recording target, suffix fills, lost-words scorer), no
+    cache, budget 12, two fills per mask; ``kw`` overrides any setting."""
+    from promptfoil import Explainer
+
+    opts = dict(target=RecordingFunction(), infiller=SuffixInfiller(), scorer=LostWordsScorer(), cache=False,
+                budget=12, fills_per_mask=2)
+    opts.update(kw)
+    return Explainer(**opts)
+
+
+def standin_chat_explainer(**kw):
+    """:func:`standin_explainer` for conversations: the :class:`RecordingChat` chat target,
+    budget 10, δ 1.0 (out of reach unless ``kw`` lowers it)."""
+    return standin_explainer(**{"target": FunctionTarget(RecordingChat(), chat=True), "budget": 10,
+                                "threshold": 1.0, **kw})

@@ -8,19 +8,12 @@ import io
 import time
 
 from rich.console import Console
-from standins import LostWordsScorer, RecordingFunction, SuffixInfiller
+from standins import standin_explainer
 
-from promptfoil import BaseTarget, Explainer
+from promptfoil import BaseTarget
 from promptfoil.report.terminal import render
 
 PROMPT = "Is it wrong to lie to my friend about her boyfriend?"
-
-
-def _explainer(**kw) -> Explainer:
-    opts = dict(target=RecordingFunction(), infiller=SuffixInfiller(), scorer=LostWordsScorer(), cache=False,
-                budget=12, fills_per_mask=2)
-    opts.update(kw)
-    return Explainer(**opts)
 
 
 class SlowTarget(BaseTarget):
@@ -32,7 +25,7 @@ class SlowTarget(BaseTarget):
 
 
 def test_seconds_by_stage_splits_the_wall_time():
-    ex = _explainer(target=SlowTarget(), threshold=1.0, budget=5).explain(PROMPT)
+    ex = standin_explainer(target=SlowTarget(), threshold=1.0, budget=5).explain(PROMPT)
     st = ex.seconds_by_stage
     assert set(st) == {"target", "infiller", "scorer", "other", "overlapped"}
     assert st["target"] >= 0.02 * (ex.calls.target + ex.calls.original) * 0.9

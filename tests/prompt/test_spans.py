@@ -4,9 +4,9 @@ edits only where it is asked to, in a plain prompt and inside the turns of a con
 from __future__ import annotations
 
 import pytest
-from standins import LostWordsScorer, RecordingChat, RecordingFunction, SuffixInfiller
+from standins import standin_explainer, standin_chat_explainer
 
-from promptfoil import ConfigError, Explainer, FunctionTarget
+from promptfoil import ConfigError
 from promptfoil.prompt.spans import occurrences, outside, protected_spans
 
 CHAT = [
@@ -15,20 +15,6 @@ CHAT = [
     {"role": "assistant", "content": "A simple no-knead loaf is a good first try."},
     {"role": "user", "content": "Do I need a special pot for it?"},
 ]
-
-
-def _explainer(**kw) -> Explainer:
-    opts = dict(target=RecordingFunction(), infiller=SuffixInfiller(), scorer=LostWordsScorer(), cache=False,
-                budget=12, fills_per_mask=2)
-    opts.update(kw)
-    return Explainer(**opts)
-
-
-def _chat_explainer(**kw) -> Explainer:
-    opts = dict(target=FunctionTarget(RecordingChat(), chat=True), infiller=SuffixInfiller(),
-                scorer=LostWordsScorer(), cache=False, budget=10, fills_per_mask=2, threshold=1.0)
-    opts.update(kw)
-    return Explainer(**opts)
 
 
 def test_text_spans():
@@ -44,18 +30,18 @@ def test_text_spans():
 
 def test_protect_text_and_edit_only_text_keep_edits_where_asked():
     p = "Tell me in one sentence: is it wrong to lie to my friend in one sentence?"
-    ex = _explainer(threshold=1.0, budget=20).explain(p, protect_text=["in one sentence"])
+    ex = standin_explainer(threshold=1.0, budget=20).explain(p, protect_text=["in one sentence"])
     protected = occurrences(p, ["in one sentence"])
     edits = [e for t in ex.trace for e in t.edits]
     assert edits and not any(s < e.end and e.start < t for e in edits for s, t in protected)
-    only = _explainer(threshold=1.0, budget=20).explain(p, edit_only_text="lie to my friend")
+    only = standin_explainer(threshold=1.0, budget=20).explain(p, edit_only_text="lie to my friend")
     (s, t), = occurrences(p, ["lie to my friend"])
     assert all(s <= e.start and e.end <= t for tr in only.trace for e in tr.edits)
     assert {e.old for tr in only.trace for e in tr.edits} <= {"lie", "to", "my", "friend"}
 
 
 def test_protect_text_and_edit_only_text_inside_a_turn():
-    ex = _chat_explainer(budget=20, min_fluency=None).explain(CHAT, edit=["user:*"], protect_text="special pot")
+    ex = standin_chat_explainer(budget=20, min_fluency=None).explain(CHAT, edit=["user:*"], protect_text="special pot")
     assert ex.trace
     s = CHAT[3]["content"].index("special pot")
     stop = s + len("special pot")
@@ -64,11 +50,11 @@ def test_protect_text_and_edit_only_text_inside_a_turn():
     for t in ex.trace:
         for e in t.edits:
             assert e.turn != 3 or e.turn_start + len(e.old) <= s or e.turn_start >= stop
-    only = _chat_explainer(budget=20, min_fluency=None).explain(CHAT, edit=["user:*"], edit_only_text="bake bread")
+    only = standin_chat_explainer(budget=20, min_fluency=None).explain(CHAT, edit=["user:*"], edit_only_text="bake bread")
     assert only.trace
     for t in only.trace:
         for e in t.edits:
             s = CHAT[1]["content"].index("bake bread")
             assert e.turn == 1 and s <= e.turn_start and e.turn_start + len(e.old) <= s + len("bake bread")
     with pytest.raises(ConfigError, match="does not occur in the turns open to edits"):
-        _chat_explainer().explain(CHAT, protect_text="cooking assistant")  # in the system prompt only
+        standin_chat_explainer().explain(CHAT, protect_text="cooking assistant")  # in the system prompt only

@@ -8,9 +8,8 @@ tests/targets/test_openai_server.py."""
 from __future__ import annotations
 
 import pytest
-from standins import LostWordsScorer, RecordingChat, RecordingFunction, ScriptedChat, SuffixInfiller
+from standins import ScriptedChat, standin_explainer, standin_chat_explainer
 
-from promptfoil import Explainer, FunctionTarget
 from promptfoil.backends.chat import ChatReply, ChatRequest
 from promptfoil.errors import ConfigError
 from promptfoil.prompt.conversation import Conversation
@@ -30,20 +29,6 @@ POLICY = "Gift cards are never allowed."
 def conv(question: str, system: str | None = POLICY) -> Conversation:
     msgs = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": question}]
     return Conversation.of(msgs)
-
-
-def _explainer(**kw) -> Explainer:
-    opts = dict(target=RecordingFunction(), infiller=SuffixInfiller(), scorer=LostWordsScorer(), cache=False,
-                budget=12, fills_per_mask=2)
-    opts.update(kw)
-    return Explainer(**opts)
-
-
-def _chat_explainer(**kw) -> Explainer:
-    opts = dict(target=FunctionTarget(RecordingChat(), chat=True), infiller=SuffixInfiller(),
-                scorer=LostWordsScorer(), cache=False, budget=10, fills_per_mask=2, threshold=1.0)
-    opts.update(kw)
-    return Explainer(**opts)
 
 
 def _says(p_yes: float) -> ScriptedChat:
@@ -89,18 +74,18 @@ def test_judge_contradiction_self_check():
     mute = JudgeContradictionScorer(ScriptedChat(lambda r: ChatReply("hmm")), samples=2)
     assert "no readable" in mute.self_check("q", "a")
     with pytest.raises(JudgeCheckError, match="judge-contradiction"):
-        _explainer(scorer=JudgeContradictionScorer(says(0.9)), threshold=0.5).explain(PROMPT)
+        standin_explainer(scorer=JudgeContradictionScorer(says(0.9)), threshold=0.5).explain(PROMPT)
 
 
 def test_contradiction_judge_self_check_sees_the_question_of_the_conversation():
     chat = _says(0.9)
     with pytest.raises(JudgeCheckError, match="judge-contradiction.*--no-judge-check"):
-        _chat_explainer(scorer=JudgeContradictionScorer(chat), threshold=0.5).explain(CHAT)
+        standin_chat_explainer(scorer=JudgeContradictionScorer(chat), threshold=0.5).explain(CHAT)
     shown = chat.requests[0].messages[-1][1]
     assert f"Question A: {CHAT[3]['content']}" in shown and "system:" not in shown and "user:" not in shown
-    ok = _chat_explainer(scorer=JudgeContradictionScorer(_says(0.1)), threshold=0.5, budget=2).explain(CHAT)
+    ok = standin_chat_explainer(scorer=JudgeContradictionScorer(_says(0.1)), threshold=0.5, budget=2).explain(CHAT)
     assert ok.calls.target >= 1
-    skipped = _chat_explainer(scorer=JudgeContradictionScorer(_says(0.9)), threshold=0.5, budget=2,
+    skipped = standin_chat_explainer(scorer=JudgeContradictionScorer(_says(0.9)), threshold=0.5, budget=2,
                          judge_check=False).explain(CHAT)
     assert skipped.calls.target >= 1
 

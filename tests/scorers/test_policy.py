@@ -5,9 +5,9 @@ policy from the system prompt or a file, its self-check, and answers it cannot r
 from __future__ import annotations
 
 import pytest
-from standins import LostWordsScorer, RecordingChat, ScriptedChat, SuffixInfiller
+from standins import ScriptedChat, standin_chat_explainer
 
-from promptfoil import ConfigError, Explainer, FunctionTarget
+from promptfoil import ConfigError
 from promptfoil.backends.chat import ChatReply, ChatRequest
 from promptfoil.prompt.conversation import Conversation
 from promptfoil.scorers.base import JudgeCheckError, ScoreItem, ScorerError, scorers
@@ -31,13 +31,6 @@ def breaks(r: ChatRequest) -> ChatReply:
     """P(yes) 0.8 for an answer that keeps the card, 0.2 otherwise; logprobs only."""
     text = r.messages[-1][1]
     return ChatReply("Yes", {"Yes": 0.8, "No": 0.2} if "Answer: Keep it" in text else {"Yes": 0.2, "No": 0.8})
-
-
-def _chat_explainer(**kw) -> Explainer:
-    opts = dict(target=FunctionTarget(RecordingChat(), chat=True), infiller=SuffixInfiller(),
-                scorer=LostWordsScorer(), cache=False, budget=10, fills_per_mask=2, threshold=1.0)
-    opts.update(kw)
-    return Explainer(**opts)
 
 
 def _policy_chat(breaks: float, keeps: float) -> ScriptedChat:
@@ -92,7 +85,7 @@ def test_policy_self_check_fails_a_judge_that_says_yes_to_both_questions():
     mute = PolicyScorer(ScriptedChat(lambda r: ChatReply("hmm")), policy="No gift cards.", samples=2)
     assert "no readable" in mute.self_check("May I?", "No.")
     with pytest.raises(JudgeCheckError, match="scorer 'policy'"):
-        _chat_explainer(scorer=PolicyScorer(_policy_chat(0.9, 0.9)), threshold=0.5).explain(CHAT)
+        standin_chat_explainer(scorer=PolicyScorer(_policy_chat(0.9, 0.9)), threshold=0.5).explain(CHAT)
 
 
 def test_policy_scores_none_for_an_unreadable_candidate_and_fails_on_an_unreadable_original():

@@ -7,26 +7,12 @@ from __future__ import annotations
 
 import pytest
 from conftest import requires_models
-from standins import LostWordsScorer, RecordingChat, RecordingFunction, SuffixInfiller
+from standins import LostWordsScorer, RecordingFunction, standin_explainer, standin_chat_explainer
 
-from promptfoil import Explainer, FunctionTarget
+from promptfoil import FunctionTarget
 from promptfoil.scorers.base import JudgeCheckError
 
 PROMPT = "Is it wrong to lie to my friend about her boyfriend?"
-
-
-def _explainer(**kw) -> Explainer:
-    opts = dict(target=RecordingFunction(), infiller=SuffixInfiller(), scorer=LostWordsScorer(), cache=False,
-                budget=12, fills_per_mask=2)
-    opts.update(kw)
-    return Explainer(**opts)
-
-
-def _chat_explainer(**kw) -> Explainer:
-    opts = dict(target=FunctionTarget(RecordingChat(), chat=True), infiller=SuffixInfiller(),
-                scorer=LostWordsScorer(), cache=False, budget=10, fills_per_mask=2, threshold=1.0)
-    opts.update(kw)
-    return Explainer(**opts)
 
 
 class SelfChecked(LostWordsScorer):
@@ -46,7 +32,7 @@ class SelfChecked(LostWordsScorer):
 def test_a_judge_that_fails_its_self_check_stops_the_explanation_with_advice():
     target = RecordingFunction()
     with pytest.raises(JudgeCheckError) as err:
-        _explainer(target=target, scorer=SelfChecked(False), threshold=0.5).explain(PROMPT)
+        standin_explainer(target=target, scorer=SelfChecked(False), threshold=0.5).explain(PROMPT)
     msg = str(err.value)
     assert "checked-judge" in msg and "--scorer-model" in msg and "--base-url" in msg and "--no-judge-check" in msg
     assert target.prompts == [PROMPT]  # only the original was asked
@@ -54,10 +40,10 @@ def test_a_judge_that_fails_its_self_check_stops_the_explanation_with_advice():
 
 def test_passing_or_skipped_self_check_lets_the_search_run():
     judge = SelfChecked(True)
-    assert _explainer(scorer=judge, threshold=0.5).explain(PROMPT).calls.target > 0
+    assert standin_explainer(scorer=judge, threshold=0.5).explain(PROMPT).calls.target > 0
     assert judge.checked and judge.checked[0][0] == PROMPT
     unchecked = SelfChecked(False)
-    assert _explainer(scorer=unchecked, threshold=0.5, judge_check=False).explain(PROMPT).calls.target > 0
+    assert standin_explainer(scorer=unchecked, threshold=0.5, judge_check=False).explain(PROMPT).calls.target > 0
     assert unchecked.checked == []
 
 
@@ -67,7 +53,7 @@ def test_a_two_argument_self_check_still_works_for_a_plain_prompt():
             return "always fails"
 
     with pytest.raises(JudgeCheckError, match="always fails"):
-        _chat_explainer(scorer=OldJudge(), target=FunctionTarget(lambda ps: list(ps))).explain("Is bread hard to bake?")
+        standin_chat_explainer(scorer=OldJudge(), target=FunctionTarget(lambda ps: list(ps))).explain("Is bread hard to bake?")
 
 
 @pytest.mark.slow

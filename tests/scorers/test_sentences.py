@@ -10,9 +10,9 @@ from collections.abc import Sequence
 import pytest
 from quality_standins import CutTarget
 from rich.console import Console
-from standins import LostWordsScorer, RecordingFunction, SuffixInfiller
+from standins import LostWordsScorer, standin_explainer
 
-from promptfoil import Explainer, ScoreItem
+from promptfoil import ScoreItem
 from promptfoil.report.terminal import render
 from promptfoil.scorers.sentences import complete_sentences, scored_text
 
@@ -29,13 +29,6 @@ class RecordingScorer(LostWordsScorer):
     def score(self, items: Sequence[ScoreItem]) -> list[float]:
         self.seen.extend(items)
         return super().score(items)
-
-
-def _explainer(**kw) -> Explainer:
-    opts = dict(target=RecordingFunction(), infiller=SuffixInfiller(), scorer=LostWordsScorer(), cache=False,
-                budget=12, fills_per_mask=2)
-    opts.update(kw)
-    return Explainer(**opts)
 
 
 @pytest.mark.parametrize("text, kept", [
@@ -57,7 +50,7 @@ def test_only_truncated_responses_are_cut():
 
 def test_truncated_responses_are_marked_and_scored_on_complete_sentences():
     scorer = RecordingScorer()
-    ex = _explainer(target=CutTarget(), scorer=scorer, threshold=1.0, budget=4).explain(PROMPT)
+    ex = standin_explainer(target=CutTarget(), scorer=scorer, threshold=1.0, budget=4).explain(PROMPT)
     assert ex.truncated and not ex.found and not ex.contrast_truncated  # no contrast: nothing to mark
     assert all(t.truncated for t in ex.trace if t.status == "scored")
     assert scorer.seen and all(it.y0.endswith("Fine.") and it.yc.endswith("Fine.") for it in scorer.seen)

@@ -8,20 +8,12 @@ import io
 
 import pytest
 from rich.console import Console
-from standins import LostWordsScorer, RecordingFunction, SuffixInfiller
+from standins import LostWordsScorer, standin_explainer
 
-from promptfoil import Explainer
 from promptfoil.report.terminal import render
 from promptfoil.scorers.base import ScorerError
 
 PROMPT = "Is it wrong to lie to my friend about her boyfriend?"
-
-
-def _explainer(**kw) -> Explainer:
-    opts = dict(target=RecordingFunction(), infiller=SuffixInfiller(), scorer=LostWordsScorer(), cache=False,
-                budget=12, fills_per_mask=2)
-    opts.update(kw)
-    return Explainer(**opts)
 
 
 class HalfBlind(LostWordsScorer):
@@ -34,7 +26,7 @@ class HalfBlind(LostWordsScorer):
 
 
 def test_unscorable_responses_are_counted_never_zero():
-    ex = _explainer(scorer=HalfBlind(), threshold=1.0, budget=8).explain(PROMPT)
+    ex = standin_explainer(scorer=HalfBlind(), threshold=1.0, budget=8).explain(PROMPT)
     unscored = [t for t in ex.trace if t.status == "unscored"]
     assert unscored and all(t.score is None and "x0" in t.prompt for t in unscored)
     assert ex.scorer_failures == len(unscored)
@@ -54,4 +46,4 @@ class CannotReadOriginal(LostWordsScorer):
 
 def test_an_original_that_cannot_be_scored_fails_the_explanation():
     with pytest.raises(ScorerError, match="original response"):
-        _explainer(scorer=CannotReadOriginal(), threshold=0.5).explain(PROMPT)
+        standin_explainer(scorer=CannotReadOriginal(), threshold=0.5).explain(PROMPT)

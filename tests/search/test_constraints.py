@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-from standins import LostWordsScorer, RecordingChat, RecordingFunction, SuffixInfiller
+from standins import RecordingChat, RecordingFunction, SuffixInfiller, standin_explainer, standin_chat_explainer
 
-from promptfoil import ConfigError, Explainer, FunctionTarget
+from promptfoil import ConfigError, FunctionTarget
 from promptfoil.cli.options import parse_margin
 from promptfoil.search.constraints import Constraints, Fluency, PromptSimilarity
 
@@ -51,23 +51,9 @@ class TurnFluency(SuffixInfiller):
         return [-9.0 if "x0" in t else -1.0 for t in texts]
 
 
-def _explainer(**kw) -> Explainer:
-    opts = dict(target=RecordingFunction(), infiller=SuffixInfiller(), scorer=LostWordsScorer(), cache=False,
-                budget=12, fills_per_mask=2)
-    opts.update(kw)
-    return Explainer(**opts)
-
-
-def _chat_explainer(**kw) -> Explainer:
-    opts = dict(target=FunctionTarget(RecordingChat(), chat=True), infiller=SuffixInfiller(),
-                scorer=LostWordsScorer(), cache=False, budget=10, fills_per_mask=2, threshold=1.0)
-    opts.update(kw)
-    return Explainer(**opts)
-
-
 def test_a_candidate_that_fails_fluency_is_skipped_before_it_costs_a_query():
     target, infiller = RecordingFunction(), PickyInfiller()
-    ex = _explainer(target=target, infiller=infiller, threshold=1.0, min_fluency=0.5).explain(PROMPT)
+    ex = standin_explainer(target=target, infiller=infiller, threshold=1.0, min_fluency=0.5).explain(PROMPT)
     skipped = [t for t in ex.trace if t.status == "skipped" and t.reason.startswith("not fluent")]
     assert skipped and all("x0" in t.prompt for t in skipped)
     assert all("below the original's" in t.reason and t.paid_by == "none" for t in skipped)
@@ -79,7 +65,7 @@ def test_a_candidate_that_fails_fluency_is_skipped_before_it_costs_a_query():
 
 def test_min_fluency_none_sends_every_candidate():
     target = RecordingFunction()
-    ex = _explainer(target=target, infiller=PickyInfiller(), threshold=1.0, min_fluency=None).explain(PROMPT)
+    ex = standin_explainer(target=target, infiller=PickyInfiller(), threshold=1.0, min_fluency=None).explain(PROMPT)
     assert not any(t.reason.startswith("not fluent") for t in ex.trace)
     assert any("x0" in p for p in target.prompts)
 
@@ -111,9 +97,9 @@ def test_constraints_run_in_order_on_the_survivors():
 
 def test_config_and_cli_read_the_constraint_settings():
     with pytest.raises(ConfigError, match="min_fluency"):
-        _explainer(min_fluency=-0.1)
+        standin_explainer(min_fluency=-0.1)
     with pytest.raises(ConfigError, match="min_prompt_similarity"):
-        _explainer(min_prompt_similarity=1.5)
+        standin_explainer(min_prompt_similarity=1.5)
     assert parse_margin("none") is None and parse_margin("0.7") == 0.7
     with pytest.raises(Exception, match="number"):
         parse_margin("-1")
@@ -121,7 +107,7 @@ def test_config_and_cli_read_the_constraint_settings():
 
 def test_fluency_judges_each_edited_turn_against_its_original_not_the_rendered_conversation():
     fn, lm = RecordingChat(), TurnFluency()
-    ex = _chat_explainer(target=FunctionTarget(fn, chat=True), infiller=lm, min_fluency=0.5).explain(
+    ex = standin_chat_explainer(target=FunctionTarget(fn, chat=True), infiller=lm, min_fluency=0.5).explain(
         CHAT, edit=["user:*"])
     originals = {CHAT[1]["content"], CHAT[3]["content"]}
     checked = [(ref, texts) for ref, texts in lm.asked if ref is not None]
@@ -143,7 +129,7 @@ def test_prompt_similarity_compares_the_edited_turn():
 
     from promptfoil.search.constraints import Constraints, PromptSimilarity
 
-    ex = _chat_explainer(min_fluency=None)
+    ex = standin_chat_explainer(min_fluency=None)
     ex.constraints = Constraints([PromptSimilarity(cosine, 0.5)])  # no embedding model in a plumbing test
     out = ex.explain(CHAT)
     assert seen and all(a == [CHAT[3]["content"]] * len(a) for a, _ in seen)
