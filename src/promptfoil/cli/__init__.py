@@ -1,5 +1,6 @@
 """Command line, one module per command family: ``explain``/``demo``/``list``, dataset jobs
-(``run``, ``metrics``, ``compare``, ``report``), ``summary``, ``redteam``, ``experiment`` and ``gate``.
+(``run``, ``metrics``, ``compare``, ``report``), ``summary``, ``redteam``, ``experiment``, ``gate``
+and ``doctor``.
 
 Component choices come from the registries, so a new component (or an installed plugin)
 shows up here by registering itself. User errors print one clear line (exit 2), never a
@@ -17,11 +18,12 @@ from rich.text import Text
 
 from ..report.visible import visible
 from .. import plugins  # noqa: F401  (fills the registries)
+from .. import __version__
 from ..errors import PromptfoilError
-from . import experiment, explain, gate, jobs, redteam, summary
+from . import doctor, experiment, explain, gate, jobs, redteam, summary
 from .options import add_explainer_options, config_from_args
 
-FAMILIES = (explain, jobs, summary, redteam, experiment, gate)
+FAMILIES = (explain, jobs, summary, redteam, experiment, gate, doctor)
 COMMANDS = {name: fn for fam in FAMILIES for name, fn in fam.COMMANDS.items()}
 
 
@@ -33,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=explain.EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"promptfoil {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for fam in FAMILIES:
         fam.add_parsers(sub)
