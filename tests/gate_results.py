@@ -7,6 +7,7 @@ words (δ = 0.3), so each three-word prompt's contrast is one edited word. Plumb
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from standins import LostWordsScorer, SuffixInfiller, sorted_words
@@ -20,6 +21,19 @@ PROMPTS = ["the cat sat", "a dog barks", "birds fly south", "fixed words here", 
 def old_model(prompts: list[str]) -> list[str]:
     """The model the results were written with; prompts with 'fixed' never change answer."""
     return ["fixed answer" if "fixed" in p else sorted_words(p) for p in prompts]
+
+
+#: ``standins:WordsTarget`` answers like :func:`old_model` with these overrides (the one prompt
+#: of item 4, the only "fixed" prompt the gate asks).
+UNCHANGED = {"fixed words here": "fixed answer"}
+
+
+def words_target(changes: dict[str, str] | None = None, **options: object) -> list[str]:
+    """CLI arguments of a ``standins:WordsTarget`` that answers like the old model, but for ``changes``."""
+    args = ["--target", "standins:WordsTarget", "--target-option", f"overrides={json.dumps({**UNCHANGED, **(changes or {})})}"]
+    for key, value in options.items():
+        args += ["--target-option", f"{key}={json.dumps(value)}"]
+    return args
 
 
 def write_results(folder: Path) -> Path:

@@ -11,12 +11,13 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-from gate_results import record, write_results
+from gate_results import record, words_target, write_results
 from standins import WordsTarget, sorted_words
 
 from promptfoil.cli import main
 
-STANDIN = ["--target", "standins:WordsTarget", "--scorer", "standins:LostWordsScorer"]
+SCORER = ["--scorer", "standins:LostWordsScorer"]
+STANDIN = [*words_target(), *SCORER]
 
 
 @pytest.fixture()
@@ -37,26 +38,24 @@ def test_cli_unchanged_target_passes_with_exit_0(results, capsys, tmp_path):
     code, out, err = cli(capsys, "gate", str(results), *STANDIN, "--junit", str(junit))
     assert code == 0, err
     text = " ".join(out.split())
-    assert "PASSED" in text and "3 hold" in text and "2 skipped" in text
+    assert "PASSED" in text and "4 hold" in text and "1 skipped" in text
     assert ET.parse(junit).getroot().find("testsuite").get("tests") == "5"
-    assert len(WordsTarget.asked) == 6  # two prompts per found contrast, nothing else
+    assert len(WordsTarget.asked) == 7  # two prompts per found contrast, the original of the not-found one
 
 
 def test_cli_changed_target_fails_with_exit_1_naming_the_item(results, capsys):
-    overrides = json.dumps({"the cat sat": "meow"})
-    code, out, err = cli(capsys, "gate", str(results), *STANDIN, "--target-option", f"overrides={overrides}",
-                         "--json")
+    code, out, err = cli(capsys, "gate", str(results), *words_target({"the cat sat": "meow"}), *SCORER, "--json")
     assert code == 1, err
     data = json.loads(out)
     assert {i["id"]: i["verdict"] for i in data["items"]} == {
-        "1": "drifted", "2": "holds", "3": "holds", "4": "skipped", "5": "skipped"}
-    assert data["summary"]["passed"] is False and data["summary"]["broken_share"] == pytest.approx(1 / 3)
+        "1": "drifted", "2": "holds", "3": "holds", "4": "holds", "5": "skipped"}
+    assert data["summary"]["passed"] is False and data["summary"]["broken_share"] == pytest.approx(1 / 4)
 
 
-@pytest.mark.parametrize("max_broken, code", [("0", 1), ("0.3", 1), ("0.34", 0), ("1", 0)])
+@pytest.mark.parametrize("max_broken, code", [("0", 1), ("0.2", 1), ("0.25", 0), ("1", 0)])
 def test_cli_max_broken_decides_the_exit_code(results, capsys, max_broken, code):
-    overrides = json.dumps({"the cat sat": "meow"})  # 1 of 3 checked items broken
-    got, out, err = cli(capsys, "gate", str(results), *STANDIN, "--target-option", f"overrides={overrides}",
+    # 1 of 4 checked items broken
+    got, out, err = cli(capsys, "gate", str(results), *words_target({"the cat sat": "meow"}), *SCORER,
                         "--max-broken", max_broken)
     assert got == code, err
     assert ("PASSED" if code == 0 else "FAILED") in out
@@ -64,11 +63,11 @@ def test_cli_max_broken_decides_the_exit_code(results, capsys, max_broken, code)
 
 def test_cli_answers_are_cached_between_runs(results, capsys):
     assert cli(capsys, "gate", str(results), *STANDIN)[0] == 0
-    assert len(WordsTarget.asked) == 6
+    assert len(WordsTarget.asked) == 7
     assert cli(capsys, "gate", str(results), *STANDIN)[0] == 0
     assert WordsTarget.asked == []
     assert cli(capsys, "gate", str(results), *STANDIN, "--no-cache")[0] == 0
-    assert len(WordsTarget.asked) == 6
+    assert len(WordsTarget.asked) == 7
 
 
 def test_cli_builds_the_recorded_scorer_by_its_name(tmp_path, capsys):
@@ -109,7 +108,8 @@ def _bad_line(path, **changes):
         (lambda p: _bad_line(p / "r.jsonl", threshold=7), [], "outside the range of scorer 'bleu'"),
         (lambda p: _bad_line(p / "u.jsonl", scorer="lost-words", threshold=0.3), [], "not a registered scorer"),
         (lambda p: _bad_line(p / "m.jsonl"), ["--max-broken", "1.5"], "max_broken must be a share"),
-        (lambda p: _bad_line(p / "n.jsonl", found=False), [], "no found contrasts"),
+        (lambda p: _write(p / "n.jsonl", json.dumps({"id": "x", "prompt": "a", "error": "boom"}) + "\n"), [],
+         "nothing to check"),
         (lambda p: _bad_line(p / "o.jsonl"), ["--target", "openai", "--base-url", "http://127.0.0.1:9/v1",
                                               "--target-model", "x", "--target-option", "retries=0"],
          "the target answered none of the prompts asked"),
@@ -131,9 +131,9 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch, mak
 def test_cli_refused_prompt_after_answers_is_a_failed_item(results, capsys, tmp_path):
     junit = tmp_path / "gate.xml"
     x0 = record(results, "3")["prompt"]
-    code, out, err = cli(capsys, "gate", str(results), *STANDIN, "--target-option", f"fail_on={json.dumps([x0])}",
+    code, out, err = cli(capsys, "gate", str(results), *words_target(fail_on=[x0]), *SCORER,
                          "--junit", str(junit), "--max-broken", "0.5")
-    assert code == 0, err  # 1 of 3 broken is within 0.5
+    assert code == 0, err  # 1 of 4 broken is within 0.5
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite.get("errors") == "1" and suite.get("failures") == "0"
     assert "refused" in suite.findall("testcase")[2].find("error").get("message")

@@ -1,5 +1,5 @@
-"""``promptfoil.uses.gate``: the verdict of each found contrast against a new target (holds,
-drifted, lost, failed, skipped), the broken share, and what is refused, with stand-ins.
+"""``promptfoil.uses.gate``: the verdict of every stored item against a new target (holds,
+drifted, lost, failed, skipped), found or not, the broken share, and what is refused, with stand-ins.
 
 The results files are written by a real dataset run over deterministic stand-ins
 (tests/gate_results.py): the target answers a prompt's sorted distinct words, the scorer is
@@ -28,7 +28,7 @@ def verdicts(report) -> dict[str, str]:
     return {i.id: i.verdict for i in report.items}
 
 
-def test_unchanged_target_holds_everywhere_with_two_calls_per_item(results):
+def test_unchanged_target_holds_everywhere_with_two_calls_per_found_item(results):
     asked: list[str] = []
 
     def new(prompts: list[str]) -> list[str]:
@@ -36,10 +36,11 @@ def test_unchanged_target_holds_everywhere_with_two_calls_per_item(results):
         return old_model(prompts)
 
     report = gate(read_results(results), new, LostWordsScorer())
-    assert verdicts(report) == {"1": "holds", "2": "holds", "3": "holds", "4": "skipped", "5": "skipped"}
-    assert report.summary.passed and report.summary.checked == 3 and report.summary.broken == 0
+    assert verdicts(report) == {"1": "holds", "2": "holds", "3": "holds", "4": "holds", "5": "skipped"}
+    assert report.summary.passed and report.summary.checked == 4 and report.summary.broken == 0
     found = [record(results, i) for i in "123"]
-    assert sorted(asked) == sorted(p for r in found for p in (r["prompt"], r["contrast_prompt"]))
+    not_found = record(results, "4")["prompt"]  # no contrast: only its original prompt is asked
+    assert sorted(asked) == sorted([not_found] + [p for r in found for p in (r["prompt"], r["contrast_prompt"])])
 
 
 def test_a_results_file_written_by_an_experiment_is_gated_alike(tmp_path):
@@ -57,7 +58,7 @@ def test_a_changed_answer_to_one_original_prompt_is_exactly_that_item_drifted(re
         return ["a completely new answer" if p == "a dog barks" else a for p, a in zip(prompts, old_model(prompts))]
 
     report = gate(read_results(results), new, LostWordsScorer())
-    assert verdicts(report) == {"1": "holds", "2": "drifted", "3": "holds", "4": "skipped", "5": "skipped"}
+    assert verdicts(report) == {"1": "holds", "2": "drifted", "3": "holds", "4": "holds", "5": "skipped"}
     assert not report.summary.passed and report.summary.drifted == 1
 
 
@@ -68,7 +69,7 @@ def test_a_contrast_prompt_answered_like_the_original_is_exactly_that_item_lost(
         return [sorted_words("birds fly south") if p == xc else a for p, a in zip(prompts, old_model(prompts))]
 
     report = gate(read_results(results), new, LostWordsScorer())
-    assert verdicts(report) == {"1": "holds", "2": "holds", "3": "lost", "4": "skipped", "5": "skipped"}
+    assert verdicts(report) == {"1": "holds", "2": "holds", "3": "lost", "4": "holds", "5": "skipped"}
     lost = report.items[2]
     assert lost.drift == 0.0 and lost.flip == 0.0 and "needs >= δ=0.3" in lost.reason
 
@@ -93,7 +94,7 @@ def test_drift_compares_stored_and_new_original_answer_and_flip_the_two_new_answ
     y0n, ycn = f"new {sorted_words(x0)}", f"new {sorted_words(xc)}"
     assert ScoreItem(x0, y0, x0, y0n) in scorer.seen  # drift: stored y0 vs new y0' (same prompt)
     assert ScoreItem(x0, y0n, xc, ycn) in scorer.seen  # flip: new y0' vs new yc'
-    assert len(scorer.seen) == 6
+    assert len(scorer.seen) == 7  # drift and flip of 3 found items, the drift of the not-found one
 
 
 def test_a_prompt_the_new_target_refuses_fails_only_its_item(results):
@@ -105,7 +106,7 @@ def test_a_prompt_the_new_target_refuses_fails_only_its_item(results):
         return old_model(prompts)
 
     report = gate(read_results(results), new, LostWordsScorer())
-    assert verdicts(report) == {"1": "failed", "2": "holds", "3": "holds", "4": "skipped", "5": "skipped"}
+    assert verdicts(report) == {"1": "failed", "2": "holds", "3": "holds", "4": "holds", "5": "skipped"}
     assert "context too long" in report.items[0].reason and report.summary.failed == 1
 
 
@@ -138,7 +139,17 @@ def test_the_broken_share_counts_checked_items_only():
     assert GateSummary(4, 4, 0, 0, 0, 0, max_broken=0.0).passed
 
 
-def test_results_without_any_found_contrast_are_refused(results):
-    skipped_only = [r for r in read_results(results) if not r.get("found")]
-    with pytest.raises(PromptfoilError, match="no found contrasts"):
-        gate(skipped_only, old_model, LostWordsScorer())
+def test_an_item_without_a_contrast_is_checked_for_drift_only(results):
+    x0 = record(results, "4")["prompt"]
+    not_found = [r for r in read_results(results) if r.get("found") is False]
+    report = gate(not_found, lambda ps: ["something else" if p == x0 else a for p, a in zip(ps, old_model(ps))],
+                  LostWordsScorer())
+    [item] = report.items
+    assert item.verdict == "drifted" and not item.found and item.flip is None and item.still_flips is None
+    assert item.new_contrast_response is None and report.summary.checked == 1
+
+
+def test_results_the_run_failed_on_entirely_are_refused(results):
+    failed_only = [r for r in read_results(results) if "error" in r]
+    with pytest.raises(PromptfoilError, match="nothing to check"):
+        gate(failed_only, old_model, LostWordsScorer())

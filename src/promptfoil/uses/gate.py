@@ -1,30 +1,37 @@
 """The regression gate: does the behaviour a results file documents still hold on a new target?
 
-For each stored explanation (original prompt ``x0`` with the run's answer ``y0``, contrast
-prompt ``xc`` with the run's answer ``yc``) the new target is asked ``x0`` and ``xc`` once
-each (no search; answers go through the query stage and the response cache), giving ``y0'``
-and ``yc'``. Two scores are taken with the run's own scorer, and each is read against the
+Every stored item is checked, found or not: the new target is asked the original prompt
+``x0`` (and, where the run found a contrast, the contrast prompt ``xc``) ``repeats`` times (no
+search; answers go through the query stage and the response cache), giving ``y0'`` (and
+``yc'``) per sample. Each sample is scored with the run's own scorer and read against the
 run's own δ and direction (``Goal.reached``: "at least as different as a contrast"):
 
 * **drift** ``g(x0, y0, x0, y0')``: the stored answer against the new answer to the
   *unchanged* prompt. Reaching δ means the original answer moved as far as a contrast does.
-* **flip** ``g(x0, y0', xc, yc')``: the new target's own answers to both prompts, compared
-  as the search compared them. Reaching δ means the edit still flips the new target.
+* **flip** ``g(x0, y0', xc, yc')`` (found items only): the new target's own answers to both
+  prompts, compared as the search compared them. Reaching δ means the edit still flips it.
 
-Verdicts: ``drifted`` when the drift reaches δ (checked first: the explanation's premise is
-gone whatever the flip does), else ``lost`` when the flip does not reach δ, else ``holds``.
-``failed``: the new target gave no answer to one of the two prompts, or the scorer gave no
-finite score. ``skipped``: the run recorded an error for the item or found no contrast
-(nothing was documented, so nothing can regress); skipped items count neither way.
+A sample is ``drifted`` when the drift reaches δ (checked first: the explanation's premise is
+gone whatever the flip does), else ``lost`` when a found item's flip does not reach δ, else it
+``holds``; ``failed`` when the new target gave no answer or the scorer no finite score.
+
+An item's pass rate is the share of its samples that hold, with Wilson's 95% interval. The
+item is broken when the whole interval lies below ``min_pass_rate``: the samples show, beyond
+sampling noise, that it holds less often than required. With one sample (the default) and the
+default ``min_pass_rate`` 0.8 this is the plain rule "the one sample must hold" (0 of 1 has
+the interval [0, 0.79]); with 3 samples at least 2 must hold. A broken item takes the verdict
+most of its failing samples had. ``skipped``: the run recorded an error for the item (there is
+no stored answer to compare); skipped items count neither way.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
-from typing import Any, Literal, get_args
+from typing import Any
 
 from ..build import build_target
 from ..config import Component, Config
@@ -32,133 +39,22 @@ from ..errors import ConfigError, MissingDependency, PromptfoilError
 from ..scorers.base import ScoreItem, Scorer
 from ..prompt.conversation import Conversation, Layout
 from ..runs.results_file import is_result_record
-from ..scorers.sentences import scored_text
 from ..search.goal import Goal
-from ..search.space import PromptSpace
-from ..search.turns import ConversationSpace
 from ..targets.base import Target
 from ..targets.budget import Budget
 from ..targets.cache import ResponseCache
 from ..targets.query import QueryStage
 from ..targets.conversation import ConversationTarget
-from ..types import DIRECTIONS, Candidate, QueryResult
+from ..types import DIRECTIONS, QueryResult
+from .gate_paired import Paired, compare
+from .intervals import wilson
+from .gate_items import (
+    BROKEN, DEFAULT_MIN_PASS_RATE, LABELS, VERDICTS, Case, GateReport, GateSummary, ItemResult, Reexplanation,
+    Sample, Skip, Verdict,
+)
 
-Verdict = Literal["holds", "drifted", "lost", "failed", "skipped"]
-VERDICTS: tuple[str, ...] = get_args(Verdict)
-BROKEN: frozenset[str] = frozenset({"drifted", "lost", "failed"})
-LABELS = {"holds": "holds", "drifted": "original drifted", "lost": "contrast lost",
-          "failed": "failed", "skipped": "skipped"}
-
-
-@dataclass(frozen=True)
-class Case:
-    """One stored explanation to check again: both prompts, the run's answers, its scoring."""
-
-    id: str
-    prompt: str
-    response: str
-    contrast_prompt: str
-    contrast_response: str
-    scorer: str
-    goal: Goal
-    score: float | None = None  # the run's own score of the contrast
-    #: The run's answers stopped at max_tokens: scored on their complete sentences, as the search did.
-    truncated: bool = False
-    contrast_truncated: bool = False
-    #: A conversation's messages and the turns open to edits (None for a plain prompt): the
-    #: new target is asked the messages, roles kept, as the search asked them.
-    conversation: Conversation | None = None
-    edited_turns: tuple[int, ...] | None = None
-
-    def space(self) -> PromptSpace:
-        """The prompt space the search scored in (its ``score_item`` is the one scoring rule)."""
-        if self.conversation is None or self.edited_turns is None:
-            return PromptSpace(self.prompt, [])
-        return ConversationSpace(Layout(self.conversation, self.edited_turns), [])
-
-    def score_item(self, x0: str, y0: str, y0_cut: bool, xc: str, yc: str, yc_cut: bool) -> ScoreItem:
-        """What the search's scorer would have been given for these answers."""
-        return self.space().score_item(x0, scored_text(y0, y0_cut), Candidate((), xc), scored_text(yc, yc_cut))
-
-
-@dataclass(frozen=True)
-class Skip:
-    """A stored item with nothing to check (the run failed on it, or found no contrast)."""
-
-    id: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class ItemResult:
-    """The verdict on one item, the new answers and both scores (None where not taken)."""
-
-    id: str
-    verdict: Verdict
-    reason: str
-    prompt: str | None = None
-    contrast_prompt: str | None = None
-    response: str | None = None  # the run's stored answers
-    contrast_response: str | None = None
-    new_response: str | None = None
-    new_contrast_response: str | None = None
-    drift: float | None = None
-    flip: float | None = None
-    stored_score: float | None = None
-    scorer: str | None = None
-    threshold: float | None = None
-    direction: str | None = None
-
-    @property
-    def broken(self) -> bool:
-        return self.verdict in BROKEN
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class GateSummary:
-    """Counts per verdict and the pass/fail decision against ``max_broken``."""
-
-    total: int
-    holds: int
-    drifted: int
-    lost: int
-    failed: int
-    skipped: int
-    max_broken: float
-    seconds: float = 0.0
-
-    @property
-    def checked(self) -> int:
-        return self.total - self.skipped
-
-    @property
-    def broken(self) -> int:
-        return self.drifted + self.lost + self.failed
-
-    @property
-    def broken_share(self) -> float:
-        return self.broken / self.checked if self.checked else 0.0
-
-    @property
-    def passed(self) -> bool:
-        return self.broken_share <= self.max_broken
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "checked": self.checked, "broken": self.broken,
-                "broken_share": self.broken_share, "passed": self.passed}
-
-
-@dataclass(frozen=True)
-class GateReport:
-    summary: GateSummary
-    items: tuple[ItemResult, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"summary": self.summary.to_dict(), "items": [i.to_dict() for i in self.items]}
-
+__all__ = ["BROKEN", "DEFAULT_MIN_PASS_RATE", "LABELS", "VERDICTS", "Case", "GateReport", "GateSummary", "ItemResult",
+           "Reexplanation", "Sample", "Skip", "Verdict", "cases_from_records", "check_cases", "gate"]
 
 # -- reading records -------------------------------------------------------------------------
 def _text(rec: Mapping[str, Any], key: str, where: str) -> str:
@@ -172,14 +68,14 @@ def _text(rec: Mapping[str, Any], key: str, where: str) -> str:
 def case_from_record(rec: Mapping[str, Any], item_id: str) -> Case | Skip:
     """The one place that reads a record's prompts and answers (a conversation form goes here).
 
-    Raises :class:`PromptfoilError` for a record that cannot be checked (no scorer, threshold
-    or direction, a found contrast without its prompt or answer).
+    A record the run failed on is a :class:`Skip`; one without a contrast a case whose drift
+    alone is checked. Raises :class:`PromptfoilError` for a record that cannot be checked (no
+    scorer, threshold or direction, no stored answer, a found contrast without its prompt or
+    answer).
     """
     where = f"item {item_id!r}"
     if "error" in rec:
         return Skip(item_id, f"the run failed on it: {rec.get('error')}")
-    if not rec.get("found"):
-        return Skip(item_id, "the run found no contrast")
     scorer, threshold, direction = rec.get("scorer"), rec.get("threshold"), rec.get("direction")
     if not isinstance(scorer, str) or not scorer:
         raise PromptfoilError(f"{where}: no 'scorer' recorded; gate needs the run's scorer and threshold")
@@ -187,19 +83,28 @@ def case_from_record(rec: Mapping[str, Any], item_id: str) -> Case | Skip:
         raise PromptfoilError(f"{where}: no numeric 'threshold' recorded; gate needs the run's scorer and threshold")
     if direction not in DIRECTIONS:
         raise PromptfoilError(f"{where}: 'direction' must be one of {', '.join(DIRECTIONS)} (got {direction!r})")
-    score = rec.get("score")
-    conversation, turns = _conversation(rec, where)
+    score, distance, settings = rec.get("score"), rec.get("edit_distance"), rec.get("settings")
+    found = bool(rec.get("found"))
+    conversation, turns = _conversation(rec, where, found)
     return Case(
         item_id, _text(rec, "prompt", where), _text(rec, "response", where),
-        _text(rec, "contrast_prompt", where), _text(rec, "contrast_response", where),
-        scorer, Goal(direction, float(threshold)),
-        float(score) if isinstance(score, (int, float)) and not isinstance(score, bool) else None,
-        rec.get("truncated") is True, rec.get("contrast_truncated") is True, conversation, turns,
+        _text(rec, "contrast_prompt", where) if found else None,
+        _text(rec, "contrast_response", where) if found else None,
+        scorer, Goal(direction, float(threshold)), _number(score) if found else None,
+        rec.get("truncated") is True, found and rec.get("contrast_truncated") is True, conversation, turns,
+        _number(distance) if found else None, settings if isinstance(settings, dict) else None,
     )
 
 
-def _conversation(rec: Mapping[str, Any], where: str) -> tuple[Conversation | None, tuple[int, ...] | None]:
-    """A conversation record's messages and edited turns; they must render to its ``prompt``."""
+def _number(value: Any) -> float | None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return float(value) if ok else None
+
+
+def _conversation(rec: Mapping[str, Any], where: str,
+                  found: bool = True) -> tuple[Conversation | None, tuple[int, ...] | None]:
+    """A conversation record's messages and edited turns; they must render to its ``prompt``
+    (and, when ``found``, to its contrast prompt)."""
     raw = rec.get("conversation")
     if raw is None:
         return None, None
@@ -209,7 +114,7 @@ def _conversation(rec: Mapping[str, Any], where: str) -> tuple[Conversation | No
     try:
         conv = Conversation.of(raw)
         lay = Layout(conv, tuple(turns))
-        fits = lay.text == rec.get("prompt") and lay.decode(str(rec.get("contrast_prompt"))) is not None
+        fits = lay.text == rec.get("prompt") and (not found or lay.decode(str(rec.get("contrast_prompt"))) is not None)
     except (PromptfoilError, IndexError, TypeError, ValueError) as exc:
         raise PromptfoilError(f"{where}: its conversation cannot be read back ({exc})") from None
     if not fits:
@@ -229,7 +134,7 @@ def cases_from_records(records: Sequence[Mapping[str, Any]]) -> list[Case | Skip
         raw = rec.get("id")
         out.append(case_from_record(rec, str(n) if raw is None else str(raw)))
     if not any(isinstance(c, Case) for c in out):
-        raise PromptfoilError("no found contrasts to check in these results")
+        raise PromptfoilError("nothing to check in these results: the run failed on every item")
     return out
 
 
@@ -329,52 +234,135 @@ def _score(scorer: Scorer, items: list[ScoreItem]) -> list[float | None]:
         raise PromptfoilError(f"scorer '{name}' failed: {type(exc).__name__}: {exc}") from exc
     if len(raw) != len(items):
         raise PromptfoilError(f"scorer '{name}' returned {len(raw)} scores for {len(items)} items")
-    out: list[float | None] = []
-    for s in raw:
-        ok = isinstance(s, (int, float)) and not isinstance(s, bool) and math.isfinite(s)
-        out.append(float(s) if ok else None)
-    return out
+    return [_number(s) for s in raw]
 
 
-def _result(case: Case, verdict: Verdict, reason: str, new0: str | None, newc: str | None,
-            drift: float | None = None, flip: float | None = None) -> ItemResult:
-    g = case.goal
-    return ItemResult(case.id, verdict, reason, prompt=case.prompt, contrast_prompt=case.contrast_prompt,
-                      response=case.response, contrast_response=case.contrast_response, new_response=new0,
-                      new_contrast_response=newc, drift=drift, flip=flip, stored_score=case.score,
-                      scorer=case.scorer, threshold=g.threshold, direction=g.direction)
-
-
-def verdict_of(case: Case, new0: str, newc: str, drift: float | None, flip: float | None) -> ItemResult:
-    """The verdict on one case from its two scores (see the module docstring)."""
+def sample_verdict(case: Case, new0: str, newc: str | None, drift: float | None, flip: float | None) -> Sample:
+    """The verdict on one sample from its scores (see the module docstring)."""
     g = case.goal
     rule = {"increase": ">=", "decrease": "<=", "absolute": "|score| >="}[g.direction]
-    if drift is None or flip is None:
-        return _result(case, "failed", "the scorer gave no finite score", new0, newc, drift, flip)
+    if drift is None or (case.found and flip is None):
+        return Sample("failed", "the scorer gave no finite score", new0, newc, drift, flip)
     if g.reached(drift):
         why = f"stored vs new answer to the original prompt scores {drift:.3g} ({rule} δ={g.threshold:g})"
-        return _result(case, "drifted", why, new0, newc, drift, flip)
-    if not g.reached(flip):
+        return Sample("drifted", why, new0, newc, drift, flip)
+    if case.found and flip is not None and not g.reached(flip):
         why = f"new answers to original vs contrast prompt score {flip:.3g} (needs {rule} δ={g.threshold:g})"
-        return _result(case, "lost", why, new0, newc, drift, flip)
-    return _result(case, "holds", "", new0, newc, drift, flip)
+        return Sample("lost", why, new0, newc, drift, flip)
+    return Sample("holds", "", new0, newc, drift, flip)
 
 
-def _unanswered(case: Case, answers: dict[str, QueryResult], errors: dict[str, str]) -> ItemResult:
-    missing = [p for p in (case.prompt, case.contrast_prompt) if p not in answers]
+def _unanswered(case: Case, answers: Mapping[str, QueryResult], errors: Mapping[str, str]) -> Sample:
+    missing = [p for p in case.prompts() if p not in answers]
     reason = "; ".join(dict.fromkeys(errors.get(p, "no answer") for p in missing))
     got = {p: q.response for p, q in answers.items()}
-    return _result(case, "failed", f"the new target did not answer: {reason}",
-                   got.get(case.prompt), got.get(case.contrast_prompt))
+    return Sample("failed", f"the new target did not answer: {reason}", got.get(case.prompt),
+                  got.get(case.contrast_prompt) if case.contrast_prompt is not None else None)
 
 
-def _score_items(case: Case, new0: QueryResult, newc: QueryResult) -> tuple[ScoreItem, ScoreItem]:
+def _score_items(case: Case, new0: QueryResult, newc: QueryResult | None) -> tuple[ScoreItem, ScoreItem | None]:
     """Drift and flip items, scored as the search scored: cut-off answers on their complete
     sentences, a conversation's replies with their messages."""
-    y0n, ycn = new0.response or "", newc.response or ""
+    y0n = new0.response or ""
     drift = case.score_item(case.prompt, case.response, case.truncated, case.prompt, y0n, new0.truncated)
-    flip = case.score_item(case.prompt, y0n, new0.truncated, case.contrast_prompt, ycn, newc.truncated)
+    if newc is None or case.contrast_prompt is None:
+        return drift, None
+    flip = case.score_item(case.prompt, y0n, new0.truncated, case.contrast_prompt, newc.response or "", newc.truncated)
     return drift, flip
+
+
+def check_pass_rate(repeats: int, min_pass_rate: float) -> None:
+    """Refuse settings under which no item could ever be broken (or the numbers are not numbers)."""
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise ConfigError(f"repeats must be a whole number of at least 1 (got {repeats!r})")
+    if (isinstance(min_pass_rate, bool) or not isinstance(min_pass_rate, (int, float))
+            or not 0.0 < min_pass_rate <= 1.0):
+        raise ConfigError(f"min_pass_rate must be a share above 0 and at most 1 (got {min_pass_rate!r})")
+    reach = wilson(0, repeats).high
+    if reach >= min_pass_rate:
+        raise ConfigError(
+            f"with {repeats} repeat(s) even 0 passes has a 95% interval reaching {reach:.3f}, not below "
+            f"min_pass_rate {min_pass_rate:g}: no item could fail; raise the pass rate or the repeats")
+
+
+def decide(case: Case, samples: Sequence[Sample], min_pass_rate: float = DEFAULT_MIN_PASS_RATE) -> ItemResult:
+    """The item's verdict from its samples: broken when the whole Wilson interval of its pass
+    rate lies below ``min_pass_rate``, with the verdict most failing samples had."""
+    g = case.goal
+    passes = sum(1 for s in samples if s.verdict == "holds")
+    rate = wilson(passes, len(samples))
+    flips = sum(1 for s in samples if s.flip is not None and g.reached(s.flip)) if case.found else None
+    first = samples[0]
+    verdict: Verdict = "holds"
+    reason = ""
+    if rate.high < min_pass_rate:
+        failing = [s for s in samples if s.verdict != "holds"]
+        order = {"drifted": 0, "lost": 1, "failed": 2}
+        verdict = min(Counter(s.verdict for s in failing).items(), key=lambda kv: (-kv[1], order[kv[0]]))[0]
+        reason = next(s.reason for s in failing if s.verdict == verdict)
+    if len(samples) > 1:
+        below = "below" if rate.high < min_pass_rate else "not below"
+        counts = ", ".join(f"{n} {LABELS[v]}" for v, n in Counter(s.verdict for s in samples).items() if v != "holds")
+        head = (f"{passes} of {len(samples)} samples hold (95% interval {rate.fmt()} {below} "
+                f"min pass rate {min_pass_rate:g}){'; ' + counts if counts else ''}")
+        reason = f"{head}: {reason}" if reason else head
+    return ItemResult(
+        case.id, verdict, reason, prompt=case.prompt, contrast_prompt=case.contrast_prompt,
+        response=case.response, contrast_response=case.contrast_response, new_response=first.new_response,
+        new_contrast_response=first.new_contrast_response, drift=first.drift, flip=first.flip,
+        stored_score=case.score, scorer=case.scorer, threshold=g.threshold, direction=g.direction,
+        found=case.found, samples=tuple(samples), passes=passes, pass_rate=rate, flips=flips,
+        stored_edit_distance=case.edit_distance,
+    )
+
+
+# -- asking K times ----------------------------------------------------------------------------
+Answers = tuple[dict[int, dict[str, QueryResult]], dict[int, dict[str, str]]]
+
+
+def reseeded(target: Target, r: int) -> Target | None:
+    """The target for sample ``r``: itself for the first, a copy seeded ``seed + r`` for the
+    others (a seeded sampler varies, each sample is cached apart, a rerun is reproducible);
+    None when it has no whole-number seed to vary."""
+    if r == 0:
+        return target
+    seed = getattr(target, "seed", None)
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        twin = copy.copy(target)
+        twin.seed = seed + r  # type: ignore[attr-defined]
+        return twin
+    return None
+
+
+def ask_samples(cases: Sequence[Case], target: Target, cache: ResponseCache | None, repeats: int) -> list[Answers]:
+    """Per sample, every case's answers and errors. A target that always answers alike (not
+    stochastic) is asked once and that answer stands for every sample."""
+    rounds: list[Answers] = []
+    for r in range(repeats if QueryStage(target, None).stochastic else 1):
+        twin = reseeded(target, r)
+        use = cache if twin is not None else None  # an unseeded sampler: fresh answers, not the cache's
+        answers: dict[int, dict[str, QueryResult]] = {}
+        errors: dict[int, dict[str, str]] = {}
+        for route, group in _routes(cases, twin or target):
+            got, bad = ask_all(QueryStage(route, use, Budget(calls=None)), [p for c in group for p in c.prompts()])
+            for c in group:
+                answers[id(c)], errors[id(c)] = got, bad
+        rounds.append((answers, errors))
+    return [rounds[min(r, len(rounds) - 1)] for r in range(repeats)]
+
+
+def refuse_system_option(cases: Sequence[Case], target: Target) -> None:
+    """A chat target's own system prompt (its ``system`` setting) is put first only into a
+    conversation without one: on a record that carries its own system turn the option would
+    be dropped without a word, so it is refused."""
+    system = (getattr(target, "settings", None) or {}).get("system")
+    if not system:
+        return
+    own = next((c for c in cases if c.conversation is not None and c.conversation.system is not None), None)
+    if own is not None:
+        raise ConfigError(
+            f"item {own.id!r} carries its own system prompt, so the target's system option would be ignored "
+            "for it; drop the system option (--target-option system=...) or gate results without a system turn")
 
 
 def check_cases(
@@ -383,43 +371,72 @@ def check_cases(
     scorer: ScorerSource,
     cache: ResponseCache | None = None,
     max_broken: float = 0.0,
+    repeats: int = 1,
+    min_pass_rate: float = DEFAULT_MIN_PASS_RATE,
+    seed: int = 0,
 ) -> GateReport:
-    """Ask ``target`` both prompts of every case, score, and decide each verdict."""
+    """Ask ``target`` every case's prompts ``repeats`` times, score, and decide each verdict;
+    ``seed`` drives the paired comparison's bootstrap."""
     if isinstance(max_broken, bool) or not isinstance(max_broken, (int, float)) or not 0.0 <= max_broken <= 1.0:
         raise ConfigError(f"max_broken must be a share between 0 and 1 (got {max_broken!r})")
+    check_pass_rate(repeats, min_pass_rate)
     t0 = time.perf_counter()
     scorer_of = _scorer_for(scorer)
     todo = [c for c in cases if isinstance(c, Case)]
+    refuse_system_option(todo, target)
     for c in todo:  # every δ must lie on its scorer's scale before any call is made
         s = scorer_of(c.scorer)
         Goal.check_threshold(c.goal.threshold, c.goal.direction, s.bounds, getattr(s, "name", c.scorer))
-    answers: dict[int, dict[str, QueryResult]] = {}
-    errors: dict[int, dict[str, str]] = {}
-    for route, group in _routes(todo, target):
-        got, bad = ask_all(QueryStage(route, cache, Budget(calls=None)),
-                           [p for c in group for p in (c.prompt, c.contrast_prompt)])
-        for c in group:
-            answers[id(c)], errors[id(c)] = got, bad
-    verdicts: dict[int, ItemResult] = {}  # by position in ``cases`` (ids may repeat in API input)
-    scored: dict[str, list[tuple[int, Case]]] = {}
+    rounds = ask_samples(todo, target, cache, repeats)
+    samples: dict[tuple[int, int], Sample] = {}  # (position in ``cases``, sample)
+    scored: dict[str, list[tuple[int, int, Case, QueryResult, QueryResult | None]]] = {}
     for n, c in enumerate(cases):
-        if isinstance(c, Skip):
-            verdicts[n] = ItemResult(c.id, "skipped", c.reason)
-        elif c.prompt in answers[id(c)] and c.contrast_prompt in answers[id(c)]:
-            scored.setdefault(c.scorer, []).append((n, c))
-        else:
-            verdicts[n] = _unanswered(c, answers[id(c)], errors[id(c)])
+        if not isinstance(c, Case):
+            continue
+        for r, (answers, errors) in enumerate(rounds):
+            got = answers[id(c)]
+            if all(p in got for p in c.prompts()):
+                newc = got[c.contrast_prompt] if c.contrast_prompt is not None else None
+                scored.setdefault(c.scorer, []).append((n, r, c, got[c.prompt], newc))
+            else:
+                samples[(n, r)] = _unanswered(c, got, errors[id(c)])
     for name, group in scored.items():
-        pairs = [_score_items(c, answers[id(c)][c.prompt], answers[id(c)][c.contrast_prompt]) for _, c in group]
-        scores = _score(scorer_of(name), [d for d, _ in pairs] + [f for _, f in pairs])
-        for i, (n, c) in enumerate(group):
-            new0, newc = answers[id(c)][c.prompt].response or "", answers[id(c)][c.contrast_prompt].response or ""
-            verdicts[n] = verdict_of(c, new0, newc, scores[i], scores[len(group) + i])
-    items = tuple(verdicts[n] for n in range(len(cases)))
+        pairs = [_score_items(c, new0, newc) for _, _, c, new0, newc in group]
+        flat = [d for d, _ in pairs] + [f for _, f in pairs if f is not None]
+        scores = iter(_score(scorer_of(name), flat))
+        drifts = [next(scores) for _ in pairs]
+        for (n, r, c, new0, newc), drift, (_, f) in zip(group, drifts, pairs):
+            flip = next(scores) if f is not None else None
+            samples[(n, r)] = sample_verdict(c, new0.response or "", newc.response if newc else None, drift, flip)
+    items = tuple(
+        ItemResult(c.id, "skipped", c.reason) if isinstance(c, Skip)
+        else decide(c, [samples[(n, r)] for r in range(repeats)], min_pass_rate)
+        for n, c in enumerate(cases)
+    )
     count = {v: sum(1 for i in items if i.verdict == v) for v in VERDICTS}
     summary = GateSummary(len(items), count["holds"], count["drifted"], count["lost"], count["failed"],
-                          count["skipped"], float(max_broken), round(time.perf_counter() - t0, 3))
-    return GateReport(summary, items)
+                          count["skipped"], float(max_broken), round(time.perf_counter() - t0, 3),
+                          repeats, float(min_pass_rate))
+    return GateReport(summary, items, paired_of(items, seed))
+
+
+def paired_of(items: Sequence[ItemResult], seed: int = 0) -> Paired | None:
+    """Old (the stored run) vs new over the checked items (see :mod:`.gate_paired`)."""
+    checked = [i for i in items if i.verdict != "skipped"]
+    if not checked:
+        return None
+    old_flip, new_flip, change = [], [], []
+    for it in checked:
+        if not it.found or not it.samples or it.threshold is None or it.direction not in DIRECTIONS:
+            continue
+        g = Goal(it.direction, it.threshold)  # type: ignore[arg-type]
+        old_flip.append(1.0 if it.stored_score is None or g.reached(it.stored_score) else 0.0)
+        new_flip.append((it.flips or 0) / len(it.samples))
+        flips = [s.flip for s in it.samples if s.flip is not None]
+        if it.stored_score is not None and flips:
+            change.append(sum(g.objective(f) for f in flips) / len(flips) - g.objective(it.stored_score))
+    holds = [1.0 if it.verdict == "holds" else 0.0 for it in checked]
+    return compare(holds, old_flip, new_flip, change, seed)
 
 
 def gate(
@@ -428,6 +445,9 @@ def gate(
     scorer: ScorerSource,
     cache: ResponseCache | None = None,
     max_broken: float = 0.0,
+    repeats: int = 1,
+    min_pass_rate: float = DEFAULT_MIN_PASS_RATE,
+    seed: int = 0,
 ) -> GateReport:
     """Check every record of a results file against a new ``target`` (a Target, a registry
     name, or a batch function ``list[str] -> list[str]``).
@@ -436,4 +456,5 @@ def gate(
     name to a Scorer (the CLI builds it through the Config path).
     """
     cases = cases_from_records(records)
-    return check_cases(cases, build_target(Config(target=Component(target))), scorer, cache, max_broken)
+    return check_cases(cases, build_target(Config(target=Component(target))), scorer, cache, max_broken,
+                       repeats, min_pass_rate, seed)
