@@ -18,9 +18,9 @@ def chat_backend(
     rpm: float | None = None,
 ) -> ChatBackend:
     """An endpoint backend when ``base_url`` is given (several URLs: a :class:`~.fleet.Fleet`,
-    ``max_concurrency`` per server), else a local GGUF (``model`` = path, default the embedded
-    SmolLM2). For an endpoint, ``model`` is the served model's name (default, or ``"auto"``:
-    the server's only model)."""
+    ``max_concurrency`` per server), else a local GGUF (``model`` = path or a short name of
+    :mod:`.model_store`, default the embedded SmolLM2). For an endpoint, ``model`` is the served
+    model's name (default, or ``"auto"``: the server's only model)."""
     if base_url:
         from .fleet import Fleet, resolve_all
         from .openai import EndpointChat

@@ -20,10 +20,11 @@ from typing import Any
 from ..errors import PromptfoilError, PromptTooLong
 from .chat import ChatReply, ChatRequest
 from .chat_template import chat_tokens
-from .embedded import require, smollm2_gguf
+from .embedded import require
 from .identity import file_identity
 from .llamacpp_batch import BatchGenerator
 from .llamacpp_template import ChatTemplate
+from .model_store import model_file
 from .threads import default_threads
 
 _LOCK = threading.Lock()  # a llama.cpp context answers one request at a time
@@ -90,14 +91,15 @@ atexit.register(close_models)
 
 
 class LocalChat:
-    """A GGUF chat model (default: the embedded SmolLM2), loaded on first request.
+    """A GGUF chat model (a path or a short name of ``promptfoil models``; default: the
+    embedded SmolLM2), loaded on first request.
 
     The file is found when the backend is built, so a missing model package or file is
     reported then, not in the middle of a search.
     """
 
     def __init__(self, model_path: str | Path | None = None, n_ctx: int = 2048, max_batch: int = 16) -> None:
-        self.path = Path(model_path) if model_path else smollm2_gguf()
+        self.path = model_file(model_path)
         if not self.path.is_file():
             raise PromptfoilError(f"GGUF model file not found: {self.path}")
         self.n_ctx = n_ctx

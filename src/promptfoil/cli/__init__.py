@@ -1,6 +1,6 @@
 """Command line, one module per command family: ``explain``/``demo``/``list``, dataset jobs
-(``run``, ``metrics``, ``compare``, ``report``), ``summary``, ``redteam``, ``experiment``, ``gate``
-and ``doctor``.
+(``run``, ``metrics``, ``compare``, ``report``), ``summary``, ``redteam``, ``experiment``, ``gate``,
+``doctor`` and ``models``.
 
 Component choices come from the registries, so a new component (or an installed plugin)
 shows up here by registering itself. User errors print one clear line (exit 2), never a
@@ -20,10 +20,10 @@ from ..report.visible import visible
 from .. import plugins  # noqa: F401  (fills the registries)
 from .. import __version__
 from ..errors import PromptfoilError
-from . import doctor, experiment, explain, gate, jobs, redteam, summary
+from . import doctor, experiment, explain, gate, jobs, models, redteam, summary
 from .options import add_explainer_options, config_from_args
 
-FAMILIES = (explain, jobs, summary, redteam, experiment, gate, doctor)
+FAMILIES = (explain, jobs, summary, redteam, experiment, gate, doctor, models)
 COMMANDS = {name: fn for fam in FAMILIES for name, fn in fam.COMMANDS.items()}
 
 

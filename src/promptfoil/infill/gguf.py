@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backends.embedded import smollm2_gguf
 from ..backends.llamacpp import load_llama
+from ..backends.model_store import model_file
 from .branches import BranchDecoder, text_header
 
 
 class GGUFModel:
-    """Lazy ``lm`` / ``dec`` / ``header`` over the GGUF file ``model_path`` (default: the
-    embedded SmolLM2-135M)."""
+    """Lazy ``lm`` / ``dec`` / ``header`` over the GGUF file ``model_path`` (a path or a short
+    name of ``promptfoil models``; default: the embedded SmolLM2-135M)."""
 
     def __init__(self, model_path: str | None = None, n_ctx: int = 2048) -> None:
-        self.model_path = str(model_path or smollm2_gguf())
+        self.model_path = str(model_file(model_path))
         self.n_ctx = n_ctx
         self._lm: Any = None
         self._dec: BranchDecoder | None = None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -12,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..backends.model_store import cache_root
 from ..errors import PromptfoilError
 from ..types import Reply
 
@@ -22,8 +22,7 @@ REQUIRED_COLUMNS = frozenset({"key", "target", "settings", "prompt", "response"}
 
 def default_cache_path() -> Path:
     """``$PROMPTFOIL_CACHE_DIR`` or ``~/.cache/promptfoil``, file ``responses.sqlite``."""
-    root = os.environ.get("PROMPTFOIL_CACHE_DIR") or Path.home() / ".cache" / "promptfoil"
-    return Path(root) / "responses.sqlite"
+    return cache_root() / "responses.sqlite"
 
 
 def cache_key(identity: str, settings: dict[str, Any], prompt: str) -> str:

@@ -85,11 +85,13 @@ def _make_smollm2(
     return LlamaCppTarget(None, max_tokens, temperature, seed, system, n_ctx, name="smollm2", batch_size=batch_size)
 
 
-@targets.register("gguf", "any local GGUF chat model via llama.cpp (--target-model PATH)")
+@targets.register("gguf", "any local GGUF chat model via llama.cpp (--target-model PATH, or qwen-0.5b etc.: "
+                  "see `promptfoil models`)")
 def _make_gguf(
     model: str | None = None, max_tokens: int = 64, temperature: float = 0.0, seed: int | None = 0,
     system: str | None = None, n_ctx: int = 2048, batch_size: int = DEFAULT_BATCH,
 ) -> LlamaCppTarget:
     if not model:
-        raise ConfigError("target 'gguf' needs a model file: --target-model PATH.gguf")
+        raise ConfigError("target 'gguf' needs a model file: --target-model PATH.gguf, or a name "
+                          "of `promptfoil models list` (qwen-0.5b, ...)")
     return LlamaCppTarget(model, max_tokens, temperature, seed, system, n_ctx, name="gguf", batch_size=batch_size)
