@@ -43,27 +43,27 @@ test-fast: $(STAMP) browser
 
 # HF infillers, batched vs one-by-one, on tiny offline models (ratio printed).
 bench-infill: $(STAMP)
-	$(BIN)/python benchmarks/infill_batching.py
+	$(BIN)/python benchmarks/perf/infill_batching.py
 
 # promptfoil vs ICX360 0.1.0 on the same models (creates .venv-icx once): shipped mic-style
 # and news sets, the first prompt of each, budgets 10 20 40, split_k 1 2, seeds 0 1 2, on two
 # worker processes of one core each (under 30 minutes on 2 idle cores). BENCH_ARGS="-n 2" for
 # two prompts per set, BENCH_ARGS="--full" for every prompt and 5 seeds (hours).
 bench: $(STAMP)
-	$(BIN)/python benchmarks/vs_icx360.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/perf/vs_icx360.py $(BENCH_ARGS)
 
 # Dataset throughput: explanations per hour against llama.cpp servers on loopback, one item at a
 # time vs --parallel 2 and 4, and ICX360 looped over the same items (creates .venv-icx once).
 bench-throughput: $(STAMP)
-	$(BIN)/python benchmarks/dataset_throughput.py
+	$(BIN)/python benchmarks/perf/dataset_throughput.py
 
 # llama.cpp target: prompts/second at batch 1-16, and a 400-token system prompt with and
 # without prefix reuse; the same prompts in the hf target with and without prefix reuse.
 bench-target: $(STAMP)
-	$(BIN)/python benchmarks/batch_target.py
-	$(BIN)/python benchmarks/batch_target.py --prefix-reuse
+	$(BIN)/python benchmarks/perf/batch_target.py
+	$(BIN)/python benchmarks/perf/batch_target.py --prefix-reuse
 	$(BIN)/pip install --quiet gguf accelerate  # the hf benchmark loads SmolLM2's GGUF in transformers
-	$(BIN)/python benchmarks/hf_prefix_reuse.py
+	$(BIN)/python benchmarks/perf/hf_prefix_reuse.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .hypothesis

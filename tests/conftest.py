@@ -1,5 +1,6 @@
-"""Shared by every test folder: the helper modules at this folder's root are importable
-(``standins``, ``openai_fakes``, ``hf_tiny``, ...), each test gets its own response cache, and
+"""Shared by every test folder: the helper modules at this folder's root (``standins``, ...) and
+the doubles the benchmarks share, in ``testkit/`` (``openai_fakes``, ``hf_tiny``, ``browser``,
+``trace_fakes``), are importable; each test gets its own response cache, and
 the fixtures that start something expensive once per session (the real llama.cpp server, the
 tiny Hugging Face models) live here."""
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "testkit"))
 
 
 @pytest.fixture(autouse=True)

@@ -2,8 +2,8 @@
 registered component: as the command line does, with what this machine has offline.
 
 A case is the command-line flags of one component; ``flags(request)`` may start what the
-component talks to (the fake OpenAI-compatible server of tests/openai_fakes.py) or build what
-it loads (the tiny Hugging Face models of tests/hf_tiny.py, through the ``tiny_hf`` fixture).
+component talks to (the fake OpenAI-compatible server of testkit/openai_fakes.py) or build what
+it loads (the tiny Hugging Face models of testkit/hf_tiny.py, through the ``tiny_hf`` fixture).
 The flags are parsed into a Config by the CLI's own parser and built by ``promptfoil.build``.
 Cases on the embedded SmolLM2 GGUF or MiniLM are marked slow.
 """

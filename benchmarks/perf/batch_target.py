@@ -1,13 +1,13 @@
 """Prompts per second of the llama.cpp target at batch sizes 1, 2, 4, 8, 16 (and prefix reuse).
 
-    python benchmarks/batch_target.py                  # batch sizes, 16 MIC-style prompts
-    python benchmarks/batch_target.py --prefix-reuse   # 400-token system prompt + 20-word questions
+    python benchmarks/perf/batch_target.py                  # batch sizes, 16 MIC-style prompts
+    python benchmarks/perf/batch_target.py --prefix-reuse   # 400-token system prompt + 20-word questions
 
 Each round answers the same prompts at every batch size (batch 1 is the one-by-one path,
 ``create_chat_completion``), the sizes in a new random order per round, so that drift in the
 machine's load falls on every size alike; a size's speed-up is its median over rounds of
 (batch-1 seconds / its seconds) within the round. Answers are checked identical to batch 1.
-Writes ``benchmarks/results/batch_target.md`` (or ``prefix_reuse.md``) and ``.json``.
+Writes ``benchmarks/perf/results/batch_target.md`` (or ``prefix_reuse.md``) and ``.json``.
 """
 
 from __future__ import annotations
@@ -177,7 +177,7 @@ def main(argv: list[str]) -> None:
 
     meta = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "load": os.getloadavg(),
             "machine": f"{os.cpu_count()} cores, {platform.platform()}", "max_tokens": args.max_tokens,
-            "batch": args.batch, "command": "python benchmarks/batch_target.py " + " ".join(argv)}
+            "batch": args.batch, "command": "python benchmarks/perf/batch_target.py " + " ".join(argv)}
     res = reuse_bench(args) if args.prefix_reuse else sizes_bench(args)
     meta["load_end"] = os.getloadavg()
     name = "prefix_reuse" if args.prefix_reuse else "batch_target"

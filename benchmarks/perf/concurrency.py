@@ -1,9 +1,9 @@
 """Wall time of the `openai` target at --max-concurrency 1 vs 4.
 
-A loopback server (tests/openai_fakes.py) sleeps DELAY seconds per request, like a remote
+A loopback server (testkit/openai_fakes.py) sleeps DELAY seconds per request, like a remote
 model would; the same batch of prompts is sent at both settings, once each.
 
-    .venv/bin/python benchmarks/concurrency.py [--prompts 16] [--delay 0.25]
+    .venv/bin/python benchmarks/perf/concurrency.py [--prompts 16] [--delay 0.25]
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: the shared helper
+import common  # noqa: E402
 
+common.use_testkit()
 from openai_fakes import FakeOpenAIServer  # noqa: E402
 
 from promptfoil.targets.openai_compat import OpenAITarget  # noqa: E402

@@ -10,11 +10,11 @@ HTTP), infiller and scorer (``icx360_adapters``) and explains the items one afte
 as its API does. Every mode explains the same items with the same settings; the records of the
 promptfoil modes are compared (timing fields left out).
 
-    python benchmarks/dataset_throughput.py [--items 6] [--servers 2] [--parallel 2 4] [--budget 10]
+    python benchmarks/perf/dataset_throughput.py [--items 6] [--servers 2] [--parallel 2 4] [--budget 10]
 
 The ICX360 row is measured by this script re-run in ``.venv-icx`` (created once by
 ``icx360_env``; skip it with ``--no-icx``).
-Writes ``benchmarks/results/dataset_throughput.md`` and ``.json``.
+Writes ``benchmarks/perf/results/dataset_throughput.md`` and ``.json``.
 """
 
 from __future__ import annotations
@@ -279,7 +279,7 @@ def main(argv: list[str]) -> None:
     meta = {"when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
             "load_start": load_start, "load_end": os.getloadavg()[0], "items": len(items), "servers": args.servers,
             "budget": args.budget, "max_tokens": args.max_tokens, "identical": "yes" if same else "NO",
-            "command": "python benchmarks/dataset_throughput.py " + " ".join(argv),
+            "command": "python benchmarks/perf/dataset_throughput.py " + " ".join(argv),
             "minutes": (time.perf_counter() - t0) / 60}
     md = render(meta, rows)
     (RESULTS / "dataset_throughput.md").write_text(md, encoding="utf-8")

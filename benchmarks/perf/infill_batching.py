@@ -3,10 +3,10 @@
 The same requests go through each HF infiller twice: as one call with ``batch_size`` requests
 per forward pass / ``generate`` call, and one request per call. The fills must be identical
 (beam decoding); the ratio of the wall times is what batching buys. The tiny models (from
-``tests/hf_tiny.py``) measure the per-call overhead that batching removes, not the speed of
+``testkit/hf_tiny.py``) measure the per-call overhead that batching removes, not the speed of
 real models, whose larger matrices make batching pay off differently (more on a GPU).
 
-    .venv/bin/python benchmarks/infill_batching.py [--requests 32] [--batch-size 16] [--repeats 3]
+    .venv/bin/python benchmarks/perf/infill_batching.py [--requests 32] [--batch-size 16] [--repeats 3]
     make bench-infill
 """
 
@@ -21,8 +21,10 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: the shared helper
+import common  # noqa: E402
 
+common.use_testkit()
 import hf_tiny  # noqa: E402
 
 from promptfoil.infill.base import InfillRequest, infillers  # noqa: E402

@@ -1,6 +1,6 @@
 """Where a default explanation's wall time goes: the models, their glue, and the rest.
 
-    python benchmarks/profile_overhead.py            # 4 MIC-style prompts, default settings
+    python benchmarks/perf/profile_overhead.py            # 4 MIC-style prompts, default settings
 
 Runs the default :class:`promptfoil.Explainer` (smollm2 target, lm infiller, semantic scorer,
 cell-budget, budget 40; response cache off) under cProfile, with infill prefetching off and
@@ -12,7 +12,7 @@ one infiller lane, so that every model call runs in the profiled thread. Reports
 * *kernels*: inside llama.cpp's decode and sampler and the MiniLM forward pass; what the
   components spend beyond that is their Python glue (tokenising, templates, log-softmax).
 
-Writes ``benchmarks/results/profile_overhead.md`` with the top functions outside the models.
+Writes ``benchmarks/perf/results/profile_overhead.md`` with the top functions outside the models.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def main(argv: list[str]) -> None:
         *[f"| {k} | {v:.2f} | {v / wall:.1%} |" for k, v in kern.items()],
         f"| components' Python glue (components − native) | {glue:.2f} | {glue / wall:.1%} |", "",
         "Top functions by own time:", "", "```", buf.getvalue().strip()[-4000:], "```", "",
-        f"Command: `python benchmarks/profile_overhead.py {' '.join(argv)}`", "",
+        f"Command: `python benchmarks/perf/profile_overhead.py {' '.join(argv)}`", "",
     ]
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "profile_overhead.md").write_text("\n".join(lines), encoding="utf-8")

@@ -1,14 +1,14 @@
 """Items per minute of `--engine ray` with 1, 2 and 4 actors (and the local engine), one run.
 
-The target is the `openai` target against a loopback server (tests/openai_fakes.py) that
-sleeps DELAY seconds per request, like a remote model; infiller and scorer are the tests'
-deterministic stand-ins, the threshold is out of reach so every item spends its whole
-budget (BUDGET + 1 requests), and the response cache is off. Each actor sends one request
+The target is the `openai` target against a loopback server (testkit/openai_fakes.py) that
+sleeps DELAY seconds per request, like a remote model; the infiller is a model-free stand-in
+(``common.NumberedFills``), the scorer BLEU-SUMM, and the threshold (1.0) is out of reach, so
+every item spends its whole budget (BUDGET + 1 requests); the response cache is off. Each actor sends one request
 at a time (--max-concurrency 1), so the ratios show what the actors add. Actor start-up
 (building the Explainer) is left out of the timing. Each item also costs CPU (search, HTTP
 client), so on a machine with few free cores the ratios flatten before the ideal 1 : 2 : 4.
 
-    .venv/bin/python benchmarks/ray_scaling.py [--items 24] [--delay 0.25] [--budget 4]
+    .venv/bin/python benchmarks/perf/ray_scaling.py [--items 24] [--delay 0.25] [--budget 4]
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ import time
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: the shared helper
+import common  # noqa: E402
 
+common.use_testkit()
 from openai_fakes import FakeOpenAIServer  # noqa: E402
 
 from promptfoil import Component, Config, Explainer  # noqa: E402
@@ -38,7 +39,7 @@ ACTORS = (1, 2, 4)
 def bench_config(base_url: str, budget: int) -> Config:
     return Config(
         target=Component("openai", "bench"),
-        infiller=Component("standins:SuffixInfiller"), scorer=Component("standins:LostWordsScorer"),
+        infiller=Component("common:NumberedFills"), scorer=Component("bleu"),
         cache=False,
     ).with_options(base_url=base_url, max_concurrency=1, budget=budget, threshold=1.0)
 
@@ -57,12 +58,12 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=24)
     ap.add_argument("--delay", type=float, default=0.25, help="server sleep per request (s)")
     ap.add_argument("--budget", type=int, default=4, help="target calls per item (plus the original)")
-    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "ray_scaling.txt")
+    ap.add_argument("--out", type=Path, default=common.results("perf") / "ray_scaling.txt")
     args = ap.parse_args()
 
     import ray
 
-    os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT / "tests"), str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(common.BENCH), str(common.ROOT / "src"), os.environ.get("PYTHONPATH", "")])
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
     items = [RunItem(f"q{i}", f"Is it fair to ask my neighbour number {i} to water the plants?") for i in range(args.items)]
     rates: dict[str, float] = {}

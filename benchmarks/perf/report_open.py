@@ -1,14 +1,14 @@
 """How fast the HTML report opens: 100 items with 40-candidate traces, in headless Chromium.
 
-Builds a synthetic results file (``tests/trace_fakes.py``, no model), renders it with
-``write_html`` and opens it through the DevTools protocol (``tests/browser.py``), several
+Builds a synthetic results file (``testkit/trace_fakes.py``, no model), renders it with
+``write_html`` and opens it through the DevTools protocol (``testkit/browser.py``), several
 times. Printed per run: the wall time from ``Page.navigate`` to the load event, the page's
 own navigation timing (response end, DOMContentLoaded, load event end), the time until the
 first item's explorer is drawn, and the script time to draw one explorer (median and max
 over all of them, drawn by scrolling through the whole page). The target is an open (load
 event) under 2 s. ``--no-trace`` drops the traces: the same report without the explorer.
 
-    .venv/bin/python benchmarks/report_open.py [--items 100] [--candidates 40] [--runs 3] [--no-trace]
+    .venv/bin/python benchmarks/perf/report_open.py [--items 100] [--candidates 40] [--runs 3] [--no-trace]
 """
 
 from __future__ import annotations
@@ -21,8 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: the shared helper
+import common  # noqa: E402
 
+common.use_testkit()
 import browser  # noqa: E402
 import trace_fakes  # noqa: E402
 

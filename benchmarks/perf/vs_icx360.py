@@ -14,9 +14,9 @@ case. Every target call is counted on one wrapper, whichever tool makes it, incl
 ICX360's uncounted first call.
 
     make bench                                  # default grid: 1 prompt per set, 2 workers
-    python benchmarks/vs_icx360.py -n 2         # 2 prompts per set, evenly spaced
-    python benchmarks/vs_icx360.py --full       # every prompt of both sets, 5 seeds (hours)
-    python benchmarks/vs_icx360.py --sets news -n 1 --budgets 10 --split-k 1 --seeds 0
+    python benchmarks/perf/vs_icx360.py -n 2         # 2 prompts per set, evenly spaced
+    python benchmarks/perf/vs_icx360.py --full       # every prompt of both sets, 5 seeds (hours)
+    python benchmarks/perf/vs_icx360.py --sets news -n 1 --budgets 10 --split-k 1 --seeds 0
 
 The default grid takes the first prompt of each shipped set (``-n N``: N prompts evenly spaced,
 0, n/N, 2n/N, ... of the shipped order). Cases are dealt to ``--workers`` processes (default:
@@ -25,7 +25,7 @@ one-lane ``lm`` infiller, so both tools always run on exactly one core and the g
 ``workers`` times sooner; ``--workers 1`` runs in-process with every core (promptfoil then
 fills masks on several lanes, ICX360 cannot). The
 script creates ``.venv-icx`` (ICX360 + promptfoil) on first use and re-executes itself there.
-It writes ``benchmarks/results/vs_icx360.md`` and ``.json``. ICX360 failures (an exception in
+It writes ``benchmarks/perf/results/vs_icx360.md`` and ``.json``. ICX360 failures (an exception in
 its search) are results, recorded with their type and message.
 """
 
@@ -51,17 +51,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import icx360_env  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
-README_START = "<!-- bench:vs_icx360 start -->"
-README_END = "<!-- bench:vs_icx360 end -->"
 
 #: Per prompt set: scorer and δ. δ was chosen so that budgets 10-40 bind for both tools
-#: (benchmarks/results/vs_icx360_calibration.md: the best score reached within 10, 20, 40 calls).
+#: (benchmarks/perf/results/vs_icx360_calibration.md: the best score reached within 10, 20, 40 calls).
 SETS: dict[str, dict[str, Any]] = {
     "mic-style": {"scorer": "semantic", "threshold": 0.8},
     "news": {"scorer": "bleu", "threshold": 0.8},
     # Everyday questions written outside the project and never tuned on (the usefulness
     # issue's held-out set): the report set for the speed defaults.
-    "everyday": {"scorer": "semantic", "threshold": 0.6, "file": Path(__file__).parent / "data" / "usefulness_heldout.jsonl"},
+    "everyday": {"scorer": "semantic", "threshold": 0.6, "file": Path(__file__).resolve().parents[1] / "data" / "usefulness_heldout.jsonl"},
 }
 
 
@@ -86,7 +84,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--shard", default=None, help=argparse.SUPPRESS)  # "I/N": a worker's share of the cases
     ap.add_argument("--timeout", type=int, default=1800, help="seconds allowed per explanation")
     ap.add_argument("--out", type=Path, default=RESULTS / "vs_icx360.md")
-    ap.add_argument("--update-readme", action="store_true", help="put the tables into README.md's benchmark section")
     ap.add_argument("--render-only", type=Path, metavar="JSON",
                     help="rebuild the Markdown from a results JSON (also a partial one) without running")
     args = ap.parse_args(argv)
@@ -361,18 +358,6 @@ def render(meta: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
-def update_readme(table_md: str, path: Path) -> None:
-    """Replace the benchmark section between its markers (append it if absent)."""
-    text = path.read_text(encoding="utf-8")
-    body = f"{README_START}\n{table_md}\n{README_END}"
-    if README_START in text and README_END in text:
-        head, rest = text.split(README_START, 1)
-        text = head + body + rest.split(README_END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n## Benchmark against ICX360\n\n" + body + "\n"
-    path.write_text(text, encoding="utf-8")
-
-
 def _json(obj: Any) -> str:
     """JSON with NaN written as null (NaN is not valid JSON)."""
 
@@ -395,8 +380,6 @@ def write(args: argparse.Namespace, meta: dict[str, Any], records: list[dict[str
     md = render(meta, rows)
     args.out.write_text(md, encoding="utf-8")
     args.out.with_suffix(".json").write_text(_json({"meta": meta, "summary": rows, "records": records}))
-    if args.update_readme:
-        update_readme(md.split("\n", 2)[2], icx360_env.ROOT / "README.md")
     return md
 
 
@@ -427,7 +410,7 @@ def run(args: argparse.Namespace, argv: list[str]) -> tuple[dict[str, Any], list
                         "threshold": args.thresholds[name]} for name, rows in prompts.items()},
         "icx_info": not args.icx_no_info, "max_tokens": args.max_tokens,
         "batch": bench.llm.batch_size, "prefetch": not args.no_prefetch, "workers": count,
-        "command": "python benchmarks/vs_icx360.py " + " ".join(argv), "commit": git_commit(),
+        "command": "python benchmarks/perf/vs_icx360.py " + " ".join(argv), "commit": git_commit(),
         "models": {
             "target": f"{bench.llm.path.name} via llama.cpp, greedy, max_tokens={args.max_tokens}",
             "infiller": "lm (the same GGUF proposes fills, ranked by sentence likelihood)",
@@ -474,7 +457,7 @@ def run_workers(args: argparse.Namespace, argv: list[str]) -> tuple[dict[str, An
         raise SystemExit(f"no worker wrote results (exit codes {codes}); see the messages above")
     records = sorted((r for part in parts for r in part["records"]), key=lambda r: (r["case"], r["tool"] != "promptfoil"))
     meta = parts[0]["meta"]
-    meta["command"] = "python benchmarks/vs_icx360.py " + " ".join(argv)
+    meta["command"] = "python benchmarks/perf/vs_icx360.py " + " ".join(argv)
     if any(codes):
         meta["command"] += f" (worker exit codes {codes}: some cases are missing)"
     for f in tmp.iterdir():

@@ -12,7 +12,7 @@ take the first N items (the CPU here is shared; say so when subsampling). The em
 judge fails the judge self-check, which stops a red-team run; ``--no-judge-check``
 measures the embedded pipeline anyway (say so when reporting its numbers).
 
-    PYTHONPATH=src python benchmarks/conversations.py --out benchmarks/results/conversations
+    PYTHONPATH=src python benchmarks/quality/conversations.py --out benchmarks/quality/results/conversations
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def summary(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", type=Path, default=Path("benchmarks/results/conversations"))
+    ap.add_argument("--out", type=Path, default=Path("benchmarks/quality/results/conversations"))
     ap.add_argument("--questions", type=int, default=20)
     ap.add_argument("--conversations", type=int, default=20)
     ap.add_argument("--budget", type=int, default=20)

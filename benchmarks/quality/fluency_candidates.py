@@ -6,7 +6,7 @@ the infiller's list and double edits (two refilled units), as CELL-budget makes 
 output (one JSON object per line, no label) is read and labelled by hand into
 ``tests/data/fluency_labels.jsonl``.
 
-    PYTHONPATH=src python benchmarks/fluency_candidates.py --set demo -n 12 --out /tmp/demo_cands.jsonl
+    PYTHONPATH=src python benchmarks/quality/fluency_candidates.py --set demo -n 12 --out /tmp/demo_cands.jsonl
 """
 
 from __future__ import annotations

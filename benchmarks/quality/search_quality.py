@@ -13,7 +13,7 @@ Greedy runs share an in-process memo of target answers and infills: the configur
 many of the same prompts, and an answer the memo gives is still paid from the budget, so
 calls and results are those of a run without it (only wall time is saved).
 
-    PYTHONPATH=src .venv/bin/python benchmarks/search_quality.py --n 10 --budget 30
+    PYTHONPATH=src .venv/bin/python benchmarks/quality/search_quality.py --n 10 --budget 30
 """
 
 from __future__ import annotations
@@ -23,46 +23,20 @@ import functools
 import json
 import math
 import statistics
+import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import promptfoil
-from promptfoil.uses.datasets import shipped_set
-from promptfoil.search.cell_budget import cell_budget
-from promptfoil.targets.base import targets
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: the shared helper
+
+import promptfoil  # noqa: E402
+from common import MemoInfiller, MemoTarget  # noqa: E402
+from promptfoil.uses.datasets import shipped_set  # noqa: E402
+from promptfoil.search.cell_budget import cell_budget  # noqa: E402
+from promptfoil.targets.base import targets  # noqa: E402
 
 OUT = Path(__file__).parent / "results"
-
-
-class MemoTarget:
-    """A greedy target's answers kept in memory across configurations (still paid per call)."""
-
-    def __init__(self, inner: Any, memo: dict[str, Any]) -> None:
-        self.inner, self.memo = inner, memo
-        self.name, self.batch_size = inner.name, inner.batch_size
-        self.identity, self.settings, self.cacheable = inner.identity, inner.settings, inner.cacheable
-
-    def generate(self, prompts: Sequence[str]) -> list[Any]:
-        todo = [p for p in dict.fromkeys(prompts) if p not in self.memo]
-        if todo:
-            self.memo.update(zip(todo, self.inner.generate(todo)))
-        return [self.memo[p] for p in prompts]
-
-
-class MemoInfiller:
-    """Infills kept in memory across configurations (the infiller is deterministic)."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner, self.name, self.memo = inner, inner.name, {}
-
-    def infill(self, requests: Sequence[Any]) -> list[list[str]]:
-        todo = [r for r in requests if (r.text, r.start, r.end, r.n) not in self.memo]
-        if todo:
-            for r, fills in zip(todo, self.inner.infill(todo)):
-                self.memo[(r.text, r.start, r.end, r.n)] = fills
-        return [self.memo[(r.text, r.start, r.end, r.n)] for r in requests]
 
 
 def explainers(budget: int, max_tokens: int) -> dict[str, promptfoil.Explainer]:

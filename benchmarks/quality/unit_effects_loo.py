@@ -9,8 +9,8 @@ units, since ``effect`` is a difference against the other candidates), by Spearm
 correlation, and by whether the unit with the largest estimate is also the largest
 leave-one-out unit.
 
-    PROMPTFOIL_THREADS=1 python benchmarks/unit_effects_loo.py -n 4 --budget 30
-Writes benchmarks/results/unit_effects_loo.{json,md}.
+    PROMPTFOIL_THREADS=1 python benchmarks/quality/unit_effects_loo.py -n 4 --budget 30
+Writes benchmarks/quality/results/unit_effects_loo.{json,md}.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Are the contrasts worth reading? Blind rating files for one variant of the explainer options.
 
 Runs promptfoil (``promptfoil.Explainer(**options)``) on a prompt set and writes, under
-``--out`` (default ``benchmarks/results/usefulness``):
+``--out`` (default ``benchmarks/quality/results/usefulness``):
 
 ``blind/<id>.md`` and ``blind/<id>.jsonl``
     for a human or LLM rater, named by an opaque run id and naming no option: per prompt the
@@ -9,7 +9,7 @@ Runs promptfoil (``promptfoil.Explainer(**options)``) on a prompt set and writes
     response, the edits as ``old → new`` and the score of each edit applied alone (taken from
     the search's trace when it holds a candidate with exactly that one edit, else measured
     with one extra target call and one scorer call, and said so). The rubric
-    (``benchmarks/usefulness_rubric.md``) heads the Markdown file.
+    (``benchmarks/quality/usefulness_rubric.md``) heads the Markdown file.
 ``machine/<id>.jsonl``
     per prompt: found, number of edits, prompt similarity (MiniLM cosine of the original and
     the contrast prompt), target calls, seconds, skipped candidates, the per-edit scores.
@@ -24,10 +24,10 @@ Every file names the git commit it ran on (``git rev-parse --short HEAD``, ``+di
 ``src/`` had uncommitted changes). A run resumes: a variant of the same name, set, prompt ids
 and options keeps its id and skips prompts already done.
 
-    PROMPTFOIL_THREADS=1 .venv/bin/python benchmarks/usefulness.py --variant t64 --set demo --limit 8
-    PROMPTFOIL_THREADS=1 .venv/bin/python benchmarks/usefulness.py --variant t160-sim085 --set demo \\
+    PROMPTFOIL_THREADS=1 .venv/bin/python benchmarks/quality/usefulness.py --variant t64 --set demo --limit 8
+    PROMPTFOIL_THREADS=1 .venv/bin/python benchmarks/quality/usefulness.py --variant t160-sim085 --set demo \\
         --limit 8 --option max_tokens=160 --option min_prompt_similarity=0.85
-    .venv/bin/python benchmarks/usefulness.py --summary
+    .venv/bin/python benchmarks/quality/usefulness.py --summary
 
 The response cache is a private file per run id (``$TMPDIR/promptfoil-usefulness/<id>.sqlite``,
 ``--cache`` to share one between variants of the same target settings). ``answered`` counts the
@@ -317,7 +317,7 @@ def summary(out: Path) -> str:
             f"{fmt(mean([r['answered'] for r in rows]), '.1f')} | {fmt(mean(nf), '.1f')} | "
             f"{fmt(mean([r['seconds'] for r in rows]), '.1f')} |")
     lines += ["", "## What if δ were lower (same runs, read from the traces)", "",
-              "A search takes the same steps whatever δ is until a candidate reaches δ (the README's \"Defaults, by "
+              "A search takes the same steps whatever δ is until a candidate reaches δ (the manual's \"Defaults, by "
               "measurement\"), so each trace tells, for every δ up to the run's own, whether a contrast would have "
               "been found and after how many answered candidates (before minimisation, whose calls are not counted "
               "here). Raters see only the run's own δ.", "",
@@ -382,7 +382,7 @@ def main(argv: list[str] | None = None) -> None:
         rows = rows[: a.limit]
     options = parse_options(a.option)
     rev = commit()
-    set_name = a.set if not Path(a.set).exists() else os.path.relpath(Path(a.set).resolve(), ROOT.parent)
+    set_name = a.set if not Path(a.set).exists() else os.path.relpath(Path(a.set).resolve(), ROOT.parents[1])
     ids = [r["id"] for r in rows]
     rid = run_id(out, a.variant, set_name, ids, options, rev)
     cache = a.cache or str(Path(tempfile.gettempdir()) / "promptfoil-usefulness" / f"{rid}.sqlite")

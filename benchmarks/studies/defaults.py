@@ -5,7 +5,7 @@ an unreachable threshold records, for every δ, whether a contrast would have be
 after how many target calls. Seconds are estimated by the share of calls (the run's own
 wall time split evenly across its calls).
 
-    .venv/bin/python benchmarks/defaults.py --out benchmarks/results/defaults.md
+    .venv/bin/python benchmarks/studies/defaults.py --out benchmarks/studies/results/defaults.md
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=12, help="shipped prompts to use")
     ap.add_argument("--budget", type=int, default=40)
     ap.add_argument("--out", type=Path)
-    ap.add_argument("--log", type=Path, default=Path("benchmarks/results/defaults.jsonl"),
+    ap.add_argument("--log", type=Path, default=Path("benchmarks/studies/results/defaults.jsonl"),
                     help="per-prompt results, appended as they finish (a re-run resumes)")
     ap.add_argument("--configs", default="all", help="comma-separated config numbers (1-based) or 'all'")
     args = ap.parse_args()

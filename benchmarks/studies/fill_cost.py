@@ -9,7 +9,7 @@ the prompts ``make bench`` uses), seconds per mask for ``right_chars`` 120 (the 
 what share of the fills stay the same. Settings alternate and the first one is repeated last,
 so the spread between its two runs says how noisy the machine was.
 
-    PROMPTFOIL_THREADS=1 .venv/bin/python benchmarks/fill_cost.py
+    PROMPTFOIL_THREADS=1 .venv/bin/python benchmarks/studies/fill_cost.py
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def main() -> None:
     args = ap.parse_args()
     sets = {"mic-style": masks("mic-style", 6, 3), "news": masks("news", 2, 10)}
     lines = ["# Seconds per mask of the `lm` infiller by ranking setting", "",
-             "Command: `PROMPTFOIL_THREADS=1 python benchmarks/fill_cost.py` (one llama.cpp thread, one lane, "
+             "Command: `PROMPTFOIL_THREADS=1 python benchmarks/studies/fill_cost.py` (one llama.cpp thread, one lane, "
              "2-core shared machine; ratios to the first row).", "",
              "| set | masks | setting | s / mask | × first | same first fill | fills in common |",
              "|---|---|---|---|---|---|---|"]

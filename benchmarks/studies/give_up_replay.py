@@ -6,9 +6,9 @@ before), so a full run's trace tells exactly where the rule would have stopped: 
 ``budget:tN-j1`` step (N >= 2) where SHARE of the budget was paid and no score had come within
 MARGIN of δ. Counted per explanation: whether a contrast found without the rule is lost,
 and how many paid target calls the rule saves. Reads the usefulness loop's raw files
-(``benchmarks/results/usefulness/raw/*.jsonl``: whole explanations, traces included).
+(``benchmarks/quality/results/usefulness/raw/*.jsonl``: whole explanations, traces included).
 
-    python benchmarks/give_up_replay.py benchmarks/results/usefulness/raw/*.jsonl
+    python benchmarks/studies/give_up_replay.py benchmarks/quality/results/usefulness/raw/*.jsonl
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def main() -> None:
     lines = [
         "# The give-up rule replayed on the usefulness loop's traces", "",
         f"{len(runs)} explanations from {', '.join(f.name for f in args.files)} (budget {args.budget}, "
-        "δ as each run had it). Command: `python benchmarks/give_up_replay.py "
+        "δ as each run had it). Command: `python benchmarks/studies/give_up_replay.py "
         + " ".join(str(f) for f in args.files) + "`.", "",
         "| share | margin | found without the rule | lost by the rule | paid calls saved (all runs) |",
         "|---|---|---|---|---|",

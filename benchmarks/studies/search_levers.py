@@ -21,7 +21,7 @@ a memoised answer is still counted as a call, so calls and masks are those of a 
 only wall time is saved. Seconds per mask are measured once per infiller setting on the
 masks it filled for real.
 
-    PYTHONPATH=src .venv/bin/python benchmarks/search_levers.py --thresholds 0.6 0.8
+    PYTHONPATH=src .venv/bin/python benchmarks/studies/search_levers.py --thresholds 0.6 0.8
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: the shared helper
 
 import promptfoil  # noqa: E402
 from promptfoil.infill.lm import LMInfiller  # noqa: E402
@@ -43,7 +43,7 @@ from promptfoil.scorers.bleu import BleuSummScorer  # noqa: E402
 from promptfoil.scorers.semantic import SemanticScorer  # noqa: E402
 from promptfoil.targets.llamacpp import LlamaCppTarget  # noqa: E402
 from promptfoil.uses.datasets import shipped_set  # noqa: E402
-from search_quality import MemoTarget  # noqa: E402
+from common import MemoTarget  # noqa: E402
 
 OUT = Path(__file__).parent / "results"
 
@@ -152,7 +152,7 @@ def render(rows: list[dict[str, Any]], args: argparse.Namespace, per_mask: dict[
         f"Tuning set: {args.n} {args.set} prompts (the 6th, 16th, ...; never used by `make bench`), "
         f"budget {args.budget}, split_k 1, seed 0, max_tokens {args.max_tokens}, the set's scorer (semantic; BLEU-SUMM for news), "
         "SmolLM2 target and `lm` infiller (one lane). Calls count the original prompt. "
-        f"Command: `python benchmarks/search_levers.py --set {args.set} --n {args.n} --thresholds "
+        f"Command: `python benchmarks/studies/search_levers.py --set {args.set} --n {args.n} --thresholds "
         f"{' '.join(str(d) for d in args.thresholds)}`; {secs / 60:.1f} minutes on 2 shared cores.", "",
         "| variant | δ | found | calls / expl. | calls (found) | minimize calls | masks / expl. | edits (found) | edit distance (found) | fluency skips |",
         "|---|---|---|---|---|---|---|---|---|---|",

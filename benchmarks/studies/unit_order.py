@@ -4,10 +4,10 @@ Runs one arm per call on the ``demo`` set (the set the defaults are tuned on; ``
 reports on ``mic-style`` and ``news``), then ``--render`` compares the arms. Counts are exact
 (greedy target, fixed seeds); seconds depend on the machine's load and are not compared.
 
-    python benchmarks/unit_order.py --order random --out benchmarks/results/unit_order_random.json
-    python benchmarks/unit_order.py --order content-first --out benchmarks/results/unit_order_content-first.json
-    python benchmarks/unit_order.py --render benchmarks/results/unit_order_random.json \\
-        benchmarks/results/unit_order_content-first.json          # writes unit_order.md
+    python benchmarks/studies/unit_order.py --order random --out benchmarks/studies/results/unit_order_random.json
+    python benchmarks/studies/unit_order.py --order content-first --out benchmarks/studies/results/unit_order_content-first.json
+    python benchmarks/studies/unit_order.py --render benchmarks/studies/results/unit_order_random.json \\
+        benchmarks/studies/results/unit_order_content-first.json          # writes unit_order.md
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Several ``--base-url``s: a fleet of loopback fake servers (tests/openai_fakes.py).
+"""Several ``--base-url``s: a fleet of loopback fake servers (testkit/openai_fakes.py).
 
 The servers are plumbing fakes ("echo: <prompt>"); what is tested is how requests are spread,
 limited per server, and moved off a server that fails.

@@ -1,7 +1,7 @@
 """Chat prompts as a Hugging Face tokenizer sees them, on any transformers version (the chat
 template is only rendered as text): control tokens typed in a message stay text, the
 template's own stay control tokens, and a template that rewrites message text is refused.
-Plumbing only, on a tokenizer trained offline (tests/hf_tiny.py)."""
+Plumbing only, on a tokenizer trained offline (testkit/hf_tiny.py)."""
 
 from __future__ import annotations
 

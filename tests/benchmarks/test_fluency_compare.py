@@ -1,4 +1,4 @@
-"""The fluency-model comparison's arithmetic (benchmarks/fluency_cut.py, fluency_pos.py).
+"""The fluency-model comparison's arithmetic (benchmarks/quality/fluency_cut.py, fluency_pos.py).
 
 No model is loaded: drops are given by hand, and ``timed_drops`` is replaced by a stand-in,
 so these check how margins, AUC and the report are computed, not which model is better.
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks" / "quality"))
 
 import fluency_cut as fc  # noqa: E402
 import fluency_pos as fp  # noqa: E402

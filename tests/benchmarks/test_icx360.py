@@ -20,7 +20,7 @@ from standins import LostWordsScorer, RecordingFunction, SuffixInfiller
 
 from promptfoil import FunctionTarget, ScoreItem
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks" / "perf"))
 
 import icx360_adapters as ad  # noqa: E402
 import icx360_report as rep  # noqa: E402

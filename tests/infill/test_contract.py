@@ -2,7 +2,7 @@
 
 Every registered infiller is built the way the command line builds it (its flags parsed into a
 Config, then ``promptfoil.build``) with what this machine has offline: tiny random-weight
-Hugging Face models (tests/hf_tiny.py), the fake OpenAI-compatible server (tests/openai_fakes.py)
+Hugging Face models (testkit/hf_tiny.py), the fake OpenAI-compatible server (testkit/openai_fakes.py)
 for the ``llm`` infiller, and the embedded SmolLM2 GGUF (slow). Each answers an empty batch of
 requests with no list and a batch of two requests with one list of texts per request (random
 weights and an echoing server may propose nothing: an empty list is a list). An infiller that

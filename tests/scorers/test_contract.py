@@ -2,7 +2,7 @@
 
 Every registered scorer is built the way the command line builds it (its flags parsed into a
 Config, then ``promptfoil.build``) with what this machine has offline: tiny random-weight
-Hugging Face models (tests/hf_tiny.py), the fake OpenAI-compatible server (tests/openai_fakes.py)
+Hugging Face models (testkit/hf_tiny.py), the fake OpenAI-compatible server (testkit/openai_fakes.py)
 for the chat judges, and the embedded SmolLM2 GGUF and MiniLM (slow). Each answers an empty
 batch of items with no score and a batch of two items with one float, or None (could not
 score), per item. Components that need no argument are also checked against the protocol as

@@ -35,7 +35,7 @@ def test_the_shipped_fluency_cut_separates_the_held_out_labelled_set():
     tp = sum(c and b for c, b in zip(cut, broken))
     precision = tp / max(1, sum(cut))
     recall = tp / max(1, sum(broken))
-    # measured: see benchmarks/results/fluency_cut.md; a little room for llama.cpp's
+    # measured: see benchmarks/quality/results/fluency_cut.md; a little room for llama.cpp's
     # batch-dependent rounding
     assert precision >= 0.6 and recall >= 0.75, (precision, recall)
 

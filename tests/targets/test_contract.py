@@ -2,7 +2,7 @@
 
 Every registered target is built the way the command line builds it (its flags parsed into a
 Config, then ``promptfoil.build``) with what this machine has offline: a tiny random-weight
-Hugging Face model (tests/hf_tiny.py), the fake OpenAI-compatible server (tests/openai_fakes.py),
+Hugging Face model (testkit/hf_tiny.py), the fake OpenAI-compatible server (testkit/openai_fakes.py),
 and the embedded SmolLM2 GGUF (slow). Each answers an empty batch with no reply and a batch of
 two prompts with one text (or :class:`Reply`) per prompt. Components that need no argument
 are also checked against the protocol as their defaults build them. A target that returns

@@ -1,6 +1,6 @@
 """The `openai` target against a fake OpenAI-compatible server on loopback (fault injection).
 
-The server (tests/openai_fakes.py) is a plumbing fake: it answers "echo: <prompt>" and
+The server (testkit/openai_fakes.py) is a plumbing fake: it answers "echo: <prompt>" and
 injects faults chosen by markers in the prompt. What is tested is the real client code:
 retries, Retry-After, timeouts, error messages, concurrency, budgets, key hygiene. Transport
 retries are the ``openai`` client's own (``max_retries``); these tests hold it to what we need.
