@@ -6,7 +6,7 @@ WHEELS ?= $(HOME)/.cache/promptfoil/wheels
 LLAMA  := llama-cpp-python==0.3.36
 STAMP  := $(VENV)/.promptfoil-setup
 
-.PHONY: setup demo test test-fast clean browser bench-infill bench bench-target bench-throughput
+.PHONY: setup demo test test-fast docs clean browser bench-infill bench bench-target bench-throughput
 
 setup: $(STAMP)
 
@@ -41,6 +41,10 @@ test: $(STAMP) browser
 test-fast: $(STAMP) browser
 	$(BIN)/python -m pytest -q -m "not slow"
 
+# The manual, built offline into site/ (tests/test_docs.py builds it strictly inside `make test`).
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict
+
 # HF infillers, batched vs one-by-one, on tiny offline models (ratio printed).
 bench-infill: $(STAMP)
 	$(BIN)/python benchmarks/perf/infill_batching.py
@@ -66,4 +70,4 @@ bench-target: $(STAMP)
 	$(BIN)/python benchmarks/perf/hf_prefix_reuse.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build site *.egg-info src/*.egg-info .pytest_cache .hypothesis

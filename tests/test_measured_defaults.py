@@ -1,5 +1,6 @@
-"""The defaults chosen by measurement are the code's defaults and the README's: a lever that
-the rating loop or the benchmarks did not support stays off, and the options table says so."""
+"""The defaults chosen by measurement are the code's defaults and the manual's: a lever that
+the rating loop or the benchmarks did not support stays off, and the options table of
+``docs/cli.md`` says so."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 from promptfoil.build import build_constraints
 from promptfoil.config import DEFAULT_MAX_TOKENS, DEFAULT_MIN_FLUENCY, Config, Search
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+OPTIONS_PAGE = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
+README = OPTIONS_PAGE.read_text(encoding="utf-8")
 
 
 def readme_default(flag: str) -> str:
@@ -16,7 +18,7 @@ def readme_default(flag: str) -> str:
     for line in README.splitlines():
         if line.startswith(f"| `{flag}"):
             return line.rstrip(" |").rsplit("|", 1)[1].strip()
-    raise AssertionError(f"no row for {flag} in the README's options table")
+    raise AssertionError(f"no row for {flag} in the options table of {OPTIONS_PAGE}")
 
 
 def test_similarity_floors_are_off_by_default_as_measured():
@@ -34,7 +36,7 @@ def test_search_levers_are_off_by_default_as_measured():
     assert readme_default("--meaning-weight").startswith("0")
 
 
-def test_response_length_and_fluency_margin_match_the_readme():
+def test_response_length_and_fluency_margin_match_the_manual():
     assert readme_default("--max-tokens") == str(DEFAULT_MAX_TOKENS)
     assert readme_default("--min-fluency") == f"{DEFAULT_MIN_FLUENCY:g}"
 

@@ -1,5 +1,5 @@
-"""Every dotted ``promptfoil.…`` name the README mentions resolves: a module, or an attribute
-of one (the public API the README teaches stays importable after code moves)."""
+"""Every dotted ``promptfoil.…`` name the README and the manual (``docs/*.md``) mention resolves:
+a module, or an attribute of one (the public API they teach stays importable after code moves)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parents[1]
+README = "\n".join(p.read_text(encoding="utf-8") for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))])
 #: Entry-point group names, which are not Python objects.
 GROUPS = {"promptfoil.targets", "promptfoil.infillers", "promptfoil.scorers", "promptfoil.algorithms"}
 NAMES = sorted({m.group(0).rstrip(".") for m in re.finditer(r"\bpromptfoil(?:\.[A-Za-z_]\w*)+", README)} - GROUPS)
