@@ -140,6 +140,7 @@ def test_a_hub_file_with_the_wrong_sha256_is_removed(standin_hub):
         fetch_hub("o/r/m.gguf", sha256="00" * 32)
     assert "\n" not in str(exc.value)
     assert not (models_dir() / "hub" / "o" / "r" / "m.gguf").exists()
+    assert [p.name for p in models_dir().iterdir()] == []  # the staging folder is gone too
 
 
 def test_a_hub_file_not_fetched_says_how():

