@@ -5,6 +5,7 @@ files fetched through a stand-in downloader (no network) are kept with their sha
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from pathlib import Path
 
@@ -153,3 +154,25 @@ def test_without_huggingface_hub_the_error_says_what_to_install(monkeypatch, tmp
     with pytest.raises(MissingDependency, match="huggingface_hub") as exc:
         model_hub.hub_download(HubFile("o/r", "m.gguf"), tmp_path)
     assert "\n" not in str(exc.value)
+
+
+# -- the real file, when this machine has fetched it ----------------------------------------
+
+#: Read before the autouse fixture points the cache at a test folder.
+REAL_05B = Path(os.environ.get("PROMPTFOIL_CACHE_DIR") or Path.home() / ".cache" / "promptfoil") / "models" / "qwen-0.5b.gguf"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not REAL_05B.is_file(), reason="qwen-0.5b not fetched (promptfoil models fetch qwen-0.5b)")
+def test_the_fetched_qwen_05b_verifies_and_answers_by_short_name():
+    pytest.importorskip("llama_cpp")
+    from promptfoil import plugins  # noqa: F401  (fills the registries)
+    from promptfoil.targets.base import targets
+
+    models_dir().mkdir(parents=True)
+    (models_dir() / "qwen-0.5b.gguf").symlink_to(REAL_05B)
+    assert verify_model("qwen-0.5b").ok is True
+    target = targets.create("gguf", model="qwen-0.5b", max_tokens=8)
+    assert target.path == models_dir() / "qwen-0.5b.gguf"
+    (reply,) = target.generate(["Answer with one word: is water wet?"])
+    assert reply.text.strip() and reply.tokens > 0
