@@ -17,7 +17,7 @@ PKG = SRC / "promptfoil"
 #: Lowest first. A module may import its own layer (without a circle) and the layers below;
 #: the stages of one layer (infill, targets, scorers) never import each other.
 LAYERS: list[set[str]] = [
-    {"errors", "types", "registry"},
+    {"errors", "types", "registry", "codec"},
     {"backends"},
     {"prompt"},
     {"infill", "targets", "scorers"},
@@ -148,3 +148,37 @@ def test_only_the_core_sits_at_the_top() -> None:
 def test_every_package_says_what_it_is(package: str) -> None:
     doc = ast.get_docstring(ast.parse((PKG / package / "__init__.py").read_text(encoding="utf-8")))
     assert doc and len(doc.split()) >= 8, f"promptfoil.{package} needs a docstring saying what it holds"
+
+
+#: Modules that parse JSON that is not a prompts, results or questions file, and why.
+JSON_OUTSIDE_THE_CODEC = {
+    "promptfoil.scorers.maxims": "a judge model's JSON answer and the shipped rubric files",
+    "promptfoil.uses.doctor": "a server's answer to GET /models",
+}
+
+
+def _json_parses(path: Path) -> list[int]:
+    """Lines of ``path`` that call ``json.loads``/``json.load`` (or import either by name)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr in ("loads", "load") and \
+                isinstance(node.value, ast.Name) and node.value.id == "json":
+            found.append(node.lineno)
+        elif isinstance(node, ast.ImportFrom) and node.module == "json" and \
+                any(a.name in ("loads", "load", "JSONDecoder") for a in node.names):
+            found.append(node.lineno)
+    return found
+
+
+def test_no_jsonl_is_parsed_outside_the_codec() -> None:
+    """Every JSONL (and JSON record) reader goes through ``promptfoil.codec`` (bounded depth
+    and line size, errors naming file and line): no other module calls ``json.loads``."""
+    bad = [f"{mod}:{line}" for mod, path in _modules().items()
+           if not mod.startswith("promptfoil.codec") and mod not in JSON_OUTSIDE_THE_CODEC
+           for line in _json_parses(path)]
+    assert bad == []
+
+
+def test_the_codec_check_sees_its_own_callers() -> None:
+    """The layout test above can fail: it finds the codec's own parse."""
+    assert _json_parses(PKG / "codec" / "jsonl.py")

@@ -6,29 +6,18 @@ segment -> infill -> query -> score -> search -> explanation -> report.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
 from .errors import PromptfoilError
 from .registry import views
 
-Direction = Literal["increase", "decrease", "absolute"]
-DIRECTIONS: tuple[str, ...] = ("increase", "decrease", "absolute")
-
-#: Who paid for a candidate's response: a budgeted target query, the response cache,
-#: or nobody because the candidate was dropped before querying.
-PaidBy = Literal["budget", "cache", "none"]
-PAID_BY: tuple[str, ...] = get_args(PaidBy)
-
-#: What became of a candidate: scored; not asked because no budget was left ("over-budget");
-#: not asked because the search had stopped or the candidate was dropped, e.g. by a
-#: constraint ("skipped"); or answered but the scorer could not score it ("unscored": a judge
-#: gave no readable answer). The JSON schema's enum is checked against this list by the tests.
-Status = Literal["scored", "over-budget", "skipped", "unscored"]
-STATUSES: tuple[str, ...] = get_args(Status)
+from .codec.fields import (  # noqa: F401 - the record vocabulary, re-exported
+    DIRECTIONS, PAID_BY, STATUSES, Direction, PaidBy, Status, check_contrast, check_record, edit_values,
+)
+from .codec.jsonl import last_per_id, objects
 
 
 @dataclass(frozen=True)
@@ -65,22 +54,7 @@ class Edit:
     def from_record(cls, raw: Any) -> Edit:
         """The edit a results record holds (``{"unit", "start", "end", "old", "new", ...}``);
         ValueError when it is not a mapping, a position is not a whole number or a text is not text."""
-        if not isinstance(raw, dict):
-            raise ValueError(f"an edit must be an object, got {type(raw).__name__}")
-        try:
-            pos = [raw[k] for k in ("unit", "start", "end")]
-            old, new = raw["old"], raw["new"]
-        except KeyError as exc:
-            raise ValueError(f"an edit needs '{exc.args[0]}'") from None
-        if any(isinstance(p, bool) or not isinstance(p, int) for p in pos):
-            raise ValueError("an edit's unit, start and end must be whole numbers")
-        if not isinstance(old, str) or not isinstance(new, str):
-            raise ValueError("an edit's old and new must be text")
-        turn, turn_start = raw.get("turn"), raw.get("turn_start")
-        extra = [x for x in (turn, turn_start) if x is not None]
-        if any(isinstance(x, bool) or not isinstance(x, int) for x in extra):
-            raise ValueError("an edit's turn and turn_start must be whole numbers")
-        return cls(pos[0], pos[1], pos[2], old, new, turn, turn_start)
+        return cls(*edit_values(raw))
 
 
 @dataclass(frozen=True)
@@ -103,12 +77,15 @@ class Candidate:
 class Reply:
     """What a target answered: the text, the tokens it cost (0 when unknown), and whether
     generation stopped at ``max_tokens`` (the text is then cut off). ``skipped`` says why the
-    prompt was not answered at all (it does not fit the context): never cached or paid."""
+    prompt was not answered at all (it does not fit the context): never cached or paid.
+    ``masked``: a secret (an echoed API key) was masked in the text; such a reply is never
+    written to the response cache, so a mask made for one key is never served to another."""
 
     text: str
     tokens: int = 0
     truncated: bool = False
     skipped: str = ""
+    masked: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,8 +150,20 @@ class Contrast:
     stability: float | None = None
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Contrast:
-        return cls(**{**d, "edits": tuple(Edit(**e) for e in d.get("edits") or ())})
+    def from_dict(cls, d: dict[str, Any], where: str = "contrast") -> Contrast:
+        """The contrast a record holds; a PromptfoilError naming ``where`` and the field when
+        one is of the wrong type (keys that are not fields are ignored)."""
+        check_contrast(d, where, "contrast")
+        return cls._build(d)
+
+    @classmethod
+    def _build(cls, d: dict[str, Any]) -> Contrast:
+        kw = _known(cls, d)
+        kw["edits"] = _edits(d.get("edits"))
+        kw.setdefault("response", None)
+        kw.setdefault("score", None)
+        kw.setdefault("edit_distance", None)
+        return cls(**kw)
 
 
 @dataclass(frozen=True)
@@ -259,26 +248,30 @@ class Explanation:
     unit_effects: tuple[UnitEffect, ...] = ()
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Explanation:
+    def from_dict(cls, d: dict[str, Any], where: str = "record") -> Explanation:
         """The typed record back from :meth:`to_dict` output (a results-file line); keys
-        that are not fields (``id``, carried input fields) are ignored, a missing trace is empty."""
-        names = {f.name for f in fields(cls)}
-        kw = {k: v for k, v in d.items() if k in names}
-        kw["edits"] = tuple(Edit(**e) for e in d.get("edits") or ())
-        kw["calls"] = Calls(**(d.get("calls") or {}))
+        that are not fields (``id``, carried input fields) are ignored, a missing trace is empty.
+        A field of the wrong type is a PromptfoilError naming ``where`` and the field."""
+        if not isinstance(d, dict):
+            raise PromptfoilError(f"{where}: expected a record object, got {type(d).__name__}")
+        check_record(d, where, strict=True)
+        kw = _known(cls, d)
+        kw["edits"] = _edits(d.get("edits"))
+        kw["calls"] = Calls(**_known(Calls, d.get("calls") or {}))
         for key in ("conversation", "contrast_conversation", "edited_turns"):
             if d.get(key) is not None:
                 kw[key] = tuple(d[key])
-        kw["contrasts"] = tuple(Contrast.from_dict(c) for c in d.get("contrasts") or ())
-        kw["minimized_from"] = Contrast.from_dict(d["minimized_from"]) if d.get("minimized_from") else None
-        kw["best_try"] = Contrast.from_dict(d["best_try"]) if d.get("best_try") else None
+        kw["contrasts"] = tuple(Contrast._build(c) for c in d.get("contrasts") or ())
+        for key in ("minimized_from", "best_try"):
+            kw[key] = Contrast._build(d[key]) if d.get(key) else None
         kw["edit_scores"] = tuple(d.get("edit_scores") or ())
-        kw["unit_effects"] = tuple(UnitEffect(**u) for u in d.get("unit_effects") or ())
+        kw["unit_effects"] = tuple(UnitEffect(**_known(UnitEffect, u)) for u in d.get("unit_effects") or ())
         kw["notes"] = tuple(d.get("notes") or ())
+        kw["seconds_by_stage"] = dict(d.get("seconds_by_stage") or {})
         if d.get("submaxims") is not None:
             kw["submaxims"] = tuple(d["submaxims"])
         kw["trace"] = tuple(
-            TraceEntry(**{**t, "edits": tuple(Edit(**e) for e in t.get("edits") or ())}) for t in d.get("trace") or ()
+            TraceEntry(**{**_known(TraceEntry, t), "edits": _edits(t.get("edits"))}) for t in d.get("trace") or ()
         )
         return cls(**kw)
 
@@ -306,6 +299,16 @@ class Explanation:
         return d
 
 
+def _known(cls: type, d: dict[str, Any]) -> dict[str, Any]:
+    """The keys of ``d`` that are fields of the dataclass ``cls`` (newer or carried keys dropped)."""
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in d.items() if k in names}
+
+
+def _edits(raw: Any) -> tuple[Edit, ...]:
+    return tuple(Edit.from_record(e) for e in raw or ())
+
+
 def _contrast_dict(c: Contrast) -> dict[str, Any]:
     return {**asdict(c), "edits": [asdict(e) for e in c.edits]}
 
@@ -328,26 +331,20 @@ def _view(name: str, **kw: Any) -> str | None:
 def result_lines(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, object) for each complete line of a JSONL results file; a torn final
     line (a write cut off by a kill) is skipped, any other malformed line is an error naming it."""
-    p = Path(path)
-    if not p.is_file():
-        raise PromptfoilError(f"results file not found: {p}")
-    try:
-        data = p.read_bytes().decode("utf-8", errors="replace")
-    except OSError as exc:
-        raise PromptfoilError(f"cannot read {p}: {exc}") from None
-    lines = data.split("\n")
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            if n == len(lines):  # no newline after it: the write was cut off by a kill
-                return
-            raise PromptfoilError(f"{p} line {n}: not valid JSON") from None
-        if not isinstance(rec, dict):
-            raise PromptfoilError(f"{p} line {n}: expected a JSON object")
-        yield n, rec
+    return objects(path, "results file ", torn_ok=True)
+
+
+def read_records(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, record) of a results file, the last one per id (a retried failure
+    replaces the error), each checked leniently (:func:`~promptfoil.codec.fields.check_record`):
+    a line without ``found`` or ``error`` means the file is not a results file at all."""
+    rows = list(result_lines(path))  # every line parsed first: a torn JSON line is named as such
+    for n, rec in rows:
+        if "found" not in rec and "error" not in rec:
+            raise PromptfoilError(f"{path} line {n}: not a promptfoil results file "
+                                  "(each line of one has 'found' or 'error'; see promptfoil run)")
+        check_record(rec, f"{path} line {n}")
+    return last_per_id(rows)
 
 
 @dataclass(frozen=True)
@@ -358,18 +355,13 @@ class Results:
 
     records: tuple[dict[str, Any], ...]
     source: str = ""
+    #: The line each record was read from (empty when the records were not read from a file).
+    lines: tuple[int, ...] = ()
 
     @classmethod
     def read(cls, path: str | Path) -> Results:
-        by_id: dict[str, dict[str, Any]] = {}
-        for n, rec in list(result_lines(path)):
-            if "found" not in rec and "error" not in rec:
-                raise PromptfoilError(f"{path} line {n}: not a promptfoil results file "
-                                      "(each line of one has 'found' or 'error'; see promptfoil run)")
-            key = str(rec.get("id", f"line-{n}"))
-            by_id.pop(key, None)
-            by_id[key] = rec
-        return cls(tuple(by_id.values()), str(path))
+        rows = read_records(path)
+        return cls(tuple(r for _, r in rows), str(path), tuple(n for n, _ in rows))
 
     def __len__(self) -> int:
         return len(self.records)
@@ -382,7 +374,9 @@ class Results:
 
     def explanations(self) -> list[Explanation]:
         """The records that hold an explanation (failures left out), typed."""
-        return [Explanation.from_dict(r) for r in self.records if "error" not in r]
+        lines = self.lines or tuple(range(1, len(self.records) + 1))
+        where = self.source or "results"
+        return [Explanation.from_dict(r, f"{where} line {n}") for n, r in zip(lines, self.records) if "error" not in r]
 
     def to_frame(self, trace: bool = False) -> Any:
         """One row per record (pandas); nested fields stay objects, the trace is left out

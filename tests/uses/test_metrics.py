@@ -107,12 +107,17 @@ def test_metrics_json_is_strict_json(tmp_path, capsys):
     run(read_items(prompts_file(tmp_path / "p.jsonl")), LocalEngine(explainer()), res)
     recs = [json.loads(x) for x in res.read_text(encoding="utf-8").splitlines()]
     for r in recs:
-        r["seconds"] = 1e308  # finite each, but their sum overflows
+        r["seconds"] = 1e308  # finite each, but their sum would overflow: refused when read
+    res.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    code, out, err = cli(capsys, "metrics", str(res), "--json", "--no-content")
+    assert code == 2 and "line 1" in err and "'seconds'" in err and "Traceback" not in err
+    for r in recs:
+        r["seconds"] = 1.5
     res.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
     code, out, _ = cli(capsys, "metrics", str(res), "--json", "--no-content")
     assert code == 0
     m = json.loads(out, parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
-    assert m["seconds"]["mean"] is None
+    assert m["seconds"]["mean"] == 1.5
 
 
 def test_later_record_of_an_id_wins(tmp_path):

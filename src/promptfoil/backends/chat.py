@@ -47,12 +47,13 @@ class ChatRequest:
 class ChatReply:
     """The text; when asked and available, ``{token: probability}`` of its first token; the
     tokens the backend reports (prompt + completion, 0 if unknown); and whether generation
-    stopped at ``max_tokens``."""
+    stopped at ``max_tokens``. ``masked``: a secret the server echoed was masked in the text."""
 
     text: str
     first_token: dict[str, float] | None = None
     tokens: int = 0
     truncated: bool = False
+    masked: bool = False
 
 
 class ChatBackend(Protocol):

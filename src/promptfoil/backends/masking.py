@@ -11,9 +11,27 @@ from __future__ import annotations
 import base64
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-#: Shortest run of a key's characters that is masked when found apart from the whole key.
+#: Shortest run of a key's characters that is masked when found apart from the whole key;
+#: also the shortest API key that is treated as a secret at all.
 MIN_SECRET_PART = 8
 MASK = "***"
+#: Values people put in the key variable of a local server that takes no key: not secrets,
+#: and masking them would rewrite ordinary words of every answer.
+PLACEHOLDER_KEYS = frozenset({
+    "empty", "none", "null", "no-key", "nokey", "dummy", "sk-dummy", "sk-no-key-required", "no-key-required",
+    "not-needed", "notneeded", "placeholder", "changeme", "your-api-key", "sk-xxx", "sk-placeholder", "test",
+    "sk-test", "fake", "sk-fake", "local", "ollama", "lm-studio", "lmstudio", "vllm", "llama.cpp",
+})
+
+
+def is_secret(key: str | None) -> bool:
+    """Whether an API key is worth masking: at least :data:`MIN_SECRET_PART` characters and not
+    a known placeholder (``EMPTY``, ``none``, ``sk-no-key-required``, ...). A one-letter key
+    masked "in part" would turn every ``a`` of an answer into ``***``."""
+    if not key:
+        return False
+    k = key.strip()
+    return len(k) >= MIN_SECRET_PART and k.lower() not in PLACEHOLDER_KEYS
 
 
 def mask_secret(text: str, secret: str | None) -> str:

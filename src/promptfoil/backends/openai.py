@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from ..errors import ConfigError, PromptfoilError, TargetError
-from .masking import mask_secrets, public_url, url_secrets
+from .masking import is_secret, mask_secrets, public_url, url_secrets
 from .bounded import ReplyTooLarge, cap_for, reply_cap
 from .chat import ChatReply, ChatRequest, UnreadableAnswer, read_reply
 from .embedded import require
@@ -104,7 +104,7 @@ class Endpoint:
         """``text`` with the API key and the URL's secrets masked, in any case and in part
         (some servers echo the key, upper-cased or without its prefix, in their errors)."""
         key = self.api_key()
-        return mask_secrets(text, ([key] if key != NO_KEY else []) + url_secrets(self.base_url))
+        return mask_secrets(text, ([key] if is_secret(key) else []) + url_secrets(self.base_url))
 
     def __repr__(self) -> str:
         return f"Endpoint({self.url!r})"
@@ -297,9 +297,11 @@ class EndpointClient:
 
     def _scrubbed(self, reply: ChatReply) -> ChatReply:
         """A reply whose text names no secret: a server that echoes the key in an answer must
-        not get it into the cache, a results file or a report."""
+        not get it into the cache, a results file or a report. A masked reply is marked
+        (``masked``): the query stage never caches it, so no answer masked for one key is
+        served to another."""
         clean = self.endpoint.scrub(reply.text)
-        return reply if clean == reply.text else replace(reply, text=clean)
+        return reply if clean == reply.text else replace(reply, text=clean, masked=True)
 
 
 class EndpointChat(EndpointClient):

@@ -15,7 +15,7 @@ from ..scorers.base import scorers
 from .jobs import RUN_EXAMPLES, _add_source, _paper_compare_scorer, _embedder, load_items
 from .offline import check_available_offline
 from .paths import check_output_folder
-from .options import add_engine_options, add_explainer_options, config_from_args, engine_from_args
+from .options import add_engine_options, add_explainer_options, cache_from_args, config_from_args, engine_from_args
 
 
 def add_parsers(sub: Any) -> None:
@@ -101,7 +101,7 @@ def _experiment(args: argparse.Namespace, console: Console, err: Console, cells_
         raise ConfigError("choose an experiment: tables or calls-vs-length")
     if any(k < 1 for k in args.split_ks):
         raise ConfigError("--split-ks values must be at least 1")
-    check_output_folder(args.out, "--out", [args.prompts])
+    check_output_folder(args.out, "--out", [args.prompts], cache_from_args(args))
     items = load_items(args.prompts, args.format, args.limit)
     cfg = config_from_args(args)
     if args.experiment == "tables":

@@ -18,7 +18,7 @@ from ..scorers.base import scorers
 from ..search import searches
 from ..targets.base import targets
 from ..runs.jsonout import strict_dumps
-from .options import add_conversation_options, add_explainer_options, config_from_args, parse_budget
+from .options import add_conversation_options, add_explainer_options, cache_from_args, config_from_args, parse_budget
 from .paths import FORCE_HELP, check_output
 
 EXAMPLES = """\
@@ -148,8 +148,9 @@ def cmd_explain(args: argparse.Namespace, console: Console, err: Console) -> int
     inputs = [args.conversation]
     if args.svg and args.html and Path(args.svg).resolve() == Path(args.html).resolve():
         raise ConfigError("--svg and --html name the same file; give each its own")
-    svg = check_output(args.svg, "--svg", "svg", inputs, args.force) if args.svg else None
-    html = check_output(args.html, "--html", "html", inputs, args.force) if args.html else None
+    cache = cache_from_args(args)
+    svg = check_output(args.svg, "--svg", "svg", inputs, args.force, cache) if args.svg else None
+    html = check_output(args.html, "--html", "html", inputs, args.force, cache) if args.html else None
     prompt = _explain_input(args)
     explainer = Explainer(config_from_args(args))
     kw: dict[str, Any] = {"protect_text": args.protect_text, "edit_only_text": args.edit_only_text}

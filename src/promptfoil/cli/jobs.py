@@ -19,9 +19,11 @@ from ..errors import ConfigError, PromptfoilError
 from ..runs.jsonout import strict_dumps
 from ..scorers.base import scorers
 from .offline import check_available_offline
-from .options import add_conversation_options, add_engine_options, add_explainer_options, config_from_args, engine_from_args
+from .options import (
+    add_conversation_options, add_engine_options, add_explainer_options, cache_from_args, config_from_args, engine_from_args,
+)
 from .paths import FORCE_HELP, check_output
-from .progress import ItemLines, WatchedExplainer, plain
+from .progress import ItemLines, WatchedExplainer, one_line, plain
 
 RUN_EXAMPLES = """\
 examples:
@@ -182,7 +184,7 @@ def run_progress(err: Console, title: str, total: int, noun: str, out: object,
         def start(todo: int, skipped: int) -> None:
             bar.update(task, total=todo)
             if skipped:
-                err.print(f"resuming: {skipped} {noun}(s) already in {out}", highlight=False)
+                err.print(f"resuming: {skipped} {noun}(s) already in {one_line(out)}", highlight=False)
             if isinstance(watch, WatchedExplainer):
                 watch.todo = todo
             if lines is not None:
@@ -191,7 +193,7 @@ def run_progress(err: Console, title: str, total: int, noun: str, out: object,
         def step(it: Any, rec: dict[str, Any]) -> None:
             tally.add(rec)
             if "error" in rec:
-                err.print(f"[red]{noun} {it.id} failed:[/red] {rec['error']}", highlight=False)
+                err.print(f"[red]{noun} {one_line(it.id)} failed:[/red] {one_line(rec['error'])}", highlight=False)
             bar.advance(task)
             bar.update(task, stats=tally.line(bar.tasks[0].elapsed))
             if lines is not None:
@@ -223,7 +225,7 @@ def cmd_run(args: argparse.Namespace, console: Console, err: Console) -> int:
     from ..runs.results_file import check_results_file, results_lock
 
     prompts_file = args.prompts if Path(args.prompts).is_file() else None
-    out = check_results_file(args.out, prompts_file)  # before anything is loaded or written
+    out = check_results_file(args.out, prompts_file, cache_from_args(args))  # before anything is loaded or written
     items = load_items(args.prompts, args.format, args.limit)
 
     def waiting(who: str) -> None:
@@ -284,7 +286,7 @@ def cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> int
     from ..runs.results_file import read_results
 
     if args.out:
-        check_output(args.out, "--out", "jsonl", [args.results], args.force)
+        check_output(args.out, "--out", "jsonl", [args.results], args.force, cache_from_args(args))
     records = read_results(args.results)
     cfg = config_from_args(args)
     scorer = build_scorer(cfg.with_options(scorer=args.compare_scorer, scorer_model=args.compare_scorer_model))
@@ -336,17 +338,12 @@ def cmd_report(args: argparse.Namespace, console: Console, err: Console) -> int:
 
 def _check_renderable(records: list[dict[str, Any]], path: str) -> None:
     """Every record the terminal report shows can be read back as an explanation; else one
-    line naming the item (a field :func:`~promptfoil.runs.records.check_record` does not know)."""
+    line naming the item and field (the codec's strict check, :func:`~promptfoil.codec.fields.check_record`)."""
     from ..types import Explanation
 
     for n, rec in enumerate(records, 1):
-        if rec.get("error"):
-            continue
-        try:
-            Explanation.from_dict(rec)
-        except (TypeError, ValueError, KeyError, AttributeError) as exc:
-            raise PromptfoilError(f"{path}: item {rec.get('id', n)!r} is not a complete promptfoil result "
-                                  f"({type(exc).__name__}: {exc})") from None
+        if not rec.get("error"):
+            Explanation.from_dict(rec, f"{path}: item {rec.get('id', n)!r}")
 
 
 COMMANDS = {"run": cmd_run, "metrics": cmd_metrics, "compare": cmd_compare, "report": cmd_report}

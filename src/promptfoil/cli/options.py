@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from typing import Any
 
@@ -24,7 +23,8 @@ from ..config import (
     Search,
 )
 from ..runs.engines import ENGINES, Engine, make_engine
-from ..errors import ConfigError
+from ..codec.jsonl import loads
+from ..errors import ConfigError, PromptfoilError
 from ..infill.base import infillers
 from ..scorers.base import scorers
 from ..search import searches
@@ -41,8 +41,8 @@ def parse_option(value: str) -> tuple[str, object]:
     if not sep or not key:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {value!r}")
     try:
-        parsed: object = json.loads(raw)
-    except ValueError:
+        parsed: object = loads(raw, f"option {key}")
+    except PromptfoilError:
         parsed = raw
     return key.replace("-", "_"), parsed
 

@@ -12,9 +12,19 @@ import time
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
+
+from ..report.visible import visible
 
 #: One progress line per this many target calls (paid or served from the cache) inside one explanation.
 CALLS_PER_LINE = 10
+
+
+def one_line(value: object) -> str:
+    """``value`` as text safe inside one progress line: every control character (ESC/OSC
+    sequences, bidi overrides, newlines and tabs too) shown as a visible one, and rich markup
+    (``[red]``) escaped, so an id or an error cannot restyle, reorder or split the line."""
+    return escape(visible(str(value)).replace("\n", "\u2424").replace("\t", "\u2409"))
 
 
 class CallLines:
@@ -33,7 +43,7 @@ class CallLines:
             return
         self.shown = total
         of = "" if self.budget is None else f"/{self.budget}"
-        self.err.print(f"{self.label}: {paid}{of} target calls, {cached} cached "
+        self.err.print(f"{one_line(self.label)}: {paid}{of} target calls, {cached} cached "
                        f"({time.perf_counter() - self.t0:.1f} s)", highlight=False, soft_wrap=True)
 
 
@@ -82,7 +92,7 @@ class ItemLines:
         paid = int(calls.get("target", 0) or 0) + int(calls.get("original", 0) or 0)
         cached = int(calls.get("cache_hits", 0) or 0)
         state = "failed" if "error" in rec else "found" if rec.get("found") else "not found"
-        self.err.print(f"{self.noun} {self.n}/{self.total} {item_id}: {state}, {paid} target calls "
+        self.err.print(f"{self.noun} {self.n}/{self.total} {one_line(item_id)}: {state}, {paid} target calls "
                        f"({cached} cached), {seconds:.1f} s", highlight=False, soft_wrap=True)
 
 

@@ -12,7 +12,7 @@ from ..config import Config
 from ..scorers.base import scorers
 from ..explainer import Explainer
 from ..uses.redteam import SHIPPED_POLICY, SHIPPED_QUESTIONS, policy_system, question_items, read_questions, read_text, redteam
-from .options import add_explainer_options, add_parallel_option, config_from_args
+from .options import add_explainer_options, add_parallel_option, cache_from_args, config_from_args
 
 EXAMPLES = f"""\
 examples:
@@ -63,13 +63,11 @@ def cmd_redteam(args: argparse.Namespace, console: Console, err: Console) -> int
     from ..errors import ConfigError
     from ..runs.engines.shared import check_target, guard
     from .jobs import run_progress, watched
-    from .paths import same_file
+    from ..runs.results_file import check_results_file
 
     if args.limit is not None and args.limit < 1:
         raise ConfigError(f"--limit must be at least 1 (got {args.limit})")
-    for src in (args.questions, args.policy, args.system):
-        if src is not None and same_file(args.out, src):
-            raise ConfigError(f"--out {args.out} is also an input of this command ({src}); give the findings their own file")
+    check_results_file(args.out, None, cache_from_args(args), inputs=(args.questions, args.policy, args.system))
     policy = read_text(args.policy or args.system, "policy" if args.policy else "system prompt")
     system = policy_system(policy) if args.policy else policy
     items = question_items(read_questions(args.questions)[: args.limit], system)

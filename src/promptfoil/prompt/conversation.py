@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from ..errors import ConfigError
+from ..codec.jsonl import loads
+from ..errors import ConfigError, PromptfoilError
 
 ROLES = ("system", "user", "assistant")
 EDITABLE_ROLES = ("user", "assistant")
@@ -277,9 +278,9 @@ def layout(conv: Conversation, edit: str | Iterable[str] | None = None) -> Layou
 def load_messages(raw: str, where: str) -> Conversation:
     """A conversation from JSON text: a list of messages, or an object with ``messages``."""
     try:
-        data: Any = json.loads(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        data: Any = loads(raw, where)
+    except PromptfoilError as exc:
+        raise ConfigError(str(exc)) from None
     if isinstance(data, dict) and "messages" in data:
         data = data["messages"]
     return Conversation.of(data)

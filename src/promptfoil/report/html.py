@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..codec.fields import check_record
 from ..errors import PromptfoilError
 from ..uses.metrics import Embedder, compute
 from ..uses.summary import Summary, summarize
@@ -175,7 +176,10 @@ def content_security_policy(script: str, css: str) -> str:
 def render_html(records: Sequence[dict[str, Any]], title: str = "promptfoil report", source: str = "",
                 embed: Embedder | None = None, profile: Summary | None = None, cards: bool = True) -> str:
     """The report as one HTML string: the dataset ``profile`` on its first screen (None: worked
-    out here for two or more records), the metrics, then a card per record (``cards``)."""
+    out here for two or more records), the metrics, then a card per record (``cards``).
+    Records that did not come through the reader (a notebook's own list) are checked here."""
+    for n, rec in enumerate(records, 1):
+        check_record(rec, f"{source or 'results'} record {n}")
     if profile is None and len(records) > 1:
         profile = summarize(records, source)
     jinja2 = require("jinja2", "The HTML report", "jinja2", "report")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..codec.jsonl import objects_and_errors
 from ..errors import PromptfoilError
 from ..prompt.conversation import Conversation, parse_selectors, render
 from ..types import Explanation
@@ -91,26 +92,9 @@ def _check(items: list[RunItem], bad: list[str], path: Path) -> list[RunItem]:
 
 def jsonl_objects(path: Path, what: str = "") -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
     """The JSON objects of a JSONL file with their line numbers, and one message per bad line
-    (blank lines are skipped); a file that cannot be read is an error naming ``what``."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PromptfoilError(f"cannot read {what}{path}: {exc}") from None
-    rows: list[tuple[int, dict[str, Any]]] = []
-    bad: list[str] = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError as exc:
-            bad.append(f"{path} line {n}: not valid JSON ({exc.msg})")
-            continue
-        if not isinstance(row, dict):
-            bad.append(f"{path} line {n}: expected a JSON object, got {type(row).__name__}")
-            continue
-        rows.append((n, row))
-    return rows, bad
+    (blank lines are skipped; the codec's bounded reader); a file that cannot be read is an
+    error naming ``what``."""
+    return objects_and_errors(path, what)
 
 
 def read_jsonl_items(path: Path) -> list[RunItem]:

@@ -72,7 +72,8 @@ def run(
     """
     if not isinstance(engine, Engine):
         raise TypeError(f"run() takes an engine (e.g. LocalEngine(explainer)), got {type(engine).__name__}")
-    out = check_results_file(out, prompts_file)
+    explainer = getattr(engine, "explainer", None)
+    out = check_results_file(out, prompts_file, getattr(explainer, "cache", None) or True)
     if settings is None:
         settings = getattr(engine, "settings", None)
     with results_lock(out) if lock else nullcontext():

@@ -1,115 +1,17 @@
-"""What a line of a results file must hold before metrics, reports or comparisons use it.
-
-A record written by ``promptfoil run`` always passes; a hand-edited or foreign one gets an
-error that names its line and field, never a traceback from deep inside a computation.
+"""The records a run writes (one line per item) and the settings that make a results file
+one experiment. What a record must hold when read back is checked by the codec
+(:func:`promptfoil.codec.fields.check_record`).
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
+from ..codec.fields import check_record  # noqa: F401 - the one record check, re-exported
 from ..config import Config
 from ..errors import MissingDependency, PromptfoilError
-from ..types import EXPLANATION_FIELDS, Edit, Explanation
+from ..types import EXPLANATION_FIELDS, Explanation
 from .items import ExplainerLike, RunItem
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _fail(where: str, name: str, want: str, got: Any) -> PromptfoilError:
-    shown = repr(got)
-    if len(shown) > 40:
-        shown = shown[:37] + "..."
-    return PromptfoilError(f"{where}: field '{name}' must be {want} (got {shown})")
-
-
-def check_record(rec: dict[str, Any], where: str) -> None:
-    """Raise naming ``where`` (file and line) and the field when ``rec`` is not a usable result.
-
-    Every field a record has must have its type (numbers finite); a found contrast needs
-    its ``prompt`` and ``contrast_prompt``. A record with an ``error`` is not read further.
-    """
-    if "prompt" in rec and not isinstance(rec["prompt"], str):
-        raise _fail(where, "prompt", "text", rec["prompt"])
-    if "error" in rec:
-        return
-    if "found" in rec and not isinstance(rec["found"], bool):
-        raise _fail(where, "found", "true or false", rec["found"])
-    if rec.get("found") and "prompt" not in rec:
-        raise PromptfoilError(f"{where}: field 'prompt' is missing (not a result written by promptfoil run)")
-    for name in ("response", "contrast_prompt", "contrast_response"):
-        if rec.get(name) is not None and not isinstance(rec[name], str):
-            raise _fail(where, name, "text or null", rec[name])
-    if rec.get("found") and not isinstance(rec.get("contrast_prompt"), str):
-        raise _fail(where, "contrast_prompt", "text when found is true", rec.get("contrast_prompt"))
-    for name in ("score", "edit_distance", "threshold"):
-        if rec.get(name) is not None and not _is_number(rec[name]):
-            raise _fail(where, name, "a finite number or null", rec[name])
-    if "seconds" in rec and not (_is_number(rec["seconds"]) and rec["seconds"] >= 0):
-        raise _fail(where, "seconds", "a number of seconds (at least 0)", rec["seconds"])
-    if rec.get("edit_distance") is not None and rec["edit_distance"] < 0:
-        raise _fail(where, "edit_distance", "at least 0", rec["edit_distance"])
-    calls = rec.get("calls")
-    if calls is not None:
-        if not isinstance(calls, dict):
-            raise _fail(where, "calls", "an object of call counts", calls)
-        for kind, v in calls.items():
-            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise _fail(where, f"calls.{kind}", "a whole number of at least 0", v)
-    for name in ("edits", "trace"):
-        if rec.get(name) is not None and not isinstance(rec[name], list):
-            raise _fail(where, name, "a list", rec[name])
-    _check_edits(rec.get("edits"), where, "edits")
-    contrasts = rec.get("contrasts")
-    if contrasts is not None:
-        if not isinstance(contrasts, list):
-            raise _fail(where, "contrasts", "a list of contrasts", contrasts)
-        for i, c in enumerate(contrasts):
-            _check_contrast(c, where, f"contrasts[{i}]")
-    if rec.get("minimized_from") is not None:
-        _check_contrast(rec["minimized_from"], where, "minimized_from")
-    stages = rec.get("seconds_by_stage")
-    if stages is not None:
-        if not isinstance(stages, dict):
-            raise _fail(where, "seconds_by_stage", "an object of seconds per stage", stages)
-        for stage, v in stages.items():
-            if not (_is_number(v) and v >= 0):
-                raise _fail(where, f"seconds_by_stage.{stage}", "a number of seconds (at least 0)", v)
-    for i, t in enumerate(rec.get("trace") or ()):
-        if not isinstance(t, dict):
-            raise _fail(where, f"trace[{i}]", "an object", t)
-        if t.get("edits") is not None and not isinstance(t["edits"], list):
-            raise _fail(where, f"trace[{i}].edits", "a list", t["edits"])
-        _check_edits(t.get("edits"), where, f"trace[{i}].edits")
-
-
-def _check_edits(edits: Any, where: str, name: str) -> None:
-    """Each edit of a list (None: none) has its unit, start, end, old and new (see
-    :meth:`~promptfoil.types.Edit.from_record`)."""
-    for i, e in enumerate(edits or ()):
-        try:
-            Edit.from_record(e)
-        except ValueError as exc:
-            raise PromptfoilError(f"{where}: field '{name}[{i}]' is not an edit: {exc}") from None
-
-
-def _check_contrast(c: Any, where: str, name: str) -> None:
-    """One of ``contrasts`` (or ``minimized_from``): its prompt, response, numbers and edits."""
-    if not isinstance(c, dict):
-        raise _fail(where, name, "a contrast object", c)
-    if not isinstance(c.get("prompt"), str):
-        raise _fail(where, f"{name}.prompt", "text", c.get("prompt"))
-    if c.get("response") is not None and not isinstance(c["response"], str):
-        raise _fail(where, f"{name}.response", "text or null", c["response"])
-    for key in ("score", "edit_distance", "stability"):
-        if c.get(key) is not None and not _is_number(c[key]):
-            raise _fail(where, f"{name}.{key}", "a finite number or null", c[key])
-    if c.get("edits") is not None and not isinstance(c["edits"], list):
-        raise _fail(where, f"{name}.edits", "a list", c["edits"])
-    _check_edits(c.get("edits"), where, f"{name}.edits")
 
 
 #: Keys of ``Explanation.to_dict()`` (and ``id``/``error``); carried fields that clash get ``input_``.

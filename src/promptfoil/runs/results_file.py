@@ -4,21 +4,21 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..codec.jsonl import last_per_id, loads
 from ..errors import ConfigError, PromptfoilError
+from ..types import read_records, result_lines
 from .jsonout import strict_dumps
-from ..types import result_lines
-from .records import check_record
+from .outputs import refuse_inputs, resolved, same_file
 
 try:  # POSIX; elsewhere runs are not locked
     import fcntl
@@ -35,25 +35,22 @@ def is_result_record(rec: Any) -> bool:
     return isinstance(rec, dict) and "id" in rec and ("error" in rec or ("found" in rec and "prompt" in rec))
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
-def check_results_file(out: str | Path, prompts: str | Path | None = None) -> Path:
+def check_results_file(out: str | Path, prompts: str | Path | None = None, cache: Any = True,
+                       inputs: Iterable[str | Path | None] = ()) -> Path:
     """``out`` as a Path once it is safe to append results to it; a clear error otherwise.
 
-    Refused: a folder, the prompts file itself, and any existing file whose lines are not
-    results records (a torn last line that starts a JSON object is allowed: a killed write).
-    Nothing is written here.
+    Refused: a folder, the prompts file itself (or another of ``inputs``), the response
+    cache and its sidecar files (:func:`~promptfoil.runs.outputs.refuse_inputs`: through
+    symlinks and hard links too), and any existing file whose lines are not results records
+    (a torn last line that starts a JSON object is allowed: a killed write). Nothing is
+    written here.
     """
     p = Path(out)
     if p.is_dir():
         raise ConfigError(f"--out {p} is a folder; give the path of a results file (e.g. {p / 'results.jsonl'})")
-    if prompts is not None and _same_file(p, Path(prompts)):
+    if prompts is not None and same_file(p, Path(prompts)):
         raise ConfigError(f"--out {p} is the prompts file itself; results need a file of their own")
+    refuse_inputs(p, "--out", inputs, cache)
     if not p.exists():
         if p.parent.is_dir() and not os.access(p.parent, os.W_OK):
             raise ConfigError(f"cannot create the results file {p}: folder {p.parent} is not writable")
@@ -72,8 +69,8 @@ def check_results_file(out: str | Path, prompts: str | Path | None = None) -> Pa
             continue
         torn = not raw.endswith(b"\n")
         try:
-            rec = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+            rec = loads(raw.decode("utf-8"), f"{p} line {n}")
+        except (UnicodeDecodeError, PromptfoilError):
             if torn and raw.lstrip().startswith(b"{"):
                 continue  # an interrupted write of the first record
             rec = None
@@ -122,11 +119,15 @@ def results_lock(out: str | Path, wait: bool = False,
     A second run fails at once, naming the process that holds the lock; with ``wait`` it
     waits for it (``on_wait`` is told whom it waits for). The lock file is removed on release,
     also when the run fails or is stopped by SIGTERM (see :func:`_sigterm_exits`).
+
+    The lock is taken on the resolved path (symlinks followed), and an existing results file
+    is also locked itself (``flock`` on its inode), so two runs writing one file under two
+    names (a symlink, a hard link) exclude each other as well.
     """
     if fcntl is None:  # pragma: no cover
         yield
         return
-    out = Path(out)
+    out = resolved(out)
     lock = out.with_name(out.name + ".lock")
     lock.parent.mkdir(parents=True, exist_ok=True)
     told = False
@@ -158,17 +159,45 @@ def results_lock(out: str | Path, wait: bool = False,
         if same:
             break
         os.close(fd)
+    data_fd = None
     try:
+        data_fd = _lock_data(out, wait, on_wait, told)
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         with _sigterm_exits():
             yield
     finally:
+        if data_fd is not None:
+            os.close(data_fd)
         try:
             os.unlink(lock)
         except OSError:
             pass
         os.close(fd)
+
+
+def _lock_data(out: Path, wait: bool, on_wait: Callable[[str], None] | None, told: bool) -> int | None:
+    """An exclusive ``flock`` on the results file itself when it exists (held through the
+    returned descriptor): another name of the same file (a hard link) cannot be locked apart."""
+    try:
+        data_fd = os.open(out, os.O_RDONLY)
+    except OSError:
+        return None  # a new file has one name only
+    while True:
+        try:
+            fcntl.flock(data_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return data_fd
+        except BlockingIOError:
+            if not wait:
+                os.close(data_fd)
+                raise PromptfoilError(
+                    f"another process is already writing {out} under another name (a hard link); "
+                    "wait for it to finish, or pass --wait to wait for it"
+                ) from None
+            if on_wait is not None and not told:
+                on_wait("another process")
+                told = True
+            time.sleep(0.2)
 
 
 def iter_results(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -183,19 +212,11 @@ def iter_results(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
 def read_results(path: str | Path) -> list[dict[str, Any]]:
     """The records of a results file, the last one per id (a retried failure replaces the error).
 
-    Each record is checked (:func:`~promptfoil.records.check_record`): a field of the wrong
-    type is an error naming its line and field, and a line without ``found`` or ``error``
-    means the file is not a results file at all.
+    Read and checked by the codec (:func:`promptfoil.types.read_records`): a field of the
+    wrong type is an error naming its line and field, and a line without ``found`` or
+    ``error`` means the file is not a results file at all.
     """
-    by_id: dict[str, dict[str, Any]] = {}
-    for n, rec in list(iter_results(path)):  # every line parsed first: a torn JSON line is named as such
-        if "found" not in rec and "error" not in rec:
-            raise PromptfoilError(f"{path} line {n}: not a promptfoil results file "
-                                  "(each line of one has 'found' or 'error'; see promptfoil run)")
-        check_record(rec, f"{path} line {n}")
-        by_id.pop(str(rec.get("id", f"line-{n}")), None)
-        by_id[str(rec.get("id", f"line-{n}"))] = rec
-    return list(by_id.values())
+    return [rec for _, rec in read_records(path)]
 
 
 def repair_tail(path: Path) -> bool:
@@ -218,8 +239,8 @@ def repair_tail(path: Path) -> bool:
         cut = data.rfind(b"\n") + 1
         tail = data[cut:]
         try:
-            json.loads(tail.decode("utf-8"))
-        except ValueError:
+            loads(tail.decode("utf-8"), f"{path} last line")
+        except (UnicodeDecodeError, PromptfoilError):
             if not tail.lstrip().startswith(b"{"):
                 raise PromptfoilError(
                     f"{path}: the last line is not a result; not a promptfoil results file, left unchanged"
@@ -239,7 +260,7 @@ def stored_records(path: Path) -> dict[str, dict[str, Any]]:
     """The last record per id already in a results file (empty when there is none)."""
     if not path.is_file():
         return {}
-    return {str(rec["id"]): rec for _, rec in iter_results(path) if "id" in rec}
+    return {str(rec["id"]): rec for _, rec in last_per_id(iter_results(path)) if "id" in rec}
 
 
 def finished_ids(path: Path, retry_failed: bool = False) -> set[str]:

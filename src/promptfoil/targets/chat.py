@@ -57,4 +57,4 @@ class ChatTarget(BaseTarget):
 
     @staticmethod
     def reply(answer: ChatReply) -> Reply:
-        return Reply(answer.text.strip(), answer.tokens, answer.truncated)
+        return Reply(answer.text.strip(), answer.tokens, answer.truncated, masked=answer.masked)

@@ -82,8 +82,9 @@ class QueryStage:
             return
         self._memo.update(pairs)
         self.meter.tokens += sum(r.tokens for r in pairs.values())
-        if self.cache is not None:
-            self.cache.put_many(self.target.identity or "", self.target.settings, list(pairs.items()))
+        kept = [(p, r) for p, r in pairs.items() if not r.masked]  # see Reply.masked
+        if self.cache is not None and kept:
+            self.cache.put_many(self.target.identity or "", self.target.settings, kept)
 
     def _lookup(self, prompts: Sequence[str]) -> list[Reply | None]:
         found: list[Reply | None] = [self._memo.get(p) for p in prompts]

@@ -4,19 +4,18 @@ real MIC CSV and XSum files when a user has them."""
 from __future__ import annotations
 
 import csv
-import json
 import re
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from ..codec.jsonl import objects, text_objects
 from ..errors import PromptfoilError
 
 
 def shipped_prompts() -> list[dict[str, str]]:
     """Short advice and moral questions in the style of the Moral Integrity Corpus."""
-    text = files("promptfoil").joinpath("data/prompts.jsonl").read_text(encoding="utf-8")
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+    return _read_shipped("data/prompts.jsonl")
 
 
 SHIPPED_SETS = {"demo": "data/prompts.jsonl", "mic-style": "data/mic_style.jsonl", "news": "data/news.jsonl",
@@ -28,7 +27,7 @@ SUMMARY_INSTRUCTION = "Summarise the following article in one sentence.\n\n"
 
 def _read_shipped(relpath: str) -> list[dict[str, Any]]:
     text = files("promptfoil").joinpath(relpath).read_text(encoding="utf-8")
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+    return [row for _, row in text_objects(text, relpath)]
 
 
 def shipped_policy() -> str:
@@ -129,8 +128,8 @@ def load_xsum(path: str | Path, limit: int | None = None) -> list[dict[str, Any]
             with p.open(newline="", encoding="utf-8") as fh:
                 records = list(csv.DictReader(fh))
         else:
-            records = [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
-    except (OSError, UnicodeDecodeError, csv.Error, ValueError) as exc:
+            records = [row for _, row in objects(p, "XSum file ")]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise PromptfoilError(f"cannot read {p} as XSum: {exc}") from None
     for n, r in enumerate(records, 1):
         if not isinstance(r, dict) or not str(r.get("document") or "").strip():

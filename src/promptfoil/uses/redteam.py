@@ -123,13 +123,30 @@ def verdict(judge: PolicyJudge, rec: dict[str, Any], check: bool = True) -> dict
 
 class QuestionEngine(LocalEngine):
     """The local engine, with a judge that fails its self-check on a question recorded as that
-    question's failure (naming it) instead of stopping the batch: the next question may pass."""
+    question's failure (naming it) instead of stopping the batch: the next question may pass.
+    A question none of whose candidates could be scored is a failure too (:func:`nothing_scored`):
+    "no contrast found" would claim the chatbot held firm when the judge never looked."""
 
     def explain_one(self, item: RunItem, trace: bool = True) -> dict[str, Any]:
         try:
-            return explain_item(self.explainer, item, trace, (JudgeCheckError,))
+            rec = explain_item(self.explainer, item, True, (JudgeCheckError,))
         except JudgeCheckError as exc:
             return result_record(item, None, judge_failure(item, exc))
+        if nothing_scored(rec):
+            return result_record(item, None, f"question {item.id}: the scorer could not score any of its "
+                                             f"{rec['scorer_failures']} answered candidate(s), so no contrast "
+                                             "was looked for (a broken judge? see its self-check)")
+        if not trace:
+            rec.pop("trace", None)
+        return rec
+
+
+def nothing_scored(rec: dict[str, Any]) -> bool:
+    """A record without a contrast whose answered candidates were all unscored (its trace
+    holds no scored candidate, and the scorer failed at least once)."""
+    if "error" in rec or rec.get("found") or not rec.get("scorer_failures"):
+        return False
+    return not any(isinstance(t, dict) and t.get("status") == "scored" for t in rec.get("trace") or ())
 
 
 def judge_failure(item: RunItem, exc: JudgeCheckError) -> str:

@@ -17,6 +17,7 @@ from ..metrics import Stat, llm_calls
 from ...backends.embedded import require
 from ...runs.items import ExplainerLike, RunItem
 from ...prompt.segment import count_words
+from ...runs.outputs import check_inside
 from .common import Progress, run_config, write_table
 
 #: split_k -> a CELL-budget explainer with the BLEU-SUMM scorer (or whatever the caller wants).
@@ -106,11 +107,11 @@ def run_calls_vs_length(
     """Run (or resume) every split_k under ``out_dir/runs``; write ``calls-vs-length.png/.csv/.md``."""
     out = Path(out_dir)
     by_k = {
-        k: run_config(f"calls__k{k}", items, make_explainer(k), out / "runs" / f"calls__k{k}.jsonl", progress)
+        k: run_config(f"calls__k{k}", items, make_explainer(k), out / "runs" / f"calls__k{k}.jsonl", progress, root=out)
         for k in split_ks
     }
     pts = points(by_k, n_bins)
     rows = [[str(p.split_k), f"{p.length:.0f}", p.calls] for p in pts]
     write_table(out / "calls-vs-length", "Mean LLM calls of CELL-budget by document length",
-                ["split_k", "mean words", "LLM calls"], rows, "Compare with the paper's Figure 3.")
-    return pts, draw(pts, out / "calls-vs-length.png", budget)
+                ["split_k", "mean words", "LLM calls"], rows, "Compare with the paper's Figure 3.", root=out)
+    return pts, draw(pts, check_inside(out, out / "calls-vs-length.png"), budget)

@@ -13,14 +13,17 @@ from ...runs.items import ExplainerLike, RunItem
 from ...runs.engines.base import Engine
 from ...runs.engines.local import LocalEngine
 from ...runs.loop import run
+from ...runs.outputs import check_inside
 from ...runs.results_file import read_results
 
 Progress = Callable[[str, int, int], None]  # (configuration, items done, items to do)
 
 
 def run_config(name: str, items: Sequence[RunItem], explainer: ExplainerLike | Engine, out: Path,
-               progress: Progress | None = None, trace: bool = False) -> list[dict[str, Any]]:
-    """Run (or resume) one configuration into ``out`` and return its records."""
+               progress: Progress | None = None, trace: bool = False, root: Path | None = None) -> list[dict[str, Any]]:
+    """Run (or resume) one configuration into ``out`` (inside the experiment folder ``root``,
+    never through a link: :func:`~promptfoil.runs.outputs.check_inside`) and return its records."""
+    check_inside(root or out.parent, out)
     state = {"todo": 0, "done": 0}
 
     def start(todo: int, skipped: int) -> None:
@@ -43,8 +46,11 @@ def cell_text(s: Stat | None, digits: int = 3) -> str:
 
 
 def write_table(path_stem: Path, title: str, header: Sequence[str], rows: Sequence[Sequence[Stat | str | None]],
-                note: str = "") -> tuple[Path, Path]:
-    """``<stem>.md`` (mean ± s.e.) and ``<stem>.csv`` (separate mean and s.e. columns)."""
+                note: str = "", root: Path | None = None) -> tuple[Path, Path]:
+    """``<stem>.md`` (mean ± s.e.) and ``<stem>.csv`` (separate mean and s.e. columns), inside
+    the experiment folder ``root`` (default: the stem's folder) and never through a link."""
+    for suffix in (".md", ".csv"):
+        check_inside(root or path_stem.parent, path_stem.with_suffix(suffix))
     md = [f"### {title}", ""]
     md.append("| " + " | ".join(header) + " |")
     md.append("|" + "|".join("---" for _ in header) + "|")

@@ -21,6 +21,7 @@ from ...runs.items import ExplainerLike, RunItem
 from ...scorers.base import Scorer
 from ...targets.base import Target
 from ...targets.cache import ResponseCache
+from ...runs.outputs import check_inside
 from .common import Progress, run_config, write_table
 
 ALGORITHMS = ("cell", "cell-budget")
@@ -62,7 +63,8 @@ def run_tables(
         for k in split_ks:
             for a in algorithms:
                 name = f"{s}__{a}__k{k}"
-                records = run_config(name, items, make_explainer(s, a, k), out / "runs" / f"{name}.jsonl", progress)
+                records = run_config(name, items, make_explainer(s, a, k), out / "runs" / f"{name}.jsonl", progress,
+                                     root=out)
                 comp = None
                 if compare_scorer is not None:
                     try:
@@ -97,6 +99,7 @@ def write_tables(cells: Sequence[TableCell], out_dir: Path, compare_name: str | 
                 header, rows,
                 "Positive: the first response is preferred to the contrast response. "
                 f"Compare with the paper's {'Table 1' if s == 'preference' else 'Table 3' if s == 'contradiction' else 'Table 1/3'}.",
+                root=out_dir,
             )
         header = ["split_k"]
         for a in algs:
@@ -112,10 +115,11 @@ def write_tables(cells: Sequence[TableCell], out_dir: Path, compare_name: str | 
             out_dir / "tables" / f"properties-{s}",
             f"Edit distance, flip rate, content preservation, calls and time (explained with {s})",
             header, rows, f"Compare with the paper's {paper or 'Tables 2, 4, 5'}; mean ± standard error.",
+            root=out_dir,
         )
     for p in written:
         if p.suffix == ".md":
             index += [p.read_text(encoding="utf-8"), ""]
-    readme = out_dir / "README.md"
+    readme = check_inside(out_dir, out_dir / "README.md")
     readme.write_text("\n".join(index), encoding="utf-8")
     return written + [readme]
