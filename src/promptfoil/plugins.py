@@ -13,4 +13,5 @@ from .scorers import contradiction as _contradiction, preference as _preference 
 from .targets import hf as _hf_target  # noqa: F401
 from .infill import llm as _llm_infiller  # noqa: F401
 from .scorers import judge as _judge, maxims as _maxims, policy as _policy  # noqa: F401
+from .scorers import auto as _auto, verdict as _verdict  # noqa: F401
 from .targets import openai_compat as _openai_target  # noqa: F401

@@ -213,6 +213,13 @@ class Explanation:
     infiller: str = ""
     scorer: str = ""
     stop_reason: str = ""
+    #: Why this contrast definition (scorer) was used for this prompt: set by the ``auto``
+    #: scorer ("verdict: a yes/no question …", "semantic: an open question …"); empty otherwise.
+    scorer_reason: str = ""
+    #: The ``verdict`` definition only: the original answer's verdict (label, probabilities),
+    #: the contrast's, and when nothing flipped (``held``), how many edits were asked, the
+    #: closest score and examples of the edits the verdict held under. None for other scorers.
+    verdict: dict[str, Any] | None = None
     #: A conversation's messages (``prompt`` is then their rendered text), the messages of
     #: the contrast, and the turns that were open to edits; all None for a plain prompt.
     conversation: tuple[dict[str, str], ...] | None = None

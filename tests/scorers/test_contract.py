@@ -52,6 +52,10 @@ CASES = [
     Case("maxims", "maxims-embedded", embedded("maxims"), REAL_MODEL),
     Case("policy", "policy-embedded", embedded("policy", "--scorer-option", POLICY), REAL_MODEL),
     Case("semantic", "semantic", lambda r: ["--scorer", "semantic"], REAL_MODEL),
+    Case("verdict", "verdict-server", judge("verdict")),
+    Case("verdict", "verdict-embedded", embedded("verdict", "--scorer-model", "smollm2"), REAL_MODEL),
+    Case("verdict", "verdict-anchors", embedded("verdict", "--scorer-option", "reader=anchors"), REAL_MODEL),
+    Case("auto", "auto", lambda r: ["--scorer", "auto"], REAL_MODEL),
 ]
 
 

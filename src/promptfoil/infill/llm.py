@@ -15,6 +15,7 @@ from typing import Any
 
 from ..backends.chat import BACKEND_OPTIONS, ChatBackend, ChatRequest
 from ..backends.chat_factory import chat_backend
+from ..errors import ConfigError
 from ..prompt.segment import count_words
 from .base import InfillRequest, clean_fills, infillers
 
@@ -24,6 +25,15 @@ SYSTEM = (
     f"{BLANK}. Propose different words that could stand in place of {BLANK} so that the text "
     "reads naturally. Give only the replacement words, never the whole text."
 )
+#: ``alternatives="same-kind"``: fills that keep the question about the same thing, so that an
+#: answer that changes teaches which detail it rested on (not a new question: no opposites).
+SAME_KIND = (
+    " Each replacement must be a different word of the same kind as the original: another person, "
+    "place, thing, amount, time, degree or modal verb that a person could have written about the same "
+    "situation. Never give the original word's opposite, a negation, or a word that changes what the "
+    "text is about."
+)
+ALTERNATIVES = ("any", "same-kind")
 _LINE = re.compile(r"^\s*(?:\d{1,2}\s*[.):\]-]|[-*\u2022])\s*(.+?)\s*$")
 _QUOTES = "\"'`\u201c\u201d\u2018\u2019*_"
 
@@ -43,6 +53,9 @@ def build_prompt(req: InfillRequest, n: int) -> str:
 # One worked example, so that small models see the format instead of a placeholder to copy.
 _EXAMPLE = InfillRequest("The cat slept on the warm sofa all afternoon.", 8, 13, 4)
 _EXAMPLE_ANSWER = "1. sat\n2. played\n3. waited\n4. rested"
+# The same-kind example swaps a detail (who) for others of its kind, never for an opposite.
+_EXAMPLE_SAME = InfillRequest("Is it okay to borrow money from my brother?", 35, 42, 4)
+_EXAMPLE_SAME_ANSWER = "1. sister\n2. neighbor\n3. boss\n4. best friend"
 
 
 def parse_fills(answer: str, req: InfillRequest, max_words: int) -> list[str]:
@@ -77,20 +90,27 @@ def _cased(fill: str, old: str) -> str:
 class LLMInfiller:
     """Fills masks with any chat model (default: the embedded SmolLM2 GGUF)."""
 
-    def __init__(self, backend: ChatBackend, max_tokens: int = 96, temperature: float = 0.0, seed: int = 0) -> None:
+    def __init__(self, backend: ChatBackend, max_tokens: int = 96, temperature: float = 0.0, seed: int = 0,
+                 alternatives: str = "any") -> None:
+        if alternatives not in ALTERNATIVES:
+            raise ConfigError(f"unknown alternatives '{alternatives}'; valid: {', '.join(ALTERNATIVES)}")
         self.backend = backend
         self.max_tokens = max_tokens
         self.temperature = temperature
         self.seed = seed
-        self.name = "llm"
+        self.alternatives = alternatives
+        self.name = "llm" if alternatives == "any" else f"llm({alternatives})"
 
     def _requests(self, reqs: Sequence[InfillRequest], temperature: float, seed: int) -> list[ChatRequest]:
+        same = self.alternatives == "same-kind"
+        system = SYSTEM + (SAME_KIND if same else "")
+        example, answer = (_EXAMPLE_SAME, _EXAMPLE_SAME_ANSWER) if same else (_EXAMPLE, _EXAMPLE_ANSWER)
         return [
             ChatRequest.of(
                 [
-                    {"role": "system", "content": SYSTEM},
-                    {"role": "user", "content": build_prompt(_EXAMPLE, _EXAMPLE.n)},
-                    {"role": "assistant", "content": _EXAMPLE_ANSWER},
+                    {"role": "system", "content": system},
+                    {"role": "user", "content": build_prompt(example, example.n)},
+                    {"role": "assistant", "content": answer},
                     {"role": "user", "content": build_prompt(r, r.n)},
                 ],
                 max_tokens=self.max_tokens, temperature=temperature, seed=seed,
@@ -121,5 +141,6 @@ class LLMInfiller:
     "llm", "any chat model fills the blank: local GGUF (--infiller-model PATH) or endpoint (base_url option)",
     options=BACKEND_OPTIONS,
 )
-def _make_llm(max_tokens: int = 96, temperature: float = 0.0, seed: int = 0, **backend: Any) -> LLMInfiller:
-    return LLMInfiller(chat_backend(**backend), max_tokens, temperature, seed)
+def _make_llm(max_tokens: int = 96, temperature: float = 0.0, seed: int = 0, alternatives: str = "any",
+              **backend: Any) -> LLMInfiller:
+    return LLMInfiller(chat_backend(**backend), max_tokens, temperature, seed, alternatives)

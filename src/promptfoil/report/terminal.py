@@ -95,6 +95,26 @@ def skipped_line(ex: Explanation) -> str:
     return ", ".join(f"{k} {n}" for k, n in kinds.items())
 
 
+def verdict_line(v: dict[str, Any] | None) -> str:
+    """A verdict explanation in one line: "no (0.71) → yes (0.80)", or what the verdict held under."""
+    if not isinstance(v, dict) or not isinstance(v.get("original"), dict):
+        return ""
+
+    def one(read: Any) -> str:
+        if not isinstance(read, dict):
+            return "unreadable"
+        label = str(read.get("label", "?"))
+        p = (read.get("probs") or {}).get(label)
+        return f"{label} ({p:.2f})" if isinstance(p, (int, float)) else label
+
+    if not v.get("held"):
+        return f"{one(v['original'])} → {one(v.get('contrast'))}"
+    n, closest = v.get("edits_asked", 0), v.get("closest")
+    near = f"; closest change {closest:.2f} < {v.get('threshold', 0):g}" if isinstance(closest, (int, float)) else ""
+    examples = "; ".join(str(e) for e in v.get("examples") or [])
+    return f"held: {one(v['original'])} under {n} edit(s) asked{near}" + (f" — {examples}" if examples else "")
+
+
 def render(ex: Explanation, console: Console | None = None) -> None:
     """Print an explanation: prompts (a conversation as turns), responses, verdict, calls."""
     console = console or Console()
@@ -134,6 +154,11 @@ def render(ex: Explanation, console: Console | None = None) -> None:
     table.add_row("result", verdict)
     scorer = scorer_label({"scorer": ex.scorer, "submaxims": ex.submaxims})
     table.add_row("score", f"{score}  ({scorer}; found when {op} {ex.threshold:g})")
+    if ex.scorer_reason:
+        table.add_row("definition", Text(ex.scorer_reason, style="dim"))
+    line = verdict_line(ex.verdict)
+    if line:
+        table.add_row("verdict", line)
     table.add_row(
         "edits",
         f"{len(ex.edits)}  (edit distance {ex.edit_distance:.2f})" if ex.edit_distance is not None else "0",

@@ -1,0 +1,51 @@
+"""What kind of question a prompt asks: one that wants a verdict (yes / no / it depends) or an
+open one. The ``auto`` contrast definition reads verdicts only where a verdict is asked for.
+
+A verdict question is a yes/no question: its (last) question sentence opens with an
+auxiliary or modal verb ("Should I …?", "Is it okay to …?", "Can I …?", "Would you …?").
+A choice between two named options ("Should I buy or rent?") and a wh-question ("Why …?",
+"What should I do …?") are open: yes / no does not answer them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_AUX = frozenset(
+    "should shall can could may might must is are am was were do does did would will have has had "
+    "isn't aren't wasn't weren't don't doesn't didn't can't couldn't shouldn't won't wouldn't".split()
+)
+_WORD = re.compile(r"[A-Za-z']+")
+# "A or B" between two options; "or not" / "or no" is still a yes/no question.
+_CHOICE = re.compile(r"\bor\b(?!\s+(?:not|no)\b)", re.I)
+
+
+@dataclass(frozen=True)
+class QuestionKind:
+    """``verdict`` (a yes/no question) or ``open``, and why, in words for the reports."""
+
+    kind: str
+    why: str
+
+
+def question_sentence(text: str) -> str:
+    """The last sentence of ``text`` that ends with a question mark (else the last sentence)."""
+    parts = [p.strip() for p in re.split(r"(?<=[.?!])\s+", text.strip()) if p.strip()]
+    if not parts:
+        return ""
+    asked = [p for p in parts if p.endswith("?")]
+    return (asked or parts)[-1]
+
+
+def question_kind(text: str) -> QuestionKind:
+    """Whether ``text`` asks for a verdict, judged from its question sentence."""
+    q = question_sentence(text)
+    words = [w.lower() for w in _WORD.findall(q)]
+    if not q.endswith("?") or not words:
+        return QuestionKind("open", "the prompt asks no question")
+    if words[0] not in _AUX:
+        return QuestionKind("open", f"an open question (\"{words[0]} …?\")")
+    if _CHOICE.search(q):
+        return QuestionKind("open", "a choice between options, not a yes/no question")
+    return QuestionKind("verdict", f"a yes/no question (\"{words[0].capitalize()} …?\")")

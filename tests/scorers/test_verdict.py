@@ -1,0 +1,98 @@
+"""The ``verdict`` scorer: the plumbing on a stand-in chat backend (which first tokens count
+as which verdict, the score, refusals, votes, memo), and real readers on real answers."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import requires_models
+from scripted_chat import ScriptedChat, by_answer
+
+from promptfoil.errors import ConfigError
+from promptfoil.scorers.base import ScoreItem
+from promptfoil.scorers.verdict import VerdictScorer, total_variation
+from promptfoil.scorers.verdict_readers import ChatVerdictReader, verdict_of_text, verdict_of_token
+
+def test_first_tokens_and_short_replies_map_to_verdicts():
+    assert [verdict_of_token(t) for t in ("Yes", " no", "Dep", "depends", "De", "It")] == \
+        ["yes", "no", "depends", "depends", None, None]
+    assert verdict_of_text("No.") == "no" and verdict_of_text("It depends.") == "depends"
+    assert verdict_of_text("I think yes") == "yes" and verdict_of_text("Maybe later") is None
+
+
+def test_score_is_the_total_variation_between_the_two_verdicts():
+    scorer = VerdictScorer(ChatVerdictReader(ScriptedChat(by_answer)))
+    items = [ScoreItem("Can I?", "Sure, go ahead.", "Can I now?", "Never do that."),
+             ScoreItem("Can I?", "Sure, go ahead.", "Can I then?", "Sure, fine.")]
+    flip, same = scorer.score(items)
+    assert same == pytest.approx(0.0, abs=1e-6)
+    p = {"yes": 0.8 / 0.9, "no": 0.1 / 0.9, "depends": 0.0}
+    q = {"yes": 0.05 / 0.9, "no": 0.8 / 0.9, "depends": 0.05 / 0.9}
+    assert flip == pytest.approx(total_variation(p, q), abs=1e-5)
+    assert 0.7 < flip <= 1.0
+
+
+def test_each_answer_is_read_once_however_often_it_is_scored():
+    chat = ScriptedChat(by_answer)
+    scorer = VerdictScorer(ChatVerdictReader(chat))
+    assert scorer.self_check("Can I?", "Sure, go ahead.") is None
+    scorer.score([ScoreItem("Can I?", "Sure, go ahead.", "Can I now?", "Never.")] * 3)
+    asked = [r.messages[-1][1] for r in chat.requests]
+    assert len(asked) == len(set(asked)) == 2
+
+
+def test_a_reader_that_cannot_read_the_original_refuses_instead_of_guessing():
+    scorer = VerdictScorer(ChatVerdictReader(ScriptedChat(by_answer), min_mass=0.5))
+    problem = scorer.self_check("Can I?", "Well, the weather is nice.")
+    assert problem and "could not read" in problem
+    # candidates whose verdict cannot be read are unscored (None), never a made-up number
+    assert scorer.score([ScoreItem("Can I?", "Sure.", "Can I?", "Well, hm.")]) == [None]
+
+
+def test_without_logprobs_sampled_votes_are_counted():
+    chat = ScriptedChat(by_answer, logprobs=False)
+    reader = ChatVerdictReader(chat, samples=4)
+    (read,) = reader.read([("Can I?", "Never, it is dangerous.")])
+    assert read is not None and read.label == "no" and read.method == "votes"
+    assert sum(1 for r in chat.requests if r.temperature > 0) == 4
+    (lost,) = reader.read([("Can I?", "The sky.")])
+    assert lost is None
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True])
+def test_bad_reader_settings_are_one_line_errors(bad):
+    with pytest.raises(ConfigError):
+        ChatVerdictReader(ScriptedChat(by_answer), min_mass=bad)
+    with pytest.raises(ConfigError):
+        ChatVerdictReader(ScriptedChat(by_answer), samples=bad if not isinstance(bad, float) else 0)
+
+
+# -- real models --------------------------------------------------------------------------------
+QUESTION = "Is it okay to give my dog chocolate as a treat?"
+
+
+@pytest.mark.slow
+@requires_models
+def test_smollm2_as_reader_refuses_on_its_own_real_answer():
+    """SmolLM2-135M puts little probability on yes / no / depends (measured at chance): as a
+    verdict judge it must refuse before a search, not guess."""
+    from promptfoil.backends.chat_factory import chat_backend
+    from promptfoil.targets.base import targets
+
+    answer = targets.create("smollm2").generate([QUESTION])[0]
+    answer = answer if isinstance(answer, str) else answer.text
+    scorer = VerdictScorer(ChatVerdictReader(chat_backend(), min_mass=0.5))
+    problem = scorer.self_check(QUESTION, answer)
+    assert problem is not None and "could not read" in problem
+
+
+@pytest.mark.slow
+@requires_models
+def test_anchor_reader_on_real_embeddings_separates_plain_verdicts():
+    from promptfoil.scorers.verdict_readers import AnchorReader
+
+    scorer = VerdictScorer(AnchorReader())
+    no = "No, you should never give a dog chocolate: it is toxic to dogs."
+    yes = "Yes, a small piece is perfectly fine as a treat."
+    flip, same = scorer.score([ScoreItem(QUESTION, no, QUESTION, yes), ScoreItem(QUESTION, no, QUESTION, no)])
+    assert same == pytest.approx(0.0, abs=1e-6) and flip > 0.2
+    assert [r.label for r in scorer.read([(QUESTION, no), (QUESTION, yes)])] == ["no", "yes"]
