@@ -71,6 +71,8 @@ def load_set(name: str) -> list[dict[str, Any]]:
 
 
 def parse_value(text: str) -> Any:
+    if text.strip().startswith("{"):  # component options: infiller_options={"alternatives": "same-kind"}
+        return json.loads(text)
     low = text.strip().lower()
     if low in ("none", "null", "off"):
         return None
@@ -99,7 +101,7 @@ def commit() -> str:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
 
     head = git("rev-parse", "--short", "HEAD") or "unknown"
-    return head + ("+dirty" if git("status", "--porcelain", "--", "../src") else "")
+    return head + ("+dirty" if git("status", "--porcelain", "--", "../../src") else "")
 
 
 # -- the key: opaque run id <-> variant --------------------------------------------------------
@@ -382,7 +384,7 @@ def main(argv: list[str] | None = None) -> None:
         rows = rows[: a.limit]
     options = parse_options(a.option)
     rev = commit()
-    set_name = a.set if not Path(a.set).exists() else os.path.relpath(Path(a.set).resolve(), ROOT.parents[1])
+    set_name = a.set if not Path(a.set).exists() else os.path.relpath(Path(a.set).resolve(), ROOT.parents[2])
     ids = [r["id"] for r in rows]
     rid = run_id(out, a.variant, set_name, ids, options, rev)
     cache = a.cache or str(Path(tempfile.gettempdir()) / "promptfoil-usefulness" / f"{rid}.sqlite")
