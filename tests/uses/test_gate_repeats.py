@@ -76,18 +76,34 @@ def test_one_bad_sample_of_three_is_sampling_noise_not_a_regression(records):
     report = gate(records, Sampled(bad=(1,)), LostWordsScorer(), repeats=3)
     assert report.summary.passed and report.summary.broken == 0
     item = by_id(report)["1"]
-    assert [s.verdict for s in item.samples] == ["holds", "drifted", "holds"]
-    assert item.passes == 2 and item.pass_rate.high > 0.8 and "2 of 3 samples hold" in item.reason
+    # the odd sample is as far from the others as from the stored answer: the noise band (1.0)
+    # absorbs both its drift and its flip falling short
+    assert item.noise_band == 1.0 and [s.drift for s in item.samples] == [0.0, 1.0, 0.0]
+    assert [s.verdict for s in item.samples] == ["holds", "holds", "holds"]
+    assert item.passes == 3 and "3 of 3 samples hold" in item.reason
     assert sorted({seed for seed, _ in Sampled.asked}) == [0, 1, 2]  # seed, seed+1, seed+2
 
 
-def test_two_bad_samples_of_three_break_the_item_with_the_samples_verdict(records):
-    x0 = record_prompt(records, "2")
-    report = gate(records, Sampled(bad=(0, 2), broken=(x0,)), LostWordsScorer(), repeats=3)
-    items = by_id(report)
-    assert items["2"].verdict == "drifted" and items["2"].passes == 1 and items["2"].pass_rate.high < 0.8
-    assert {k: v.verdict for k, v in items.items() if k != "2"} == {"1": "holds", "3": "holds", "4": "holds",
+def test_a_contrast_lost_in_two_samples_of_three_breaks_the_item_as_lost(records):
+    xc = next(r["contrast_prompt"] for r in records if r["id"] == "3")
+
+    class LosesSometimes(Sampled):
+        def _generate_one(self, prompt: str) -> str:
+            return old_model(["birds fly south"])[0] if prompt == xc and self.seed in (0, 2) else super()._generate_one(prompt)
+
+    items = by_id(gate(records, LosesSometimes(), LostWordsScorer(), repeats=3))
+    assert [s.verdict for s in items["3"].samples] == ["lost", "holds", "lost"]
+    assert items["3"].verdict == "lost" and items["3"].passes == 1 and items["3"].pass_rate.high < 0.8
+    assert items["3"].still_flips is False and items["3"].flips == 1
+    assert {k: v.verdict for k, v in items.items() if k != "3"} == {"1": "holds", "2": "holds", "4": "holds",
                                                                    "5": "skipped"}
+
+
+def test_a_drift_in_every_sample_breaks_the_item(records):
+    x0 = record_prompt(records, "2")
+    items = by_id(gate(records, Sampled(bad=(0, 1, 2), broken=(x0,)), LostWordsScorer(), repeats=3))
+    assert items["2"].verdict == "drifted" and items["2"].passes == 0 and items["2"].pass_rate.high < 0.6
+    assert "0 of 3 samples hold" in items["2"].reason and items["1"].verdict == "holds"
 
 
 def test_with_one_sample_a_failing_sample_breaks_the_item_as_before(records):
@@ -105,7 +121,8 @@ def test_every_sample_is_kept_in_the_json_and_a_rerun_comes_from_the_cache(recor
     assert len(Sampled.asked) == asked  # every sample came from the cache
     item = next(i for i in first["items"] if i["id"] == "1")
     assert [s["new_response"] for s in item["samples"]] == ["cat sat the", "something else entirely", "cat sat the"]
-    assert item["pass_rate"]["low"] < item["pass_rate"]["estimate"] < item["pass_rate"]["high"]
+    assert item["pass_rate"] == {"estimate": 1.0, "low": pytest.approx(0.4385, abs=1e-4), "high": 1.0, "level": 0.95}
+    assert item["noise_band"] == 1.0 and [s["verdict"] for s in item["samples"]] == ["holds"] * 3
     json.dumps(first)  # plain JSON
     strip = lambda d: {**d, "summary": {**d["summary"], "seconds": 0}}  # noqa: E731
     assert strip(first) == strip(again)
@@ -128,6 +145,41 @@ def test_an_unseeded_sampler_is_asked_afresh_and_a_greedy_target_once(records):
     greedy: list[str] = []
     report = gate(records, lambda ps: greedy.extend(ps) or old_model(ps), LostWordsScorer(), repeats=3)
     assert len(greedy) == 7 and all(len(i.samples) == 3 for i in report.items if i.verdict != "skipped")
+
+
+class Mumbler(BaseTarget):
+    """A seeded sampler that drops one word of the old model's answer, which one depending on
+    the seed; with ``changed`` it answers "meow" to the original prompts of the found items."""
+
+    name = "mumbler"
+
+    def __init__(self, seed: int = 0, changed: bool = False) -> None:
+        self.seed, self.changed = seed, changed
+
+    @property
+    def identity(self) -> str:
+        return "standin:mumbler"
+
+    @property
+    def settings(self) -> dict[str, object]:
+        return {"temperature": 0.7, "seed": self.seed, "changed": self.changed}
+
+    def _generate_one(self, prompt: str) -> str:
+        if self.changed and prompt in ("the cat sat", "a dog barks", "birds fly south"):
+            return "meow"
+        words = old_model([prompt])[0].split()
+        return " ".join(w for i, w in enumerate(words) if i != self.seed % len(words))
+
+
+def test_the_noise_band_keeps_sampling_noise_from_reading_as_drift(records):
+    plain = gate(records, Mumbler(), LostWordsScorer())  # one sample: a lost word is drift
+    assert by_id(plain)["1"].verdict == "drifted"
+    report = gate(records, Mumbler(), LostWordsScorer(), repeats=3)
+    item = by_id(report)["1"]
+    assert [s.drift for s in item.samples] == pytest.approx([1 / 3] * 3)  # each sample alone reaches δ 0.3
+    assert item.noise_band == pytest.approx(0.5) and item.verdict == "holds" and report.summary.passed
+    changed = by_id(gate(records, Mumbler(changed=True), LostWordsScorer(), repeats=3))
+    assert changed["1"].verdict == "drifted" and changed["1"].noise_band is None  # one answer: no noise to allow
 
 
 @pytest.mark.parametrize("repeats, rate", [(1, 0.5), (3, 0.5), (0, 0.8), (2, 0.0), (2, 1.5)])

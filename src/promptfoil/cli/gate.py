@@ -50,7 +50,10 @@ a contrast, yc' to the contrast prompt xc. With the run's scorer g, δ and direc
 Decision rule: each item is asked --repeats K times; its pass rate (samples that hold) gets a
 95% Wilson interval, and the item is broken when the whole interval lies below
 --min-pass-rate (default 0.8: with K=1 the one sample must hold; with K=3 two of three must;
-with K=5 three of five). The gate fails (exit 1) when more than --max-broken of the checked
+with K=5 three of five). When an item's K answers to x0 differ (a sampled target), its noise
+band is the median score between two of them, less an answer's score against itself; a sample
+then counts as drifted only when its drift passes δ by the band, and as lost only when its flip
+falls short of δ by more than the band: sampling noise alone breaks nothing. The gate fails (exit 1) when more than --max-broken of the checked
 items are broken. The paired old-vs-new figures (share that hold, flip-rate change, score
 change, with 95% intervals) are reported beside it and never change the exit code.
 

@@ -15,6 +15,17 @@ A sample is ``drifted`` when the drift reaches δ (checked first: the explanatio
 gone whatever the flip does), else ``lost`` when a found item's flip does not reach δ, else it
 ``holds``; ``failed`` when the new target gave no answer or the scorer no finite score.
 
+A sampled target answers one prompt differently each time, and a small model's samples can lie
+as far apart as a contrast does. So when an item's new answers to ``x0`` differ, its **noise
+band** is taken: the median score between two of them, less the score of an answer against
+itself (the scorer's "no change"), in the goal's direction. A sample drifted only when its
+drift passes δ by the band (the stored answer is further from the new one than the new answers
+are from each other), and lost only when its flip falls short of δ by more than the band (two
+samples can lie closer or further apart than their prompts' answers do by about that much).
+Sampling noise alone thus breaks nothing; a band as wide as δ means a lost contrast cannot be
+told from noise, and the reports show the band so a reader sees that. One distinct answer (a
+greedy target, or one that always says the same) has no band, and the rule is the plain one.
+
 An item's pass rate is the share of its samples that hold, with Wilson's 95% interval. The
 item is broken when the whole interval lies below ``min_pass_rate``: the samples show, beyond
 sampling noise, that it holds less often than required. With one sample (the default) and the
@@ -28,6 +39,7 @@ from __future__ import annotations
 
 import copy
 import math
+import statistics
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -237,19 +249,48 @@ def _score(scorer: Scorer, items: list[ScoreItem]) -> list[float | None]:
     return [_number(s) for s in raw]
 
 
-def sample_verdict(case: Case, new0: str, newc: str | None, drift: float | None, flip: float | None) -> Sample:
-    """The verdict on one sample from its scores (see the module docstring)."""
+def sample_verdict(case: Case, new0: str, newc: str | None, drift: float | None, flip: float | None,
+                   band: float = 0.0) -> Sample:
+    """The verdict on one sample from its scores (see the module docstring); ``band`` is the
+    item's noise band (0 without one): the drift must pass δ by that much to count, and the
+    flip must fall short of δ by that much."""
     g = case.goal
     rule = {"increase": ">=", "decrease": "<=", "absolute": "|score| >="}[g.direction]
     if drift is None or (case.found and flip is None):
         return Sample("failed", "the scorer gave no finite score", new0, newc, drift, flip)
-    if g.reached(drift):
-        why = f"stored vs new answer to the original prompt scores {drift:.3g} ({rule} δ={g.threshold:g})"
+    if g.reached(drift) and g.objective(drift) >= g.objective(g.threshold) + band:
+        beyond = f", beyond the new answers' noise band {band:.3g}" if band else ""
+        why = f"stored vs new answer to the original prompt scores {drift:.3g} ({rule} δ={g.threshold:g}{beyond})"
         return Sample("drifted", why, new0, newc, drift, flip)
-    if case.found and flip is not None and not g.reached(flip):
-        why = f"new answers to original vs contrast prompt score {flip:.3g} (needs {rule} δ={g.threshold:g})"
+    if case.found and flip is not None and g.objective(flip) < g.objective(g.threshold) - band and not (
+            band == 0 and g.reached(flip)):
+        within = f", short of it by more than the noise band {band:.3g}" if band else ""
+        why = f"new answers to original vs contrast prompt score {flip:.3g} (needs {rule} δ={g.threshold:g}{within})"
         return Sample("lost", why, new0, newc, drift, flip)
     return Sample("holds", "", new0, newc, drift, flip)
+
+
+def noise_items(case: Case, answers: Sequence[QueryResult]) -> list[ScoreItem]:
+    """What the noise band is scored on: one new answer to ``x0`` against itself (the
+    scorer's "no change"), then every pair of new answers to ``x0``."""
+    x0 = case.prompt
+    first = answers[0]
+    out = [case.score_item(x0, first.response or "", first.truncated, x0, first.response or "", first.truncated)]
+    for i in range(len(answers)):
+        for j in range(i + 1, len(answers)):
+            a, b = answers[i], answers[j]
+            out.append(case.score_item(x0, a.response or "", a.truncated, x0, b.response or "", b.truncated))
+    return out
+
+
+def noise_band(goal: Goal, scores: Sequence[float | None]) -> float:
+    """How far the new target's answers to one prompt lie from each other, in the goal's
+    direction: the median pair's objective less the no-change objective (0 at least; 0 when
+    a score is missing)."""
+    if len(scores) < 2 or any(s is None for s in scores):
+        return 0.0
+    zero = goal.objective(scores[0])  # type: ignore[arg-type]
+    return max(0.0, statistics.median(goal.objective(s) for s in scores[1:]) - zero)  # type: ignore[arg-type]
 
 
 def _unanswered(case: Case, answers: Mapping[str, QueryResult], errors: Mapping[str, str]) -> Sample:
@@ -285,7 +326,8 @@ def check_pass_rate(repeats: int, min_pass_rate: float) -> None:
             f"min_pass_rate {min_pass_rate:g}: no item could fail; raise the pass rate or the repeats")
 
 
-def decide(case: Case, samples: Sequence[Sample], min_pass_rate: float = DEFAULT_MIN_PASS_RATE) -> ItemResult:
+def decide(case: Case, samples: Sequence[Sample], min_pass_rate: float = DEFAULT_MIN_PASS_RATE,
+           band: float | None = None) -> ItemResult:
     """The item's verdict from its samples: broken when the whole Wilson interval of its pass
     rate lies below ``min_pass_rate``, with the verdict most failing samples had."""
     g = case.goal
@@ -312,7 +354,7 @@ def decide(case: Case, samples: Sequence[Sample], min_pass_rate: float = DEFAULT
         new_contrast_response=first.new_contrast_response, drift=first.drift, flip=first.flip,
         stored_score=case.score, scorer=case.scorer, threshold=g.threshold, direction=g.direction,
         found=case.found, samples=tuple(samples), passes=passes, pass_rate=rate, flips=flips,
-        stored_edit_distance=case.edit_distance,
+        stored_edit_distance=case.edit_distance, noise_band=band,
     )
 
 
@@ -400,17 +442,26 @@ def check_cases(
                 scored.setdefault(c.scorer, []).append((n, r, c, got[c.prompt], newc))
             else:
                 samples[(n, r)] = _unanswered(c, got, errors[id(c)])
+    bands: dict[int, float] = {}
     for name, group in scored.items():
         pairs = [_score_items(c, new0, newc) for _, _, c, new0, newc in group]
-        flat = [d for d, _ in pairs] + [f for _, f in pairs if f is not None]
+        heard: dict[int, list[QueryResult]] = {}  # each item's new answers to x0, for its noise band
+        for n, _, _, new0, _ in group:
+            heard.setdefault(n, []).append(new0)
+        noisy = {n: noise_items(cases[n], got) for n, got in heard.items()  # type: ignore[arg-type]
+                 if len({q.response for q in got}) > 1}
+        flat = [d for d, _ in pairs] + [f for _, f in pairs if f is not None] + [x for v in noisy.values() for x in v]
         scores = iter(_score(scorer_of(name), flat))
         drifts = [next(scores) for _ in pairs]
-        for (n, r, c, new0, newc), drift, (_, f) in zip(group, drifts, pairs):
-            flip = next(scores) if f is not None else None
-            samples[(n, r)] = sample_verdict(c, new0.response or "", newc.response if newc else None, drift, flip)
+        flips = [next(scores) if f is not None else None for _, f in pairs]
+        for n, its in noisy.items():
+            bands[n] = noise_band(cases[n].goal, [next(scores) for _ in its])  # type: ignore[union-attr]
+        for (n, r, c, new0, newc), drift, flip in zip(group, drifts, flips):
+            samples[(n, r)] = sample_verdict(c, new0.response or "", newc.response if newc else None, drift, flip,
+                                             bands.get(n, 0.0))
     items = tuple(
         ItemResult(c.id, "skipped", c.reason) if isinstance(c, Skip)
-        else decide(c, [samples[(n, r)] for r in range(repeats)], min_pass_rate)
+        else decide(c, [samples[(n, r)] for r in range(repeats)], min_pass_rate, bands.get(n))
         for n, c in enumerate(cases)
     )
     count = {v: sum(1 for i in items if i.verdict == v) for v in VERDICTS}

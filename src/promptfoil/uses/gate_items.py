@@ -164,6 +164,9 @@ class ItemResult:
     pass_rate: Interval | None = None
     flips: int | None = None  # samples in which the stored contrast still flipped the new target
     stored_edit_distance: float | None = None
+    #: How far the new answers to x0 lie from each other (None: one distinct answer): a
+    #: sample drifted only when its drift reaches δ by this much more.
+    noise_band: float | None = None
     explanation: Reexplanation | None = None
 
     @property
