@@ -257,6 +257,8 @@ def check_record(rec: dict[str, Any], where: str, strict: bool = False) -> None:
             raise _fail(where, f"edit_scores[{i}]", "a finite number or null", s)
     f.texts("notes")
     f.texts("submaxims")
+    f.text("scorer_reason")
+    _object(f, "verdict", "an object (the verdict read) or null")
     _messages(f, "conversation")
     _messages(f, "contrast_conversation")
     for i, t in enumerate(f.items("edited_turns", "a list of turn numbers")):

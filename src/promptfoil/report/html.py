@@ -30,7 +30,7 @@ from .diff import PALETTE, contrast_spans, record_edits, response_diff
 from .explorer import csp_hash, item_data, json_for_script, prompt_text
 from .heat import effects_of, label as heat_label, pieces as heat_pieces, summary_line as heat_line
 from .summary import summary_view
-from .lines import judge_summary, policy_line, scorer_label
+from .lines import judge_summary, policy_line, scorer_label, verdict_line
 from .turns import fold, turn_views
 
 __all__ = ["prompt_pieces", "render_html", "response_diff", "write_explanation_html", "write_html"]
@@ -116,6 +116,8 @@ def item_view(rec: dict[str, Any]) -> dict[str, Any]:
         "trace_json": _trace_json(rec),
         "heat": heat_view(rec),
         "policy": policy_line(rec),
+        "definition": str(rec.get("scorer_reason") or ""),
+        "verdict": verdict_line(rec.get("verdict")),
         "truncated": _cut_badge(rec),
         "scorer_failures": (f"scorer failed on {rec['scorer_failures']} response(s)"
                             if rec.get("scorer_failures") else ""),

@@ -94,3 +94,26 @@ def judge_summary(records: Sequence[dict[str, Any]]) -> str | None:
     if errors:
         parts.append(f"{errors} item(s) failed because the judge failed its self-check on them")
     return "; ".join(parts) if parts else None
+
+
+def verdict_line(v: Any) -> str:
+    """A verdict explanation in one line: "no (0.71) → yes (0.80)", or what the verdict held
+    under. Anything malformed in a record shows as "unreadable", never an error."""
+    if not isinstance(v, dict) or not isinstance(v.get("original"), dict):
+        return ""
+
+    def one(read: Any) -> str:
+        if not isinstance(read, dict) or not isinstance(read.get("label"), str):
+            return "unreadable"
+        probs = read.get("probs") if isinstance(read.get("probs"), dict) else {}
+        p = probs.get(read["label"])
+        return f"{read['label']} ({float(p):.2f})" if _is_num(p) else read["label"]
+
+    if not v.get("held"):
+        return f"{one(v['original'])} → {one(v.get('contrast'))}"
+    n, closest, delta = v.get("edits_asked"), v.get("closest"), v.get("threshold")
+    asked = f"{n} edit(s) asked" if _is_num(n) else "the edits asked"
+    near = f"; closest change {float(closest):.2f} < {float(delta):g}" if _is_num(closest) and _is_num(delta) else ""
+    examples = v.get("examples") if isinstance(v.get("examples"), list) else []
+    shown = "; ".join(str(e) for e in examples[:6])
+    return f"held: {one(v['original'])} under {asked}{near}" + (f" — {shown}" if shown else "")

@@ -15,7 +15,7 @@ from ..search.goal import Goal
 from .visible import visible_all
 from .diff import PALETTE, contrast_spans, response_diff
 from .heat import pieces as heat_pieces, summary_line as heat_line
-from .lines import judge_summary, policy_line, scorer_label
+from .lines import judge_summary, policy_line, scorer_label, verdict_line
 
 def coloured_prompts(ex: Explanation, other: Contrast | None = None) -> tuple[Text, Text]:
     """The original and contrast prompts with edit ``i`` in colour ``i`` in both
@@ -93,26 +93,6 @@ def skipped_line(ex: Explanation) -> str:
             kind = t.reason.split(":", 1)[0]
             kinds[kind] = kinds.get(kind, 0) + 1
     return ", ".join(f"{k} {n}" for k, n in kinds.items())
-
-
-def verdict_line(v: dict[str, Any] | None) -> str:
-    """A verdict explanation in one line: "no (0.71) → yes (0.80)", or what the verdict held under."""
-    if not isinstance(v, dict) or not isinstance(v.get("original"), dict):
-        return ""
-
-    def one(read: Any) -> str:
-        if not isinstance(read, dict):
-            return "unreadable"
-        label = str(read.get("label", "?"))
-        p = (read.get("probs") or {}).get(label)
-        return f"{label} ({p:.2f})" if isinstance(p, (int, float)) else label
-
-    if not v.get("held"):
-        return f"{one(v['original'])} → {one(v.get('contrast'))}"
-    n, closest = v.get("edits_asked", 0), v.get("closest")
-    near = f"; closest change {closest:.2f} < {v.get('threshold', 0):g}" if isinstance(closest, (int, float)) else ""
-    examples = "; ".join(str(e) for e in v.get("examples") or [])
-    return f"held: {one(v['original'])} under {n} edit(s) asked{near}" + (f" — {examples}" if examples else "")
 
 
 def render(ex: Explanation, console: Console | None = None) -> None:
