@@ -285,3 +285,58 @@ def test_a_red_team_question_with_every_candidate_unscored_is_failed(tmp_path, c
     assert all("could not score any" in r["error"] for r in recs)
     profile = summarize(list(recs))
     assert profile.failed == 2 and profile.flip_rate.mean is None  # not a 0% flip rate
+
+
+# -- settings: declared once ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("first,second,field", [
+    (["--base-url", "http://127.0.0.1:9/v1"], ["--base-url", "http://127.0.0.1:8/v1"], "endpoint.base_url"),
+    ([], ["--completions"], "endpoint.completions"),
+    (["--edit", "user:-1"], ["--edit", "user:*"], "edit"),
+])
+def test_resume_refuses_another_base_url_completions_or_edit_selector(tmp_path, capsys, first, second, field):
+    prompts, out = prompts_file(tmp_path / "p.jsonl"), tmp_path / "r.jsonl"
+    code, _, err = cli(capsys, "run", str(prompts), "--out", str(out), *STANDINS, "--limit", "1", *first)
+    assert code == 0, err
+    code, _, err = cli(capsys, "run", str(prompts), "--out", str(out), *STANDINS, *second)
+    _one_line(code, err, "settings differ", field)
+    code, _, err = cli(capsys, "run", str(prompts), "--out", str(out), *STANDINS, *first)  # the same: resumes
+    assert code == 0, err
+
+
+def test_meaning_weight_inf_is_refused_and_a_set_weight_resumes(tmp_path, capsys):
+    prompts, out = prompts_file(tmp_path / "p.jsonl"), tmp_path / "r.jsonl"
+    with pytest.raises(SystemExit) as stop:  # argparse refuses it, as every malformed flag value
+        cli(capsys, "run", str(prompts), "--out", str(out), *STANDINS, "--meaning-weight", "inf")
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "argument --meaning-weight: expected a finite number" in err and not out.exists()
+    for _ in range(2):  # a weight that is set is recorded as it is, so the same command resumes
+        code, _, err = cli(capsys, "run", str(prompts), "--out", str(out), *STANDINS, "--meaning-weight", "0.5")
+        assert code == 0, err
+    assert promptfoil.load_results(out)[0]["settings"]["meaning_weight"] == 0.5
+    with pytest.raises(promptfoil.ConfigError, match="meaning_weight must be a finite number"):
+        promptfoil.Search(meaning_weight=float("inf"))
+
+
+@pytest.mark.parametrize("option", [
+    ["--infiller-option", "temperature=nan"], ["--infiller-option", "temperature=-1"],
+    ["--infiller-option", "max_tokens=-5"], ["--infiller-option", "seed=nan"],
+    ["--scorer-option", "w1=nan"], ["--scorer-option", "w1=abc"], ["--scorer-option", "w1=inf"],
+    ["--scorer-option", "w1=[1,2]"], ["--target-option", "temperature=NaN"],
+])
+def test_component_options_follow_the_number_rules_before_any_call(tmp_path, capsys, option):
+    from standins import RecordingFunction
+
+    RecordingFunction.calls = getattr(RecordingFunction, "calls", 0)
+    code, _, err = cli(capsys, "explain", "Is it wrong to lie to my friend?", *STANDINS, *option)
+    key = option[1].split("=")[0]
+    _one_line(code, err, f"{option[0]} {key} must be")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_the_max_tokens_recorded_is_the_one_the_target_used(tmp_path):
+    from promptfoil.runs.records import settings_of
+
+    cfg = promptfoil.Config().with_options(target="openai", target_options={"max_tokens": 12}, max_tokens=64)
+    assert settings_of(cfg)["max_tokens"] == 12
+    assert settings_of(promptfoil.Config().with_options(max_tokens=32))["max_tokens"] == 32

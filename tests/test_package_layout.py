@@ -17,7 +17,7 @@ PKG = SRC / "promptfoil"
 #: Lowest first. A module may import its own layer (without a circle) and the layers below;
 #: the stages of one layer (infill, targets, scorers) never import each other.
 LAYERS: list[set[str]] = [
-    {"errors", "types", "registry", "codec"},
+    {"errors", "types", "registry", "codec", "settings"},
     {"backends"},
     {"prompt"},
     {"infill", "targets", "scorers"},

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import fields
 from typing import Any
 
 from . import plugins  # noqa: F401  (fills the registries)
-from .config import Config
+from .config import Config, Search
 from .search.constraints import Constraint, Constraints, EditSimilarity, Fluency, LogLikelihood, PromptSimilarity
 from .errors import ConfigError, MissingDependency
 from .infill.base import Infiller, infillers
@@ -106,8 +107,9 @@ def build_search(cfg: Config) -> Callable[..., Any]:
     s = cfg.search
     if not isinstance(s.algorithm, str):
         raise ConfigError(f"algorithm must be a name, got {type(s.algorithm).__name__}")
-    offered = {"calls": cfg.budget.calls, "alpha": s.alpha, "max_iters": s.max_iters, "unit_order": s.unit_order,
-               "give_up": s.give_up}
+    # Every declared search setting the algorithm's factory takes (and the call budget): a new
+    # option reaches the search without a line here.
+    offered = {"calls": cfg.budget.calls, **{f.name: getattr(s, f.name) for f in fields(Search)}}
     return searches.create(s.algorithm, **{k: v for k, v in offered.items() if searches.takes(s.algorithm, k)})
 
 

@@ -7,6 +7,7 @@ Nothing here loads a model; :mod:`promptfoil.build` turns a config into componen
 
 from __future__ import annotations
 
+import argparse
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -14,7 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, whole
+from .search import searches
 from .search.cell_budget import UNIT_ORDERS, check_give_up
+from .search.priority import PRIORITIZERS
+from .settings.declare import Recorded, check_fields, setting
+from .settings.rules import OFF_WORDS, Choice, Custom, Flag, Number, Rule, Whole
 from .targets.budget import Budget
 from .types import DIRECTIONS, Direction
 
@@ -30,12 +35,70 @@ DEFAULT_MAX_TOKENS = 64
 DEFAULT_MIN_FLUENCY = 0.55
 
 
-def _number_or_none(name: str, value: object, lo: float, hi: float) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-        span = f"at least {lo:g}" if hi == math.inf else f"in [{lo:g}, {hi:g}]"
-        raise ConfigError(f"{name} must be a number {span}, or None to turn it off (got {value!r})")
+def _urls(value: object) -> object:
+    """One URL, or several (a fleet; one in a list is that one); None: the default."""
+    if isinstance(value, (list, tuple)):
+        urls = tuple(value)
+        if not urls or not all(isinstance(u, str) and u for u in urls):
+            raise ConfigError(f"base_url must be a URL or a list of URLs (got {value!r})")
+        return urls[0] if len(urls) == 1 else urls
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"base_url must be a URL or a list of URLs (got {type(value).__name__})")
+    return value
+
+
+def _text_or_none(value: object) -> object:
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"api_key_env must be the NAME of an environment variable (got {type(value).__name__})")
+    return value
+
+
+def _order(value: object) -> object:
+    """A prioritizer's name, or a ready prioritizer object (checked when it is built)."""
+    if isinstance(value, str) and value not in PRIORITIZERS:
+        raise ConfigError(f"unknown query order '{value}'; valid: {', '.join(PRIORITIZERS)}")
+    return value
+
+
+def _name(value: object) -> object:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"algorithm must be a name, got {type(value).__name__}")
+    return value
+
+
+#: Options any component may take (``--target-option``, ``--infiller-option``,
+#: ``--scorer-option``), each declared once: its rule, checked before any component is built
+#: or asked, and whether it is plumbing (how answers are fetched, never what they say: a
+#: resume may change it, and results do not record it). An option not listed here is the
+#: component's own and is checked by it.
+COMPONENT_OPTIONS: dict[str, tuple[Rule, Recorded]] = {
+    "temperature": (Number(0.0), "always"),
+    "max_tokens": (Whole(1, floats=True), "always"),
+    "max_new_tokens": (Whole(1, floats=True, none=True), "always"),
+    "seed": (Whole(none=True, floats=True), "always"),
+    "top_p": (Number(0.0, 1.0, above=True), "always"),
+    "top_k": (Whole(0, floats=True), "always"),
+    "w1": (Number(0.0), "always"),
+    "w2": (Number(0.0), "always"),
+    "timeout": (Number(0.0, above=True), "plumbing"),
+    "retries": (Whole(0, floats=True), "plumbing"),
+    "max_concurrency": (Whole(1, floats=True), "plumbing"),
+    "batch_size": (Whole(1, floats=True), "plumbing"),
+    "rpm": (Number(0.0, above=True, none=True), "plumbing"),
+    "lanes": (Whole(1, floats=True), "plumbing"),
+    "delay": (Number(0.0), "plumbing"),
+    "api_key_env": (Custom(_text_or_none, text="a variable name"), "plumbing"),
+}
+#: Component options that change how answers are fetched, never what they say: a resume may change them.
+PLUMBING_OPTIONS = frozenset(k for k, (_, rec) in COMPONENT_OPTIONS.items() if rec == "plumbing")
+
+
+def check_component_options(kind: str, options: Mapping[str, Any]) -> None:
+    """Each option of ``COMPONENT_OPTIONS`` by its rule: a ConfigError naming the option
+    (``--infiller-option temperature``) for NaN, infinities, negatives, text for a number."""
+    for key, value in options.items():
+        if key in COMPONENT_OPTIONS:
+            COMPONENT_OPTIONS[key][0].check(f"--{kind}-option {key}", value)
 
 
 @dataclass(frozen=True)
@@ -68,25 +131,19 @@ class Endpoint:
     Several URLs (a tuple) are a fleet of servers of one model; ``max_concurrency`` and ``rpm``
     then hold per server."""
 
-    base_url: str | tuple[str, ...] | None = None
-    api_key_env: str | None = None
-    max_concurrency: int | None = None
-    rpm: float | None = None
-    completions: bool = False
+    #: Which server answers changes the answers: recorded (when given) and checked on resume.
+    base_url: str | tuple[str, ...] | None = setting(None, Custom(_urls, text="a URL or a list of URLs"),
+                                                     "server URL(s)", recorded="changed")
+    api_key_env: str | None = setting(None, Custom(_text_or_none, text="a variable name"),
+                                      "NAME of the variable holding the API key", recorded="plumbing")
+    max_concurrency: int | None = setting(None, Whole(1, none=True), "requests in flight per server",
+                                          recorded="plumbing")
+    rpm: float | None = setting(None, Number(0.0, above=True, none=True), "most requests per minute per server",
+                                recorded="plumbing")
+    completions: bool = setting(False, Flag(), "the legacy completions API for the target", recorded="changed")
 
     def __post_init__(self) -> None:
-        if isinstance(self.base_url, (list, tuple)):
-            urls = tuple(self.base_url)
-            if not urls or not all(isinstance(u, str) and u for u in urls):
-                raise ConfigError(f"base_url must be a URL or a list of URLs (got {self.base_url!r})")
-            object.__setattr__(self, "base_url", urls[0] if len(urls) == 1 else urls)
-        elif self.base_url is not None and not isinstance(self.base_url, str):
-            raise ConfigError(f"base_url must be a URL or a list of URLs (got {type(self.base_url).__name__})")
-        if self.max_concurrency is not None:
-            whole("max_concurrency", self.max_concurrency, 1)
-        if self.rpm is not None and (not isinstance(self.rpm, (int, float)) or isinstance(self.rpm, bool)
-                                     or not math.isfinite(self.rpm) or self.rpm <= 0):
-            raise ConfigError(f"rpm must be a positive number (got {self.rpm!r})")
+        check_fields(self)
 
     def shared(self) -> dict[str, Any]:
         """Settings passed to each endpoint-capable component (those that were given)."""
@@ -94,63 +151,53 @@ class Endpoint:
                                   ("rpm", self.rpm)) if v is not None}
 
 
+def _give_up(text: str) -> tuple[float, float] | None:
+    """``SHARE:MARGIN`` (e.g. ``0.5:0.2``), or 'none' (the rule is off), from the command line."""
+    if text.lower() in OFF_WORDS:
+        return None
+    try:
+        return check_give_up(tuple(float(x) for x in text.split(":")))
+    except (ValueError, ConfigError):
+        raise argparse.ArgumentTypeError(
+            f"expected SHARE:MARGIN (share of the budget in (0, 1], margin >= 0) or 'none', got {text!r}") from None
+
+
 @dataclass(frozen=True)
 class Search:
     """How the search walks: algorithm, unit size, goal (threshold, direction) and seed, and
-    what is done with a contrast once found (minimise, confirm, look for more)."""
+    what is done with a contrast once found (minimise, confirm, look for more).
 
-    algorithm: str = DEFAULT_ALGORITHM
-    split_k: int = DEFAULT_SPLIT_K
-    threshold: float | None = None
-    direction: Direction | None = None
-    seed: int = 0
-    fills_per_mask: int = 6
-    alpha: float = 0.5
-    max_iters: int = 100
-    order: Any = "none"  # "none", "prompt-shift" or a Prioritizer
-    unit_order: str = "content-first"  # CELL-budget's seeds: "content-first", "stance-first" or "random"
-    prefetch: bool = True  # infill the next target batch while the target answers this one
-    reuse_fills: bool = False  # fill each unit once in x0's context and reuse those fills in edited prompts
-    give_up: tuple[float, float] | None = None  # (share, margin): cell-budget stops when nothing is near δ
-    meaning_weight: float = 0.0  # rank candidates by score minus this times the prompt's shift in meaning
-    min_fluency: float | None = DEFAULT_MIN_FLUENCY  # None: no fluency constraint
-    min_prompt_similarity: float | None = None  # cosine of MiniLM prompt embeddings; None: off
-    min_edit_similarity: float | None = None  # cosine of MiniLM embeddings of each replaced run of words; None: off
-    judge_check: bool = True  # self-check an LLM judge before trusting it
-    minimize: bool = True  # undo edits of a found contrast while it still reaches δ (budget permitting)
-    confirm: int = 0  # re-ask a stochastic target K times: the contrast must hold in most re-samples
-    contrasts: int = 1  # up to N contrasts that edit disjoint units
+    Each field is a setting declared once (:mod:`promptfoil.settings`): its rule, CLI flag,
+    help and whether results record it. A new search option is one declaration here plus
+    the search module that reads it (``Explainer`` hands every field to the search context).
+    """
+
+    algorithm: str = setting(DEFAULT_ALGORITHM, Custom(_name, text="a search name"), "search algorithm (default: %(default)s)",
+                             flag="--algorithm", choices=searches.names)
+    split_k: int = setting(DEFAULT_SPLIT_K, Whole(1), "words per editable unit (default: %(default)s)", flag="--split-k")
+    threshold: float | None = setting(None, Number(none=True), "score a contrast must reach (default: the scorer's measured default for the direction)", flag="--threshold")
+    direction: Direction | None = setting(None, Choice(DIRECTIONS, none=True), "which way is contrastive (default: the scorer's); another direction than the scorer's needs --threshold", flag="--direction")
+    seed: int = setting(0, Whole(), "drives every random choice (default: %(default)s)", flag="--seed")
+    fills_per_mask: int = setting(6, Whole(1), "fills the infiller proposes per masked unit")
+    alpha: float = setting(0.5, Number(0.0, 1.0), "CELL-budget's share of the budget spent on the first round")
+    max_iters: int = setting(100, Whole(1), "most rounds of CELL")
+    order: Any = setting("none", Custom(_order, text="one of " + ", ".join(PRIORITIZERS)), choices=lambda: PRIORITIZERS, help="which candidates of a batch to query first: 'prompt-shift' asks first those whose prompt moved furthest in meaning (MiniLM), which saves calls (default: %(default)s)", flag="--order")
+    unit_order: str = setting("content-first", Choice(UNIT_ORDERS), "the order cell-budget's seeds take the prompt's units in: 'content-first' draws them at random (by --seed) but leaves units made only of English function words (the, to, my, is, ...) for last; 'stance-first' then moves units holding a modal, a question-opening auxiliary or a negation (should, can, is, do, not) to the front; 'random' is the paper's uniform draw (default: %(default)s)", flag="--unit-order")
+    prefetch: bool = setting(True, Flag(), "infill the next target batch while the target answers this one", recorded="plumbing")
+    reuse_fills: bool = setting(False, Flag(), "fill each unit once, in the original prompt's context, and reuse those fills when the unit is edited on top of other edits (the fluency check still judges each combination): fewer infiller calls (default: %(default)s)", flag="--reuse-fills", recorded="changed")
+    give_up: tuple[float, float] | None = setting(None, Custom(check_give_up, _give_up, "(share in (0, 1], margin >= 0) or none"), "cell-budget: once SHARE of the budget is spent, go on only while some candidate came within MARGIN of the threshold; a prompt with nothing near costs SHARE of the budget, not all of it (default: %(default)s)", flag="--give-up", recorded="changed", metavar="SHARE:MARGIN|none")
+    meaning_weight: float = setting(0.0, Number(0.0), "rank candidates by score minus W x how far the prompt moved in meaning (1 - MiniLM cosine), so that, of edits that move the answer alike, the one that keeps the question wins (default: %(default)s, off)", flag="--meaning-weight", recorded="changed", metavar="W")
+    min_fluency: float | None = setting(DEFAULT_MIN_FLUENCY, Number(0.0, none=True), "skip, before querying, a candidate whose mean token log-likelihood (embedded SmolLM2, or the lm infiller's model) is more than MARGIN below the original prompt's: broken English never reaches the target (default: %(default)s; 'none' turns it off)", flag="--min-fluency", metavar="MARGIN|none")
+    min_prompt_similarity: float | None = setting(None, Number(-1.0, 1.0, none=True), "keep only candidates whose prompt stays within cosine similarity TAU of the original (MiniLM): the same question asked slightly differently, not a different question (default: off)", flag="--min-prompt-similarity", metavar="TAU")
+    min_edit_similarity: float | None = setting(None, Number(-1.0, 1.0, none=True), "keep only candidates whose every replaced word (run of words) stays within cosine similarity TAU of the word it replaced (MiniLM): no key word swapped for an unrelated one (default: off)", flag="--min-edit-similarity", metavar="TAU")
+    # Plumbing: a red-team retry of the questions whose judge failed its check may trust it.
+    judge_check: bool = setting(True, Flag(), "trust an LLM judge scorer without its self-check on the original response", flag="--no-judge-check", cli="off", recorded="plumbing")
+    minimize: bool = setting(True, Flag(), "after a contrast is found, undo the edits it does not need (one at a time, then smaller subsets), paid from the same budget (default: on)", flag="--minimize")
+    confirm: int = setting(0, Whole(0), "for a stochastic target (temperature > 0): re-ask the original and each contrast K times; found only when the contrast holds in a majority of re-samples and beyond the noise band; costs nothing with a greedy target (default: off)", flag="--confirm", metavar="K")
+    contrasts: int = setting(1, Whole(1), "return up to N contrasts that edit disjoint units, ranked by edits then score (default: %(default)s)", flag="--contrasts", metavar="N")
 
     def __post_init__(self) -> None:
-        _number_or_none("min_fluency", self.min_fluency, 0.0, math.inf)
-        _number_or_none("min_prompt_similarity", self.min_prompt_similarity, -1.0, 1.0)
-        _number_or_none("min_edit_similarity", self.min_edit_similarity, -1.0, 1.0)
-        if not isinstance(self.judge_check, bool):
-            raise ConfigError(f"judge_check must be true or false (got {self.judge_check!r})")
-        whole("split_k", self.split_k, 1)
-        whole("confirm", self.confirm, 0)
-        whole("contrasts", self.contrasts, 1)
-        object.__setattr__(self, "give_up", check_give_up(self.give_up))
-        _number_or_none("meaning_weight", self.meaning_weight, 0.0, math.inf)
-        if not isinstance(self.reuse_fills, bool):
-            raise ConfigError(f"reuse_fills must be true or false (got {self.reuse_fills!r})")
-        if not isinstance(self.minimize, bool):
-            raise ConfigError(f"minimize must be true or false (got {self.minimize!r})")
-        whole("fills_per_mask", self.fills_per_mask, 1)
-        whole("max_iters", self.max_iters, 1)
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
-            raise ConfigError(f"seed must be a whole number (got {self.seed!r})")
-        if self.unit_order not in UNIT_ORDERS:
-            raise ConfigError(f"unit_order must be one of {', '.join(UNIT_ORDERS)} (got {self.unit_order!r})")
-        if isinstance(self.alpha, bool) or not isinstance(self.alpha, (int, float)) or not 0.0 <= self.alpha <= 1.0:
-            raise ConfigError(f"alpha must lie in [0, 1] (got {self.alpha!r})")
-        if self.threshold is not None:
-            if isinstance(self.threshold, bool) or not isinstance(self.threshold, (int, float)):
-                raise ConfigError(f"threshold must be a number (got {self.threshold!r})")
-            if not math.isfinite(self.threshold):
-                raise ConfigError(f"threshold must be a finite number (got {self.threshold!r})")
-        if self.direction is not None and self.direction not in DIRECTIONS:
-            raise ConfigError(f"unknown direction '{self.direction}'; valid directions: {', '.join(DIRECTIONS)}")
+        check_fields(self)
 
 
 @dataclass(frozen=True)
@@ -169,6 +216,8 @@ class Config:
     def __post_init__(self) -> None:
         if self.max_tokens is not None:
             whole("max_tokens", self.max_tokens, 1)
+        for kind in ("target", "infiller", "scorer"):
+            check_component_options(kind, getattr(self, kind).options)
         if not (isinstance(self.cache, (bool, str, Path)) or self.cache is None or hasattr(self.cache, "get_many")):
             raise ConfigError(
                 f"cache must be True, False, a file path or a ResponseCache (got {type(self.cache).__name__})"

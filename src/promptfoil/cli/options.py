@@ -9,13 +9,10 @@ from typing import Any
 
 from ..backends.openai import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from ..config import (
-    DEFAULT_ALGORITHM,
     DEFAULT_BUDGET,
     DEFAULT_INFILLER,
     DEFAULT_MAX_TOKENS,
-    DEFAULT_MIN_FLUENCY,
     DEFAULT_SCORER,
-    DEFAULT_SPLIT_K,
     DEFAULT_TARGET,
     Component,
     Config,
@@ -24,15 +21,12 @@ from ..config import (
 )
 from ..runs.engines import ENGINES, Engine, make_engine
 from ..codec.jsonl import loads
+from ..settings.declare import add_arguments, fields_of, from_args
 from ..errors import ConfigError, PromptfoilError
 from ..infill.base import infillers
 from ..scorers.base import scorers
-from ..search import searches
-from ..search.cell_budget import UNIT_ORDERS
-from ..search.priority import PRIORITIZERS
 from ..targets.base import targets
 from ..targets.budget import Budget
-from ..types import DIRECTIONS
 
 
 def parse_option(value: str) -> tuple[str, object]:
@@ -57,29 +51,13 @@ def parse_budget(value: str) -> int | None:
 
 
 def parse_give_up(value: str) -> tuple[float, float] | None:
-    """``SHARE:MARGIN`` (e.g. ``0.5:0.2``), or 'none' (the rule is off)."""
-    if value.lower() in ("none", "off"):
-        return None
-    try:
-        share, margin = (float(x) for x in value.split(":"))
-    except ValueError:
-        share = margin = -1.0
-    if not (0 < share <= 1 and margin >= 0):
-        raise argparse.ArgumentTypeError(f"expected SHARE:MARGIN (share of the budget in (0, 1], margin >= 0) or 'none', got {value!r}")
-    return share, margin
+    """``SHARE:MARGIN`` (e.g. ``0.5:0.2``), or 'none' (the rule is off): the declared parser."""
+    return fields_of(Search)["give_up"].rule.parse(value)
 
 
 def parse_margin(value: str) -> float | None:
-    """A non-negative number, or 'none' (the check is off)."""
-    if value.lower() in ("none", "off"):
-        return None
-    try:
-        margin = float(value)
-    except ValueError:
-        margin = -1.0
-    if not margin >= 0:
-        raise argparse.ArgumentTypeError(f"expected a number of at least 0 or 'none', got {value!r}")
-    return margin
+    """A non-negative number, or 'none' (the check is off): the declared parser of ``min_fluency``."""
+    return fields_of(Search)["min_fluency"].rule.parse(value)
 
 
 def _finite(value: str, above_zero: bool, what: str) -> float:
@@ -184,23 +162,7 @@ def add_explainer_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup
     add_component_options(p)
     add_endpoint_arguments(p)
     s = p.add_argument_group("search")
-    s.add_argument("--algorithm", default=DEFAULT_ALGORITHM, choices=searches.names(), help="search algorithm (default: %(default)s)")
-    s.add_argument("--split-k", type=int, default=DEFAULT_SPLIT_K, help="words per editable unit (default: %(default)s)")
-    s.add_argument("--threshold", type=float, help="score a contrast must reach (default: the scorer's measured default for the direction)")
-    s.add_argument("--direction", choices=DIRECTIONS, help="which way is contrastive (default: the scorer's); another direction than the scorer's needs --threshold")
-    s.add_argument("--seed", type=int, default=0, help="drives every random choice (default: %(default)s)")
-    s.add_argument("--min-fluency", type=parse_margin, default=DEFAULT_MIN_FLUENCY, metavar="MARGIN|none", help="skip, before querying, a candidate whose mean token log-likelihood (embedded SmolLM2, or the lm infiller's model) is more than MARGIN below the original prompt's: broken English never reaches the target (default: %(default)s; 'none' turns it off)")
-    s.add_argument("--min-prompt-similarity", type=float, default=None, metavar="TAU", help="keep only candidates whose prompt stays within cosine similarity TAU of the original (MiniLM): the same question asked slightly differently, not a different question (default: off)")
-    s.add_argument("--min-edit-similarity", type=float, default=None, metavar="TAU", help="keep only candidates whose every replaced word (run of words) stays within cosine similarity TAU of the word it replaced (MiniLM): no key word swapped for an unrelated one (default: off)")
-    s.add_argument("--no-judge-check", dest="judge_check", action="store_false", help="trust an LLM judge scorer without its self-check on the original response")
-    s.add_argument("--minimize", action=argparse.BooleanOptionalAction, default=True, help="after a contrast is found, undo the edits it does not need (one at a time, then smaller subsets), paid from the same budget (default: on)")
-    s.add_argument("--confirm", type=int, default=0, metavar="K", help="for a stochastic target (temperature > 0): re-ask the original and each contrast K times; found only when the contrast holds in a majority of re-samples and beyond the noise band; costs nothing with a greedy target (default: off)")
-    s.add_argument("--contrasts", type=int, default=1, metavar="N", help="return up to N contrasts that edit disjoint units, ranked by edits then score (default: %(default)s)")
-    s.add_argument("--order", choices=PRIORITIZERS, default="none", help="which candidates of a batch to query first: 'prompt-shift' asks first those whose prompt moved furthest in meaning (MiniLM), which saves calls (default: %(default)s)")
-    s.add_argument("--reuse-fills", action=argparse.BooleanOptionalAction, default=Search.reuse_fills, help="fill each unit once, in the original prompt's context, and reuse those fills when the unit is edited on top of other edits (the fluency check still judges each combination): fewer infiller calls (default: %(default)s)")
-    s.add_argument("--give-up", type=parse_give_up, default=Search.give_up, metavar="SHARE:MARGIN|none", help="cell-budget: once SHARE of the budget is spent, go on only while some candidate came within MARGIN of the threshold; a prompt with nothing near costs SHARE of the budget, not all of it (default: %(default)s)")
-    s.add_argument("--meaning-weight", type=float, default=Search.meaning_weight, metavar="W", help="rank candidates by score minus W x how far the prompt moved in meaning (1 - MiniLM cosine), so that, of edits that move the answer alike, the one that keeps the question wins (default: %(default)s, off)")
-    s.add_argument("--unit-order", choices=UNIT_ORDERS, default=Search.unit_order, help="the order cell-budget's seeds take the prompt's units in: 'content-first' draws them at random (by --seed) but leaves units made only of English function words (the, to, my, is, ...) for last; 'stance-first' then moves units holding a modal, a question-opening auxiliary or a negation (should, can, is, do, not) to the front; 'random' is the paper's uniform draw (default: %(default)s)")
+    add_arguments(s, Search)  # every declared search setting with a flag (promptfoil.config.Search)
     b = p.add_argument_group("budget (every limit is per explanation)")
     b.add_argument("--budget", type=parse_budget, default=DEFAULT_BUDGET, help="most target queries of perturbed prompts; cache hits are free; 'none' = unlimited for cell (default: %(default)s)")
     b.add_argument("--token-budget", type=int, default=None, metavar="TOKENS", help="stop once the target has used this many tokens (as the backend reports them)")
@@ -283,15 +245,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         target=Component(args.target, args.target_model, dict(args.target_option)),
         infiller=Component(args.infiller, args.infiller_model, dict(args.infiller_option)),
         scorer=Component(args.scorer, args.scorer_model, dict(args.scorer_option)),
-        search=Search(
-            algorithm=args.algorithm, split_k=args.split_k, threshold=args.threshold,
-            direction=args.direction, seed=args.seed, order=args.order, unit_order=args.unit_order,
-            min_fluency=args.min_fluency, min_prompt_similarity=args.min_prompt_similarity,
-            min_edit_similarity=args.min_edit_similarity,
-            reuse_fills=args.reuse_fills, give_up=args.give_up, meaning_weight=args.meaning_weight,
-            judge_check=args.judge_check,
-            minimize=args.minimize, confirm=args.confirm, contrasts=args.contrasts,
-        ),
+        search=Search(**from_args(args, Search)),
         budget=Budget(calls=args.budget, tokens=args.token_budget, seconds=args.time_budget),
         max_tokens=args.max_tokens,
         endpoint=endpoint_from_args(args),

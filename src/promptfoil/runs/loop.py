@@ -76,6 +76,8 @@ def run(
     out = check_results_file(out, prompts_file, getattr(explainer, "cache", None) or True)
     if settings is None:
         settings = getattr(engine, "settings", None)
+    if settings is not None and edit:  # the turns edited change the experiment (recorded when given)
+        settings = {**settings, "edit": list(edit)}
     with results_lock(out) if lock else nullcontext():
         if restart and out.is_file():
             out.write_bytes(b"")

@@ -8,7 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..codec.fields import check_record  # noqa: F401 - the one record check, re-exported
-from ..config import Config
+from ..config import PLUMBING_OPTIONS, Config
+from ..backends.masking import public_url
+from ..settings.declare import recorded
 from ..errors import MissingDependency, PromptfoilError
 from ..types import EXPLANATION_FIELDS, Explanation
 from .items import ExplainerLike, RunItem
@@ -72,14 +74,15 @@ def _plain(value: Any) -> Any:
     return str(getattr(value, "name", None) or type(value).__name__)
 
 
-#: Component options that change how answers are fetched, never what they say: a resume may change them.
-PLUMBING_OPTIONS = frozenset({"timeout", "retries", "max_concurrency", "batch_size", "rpm", "lanes", "api_key_env", "delay"})
-
-
 def settings_of(config: Config, job: str = "run", **extra: Any) -> dict[str, Any]:
     """What makes a results file one experiment: the job and every setting that changes an
-    answer or a verdict. Written into each record; a resume with other settings is refused."""
-    s = config.search
+    answer or a verdict. Written into each record; a resume with other settings is refused.
+
+    Generated from the declarations (:mod:`promptfoil.settings`): each search and endpoint
+    setting as it is declared to be recorded, each component's options but the plumbing
+    ones (:data:`~promptfoil.config.PLUMBING_OPTIONS`), and the ``max_tokens`` the target is
+    actually built with (a ``--target-option max_tokens=N`` wins over ``--max-tokens``).
+    """
 
     def component(c: Any) -> dict[str, Any]:
         options = {k: v for k, v in dict(c.options).items() if k not in PLUMBING_OPTIONS}
@@ -90,15 +93,16 @@ def settings_of(config: Config, job: str = "run", **extra: Any) -> dict[str, Any
         "target": component(config.target),
         "infiller": component(config.infiller),
         "scorer": component(config.scorer),
-        "max_tokens": config.max_tokens,
+        "max_tokens": dict(config.target.options).get("max_tokens", config.max_tokens),
         "budget": {"calls": config.budget.calls, "tokens": config.budget.tokens, "seconds": config.budget.seconds},
-        **{k: _plain(getattr(s, k)) for k in (
-            "algorithm", "split_k", "threshold", "direction", "seed", "fills_per_mask", "alpha", "max_iters",
-            "unit_order", "min_fluency", "min_prompt_similarity", "min_edit_similarity", "minimize", "confirm", "contrasts", "order",
-        )},
+        **recorded(config.search, _plain),
     }
-    # Settings added later are recorded only when set, so files written before them still resume.
-    out.update({k: _plain(getattr(s, k)) for k in ("give_up", "reuse_fills", "meaning_weight") if getattr(s, k)})
+    endpoint = recorded(config.endpoint, _plain)  # only what differs from the default: older files still resume
+    if "base_url" in endpoint:  # the server, never its user-info or query string (keys travel there)
+        urls = endpoint["base_url"]
+        endpoint["base_url"] = [public_url(u) for u in urls] if isinstance(urls, list) else public_url(urls)
+    if endpoint:
+        out["endpoint"] = endpoint
     out.update({k: _plain(v) for k, v in extra.items()})
     return out
 
@@ -108,6 +112,8 @@ def settings_difference(stored: dict[str, Any], new: dict[str, Any]) -> list[str
     out: list[str] = []
 
     def walk(a: Any, b: Any, key: str) -> None:
+        if isinstance(a, dict) and b is None or a is None and isinstance(b, dict):
+            a, b = a or {}, b or {}  # a group one side lacks: name the settings inside it
         if isinstance(a, dict) and isinstance(b, dict):
             for k in sorted(set(a) | set(b)):
                 walk(a.get(k), b.get(k), f"{key}.{k}" if key else k)
