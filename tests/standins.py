@@ -220,3 +220,25 @@ def standin_chat_explainer(**kw):
     budget 10, δ 1.0 (out of reach unless ``kw`` lowers it)."""
     return standin_explainer(**{"target": FunctionTarget(RecordingChat(), chat=True), "budget": 10,
                                 "threshold": 1.0, **kw})
+
+
+class SystemWordsTarget(BaseTarget):
+    """A chat stand-in with a ``system`` option (``standins:SystemWordsTarget``) that, as the
+    chat targets do, goes first only into a conversation without a system prompt; answers "yes"."""
+
+    name = "system-words"
+    accepts_conversations = True
+
+    def __init__(self, system: str | None = None) -> None:
+        self.system = system
+
+    @property
+    def identity(self) -> str:
+        return "standin:system-words"
+
+    @property
+    def settings(self) -> dict[str, object]:
+        return {"system": self.system}
+
+    def _generate_one(self, prompt: object) -> str:
+        return "yes"

@@ -36,6 +36,8 @@ def item_view(it: ItemResult) -> dict[str, Any]:
     facts = []
     if it.pass_rate is not None and len(it.samples) > 1:
         facts.append(f"pass rate {rate}, 95% Wilson interval {it.pass_rate.fmt()}")
+    if it.noise_band is not None:
+        facts.append(f"noise band {it.noise_band:.3f} (median score between two new answers to x0)")
     if it.threshold is not None:
         facts.append(f"scorer {it.scorer}, δ {it.threshold:g} ({it.direction})")
     if it.found:
@@ -52,7 +54,8 @@ def item_view(it: ItemResult) -> dict[str, Any]:
         "old_contrast_answer": it.contrast_response or "", "new_contrast_answer": it.new_contrast_response or "(no answer)",
         "new_contrast": _edited(it.prompt or "", ex.contrast_prompt) if ex is not None and ex.found and ex.contrast_prompt else [],
         "new_contrast_answer_found": (ex.contrast_response or "") if ex is not None else "",
-        "boundary": ex.boundary if ex is not None else "",
+        "boundary": ex.boundary if ex is not None else ("not searched" if it.broken else "not needed: it holds"),
+        "searched": ex is not None,
         "facts": " · ".join(facts),
         "samples": [{"label": LABELS[s.verdict], "drift": _num(s.drift), "flip": _num(s.flip),
                      "answer": s.new_response or ""} for s in it.samples] if len(it.samples) > 1 else [],

@@ -60,7 +60,8 @@ def _num(x: float | None, digits: int = 3) -> str:
 def _regression(n: int, it: ItemResult) -> list[str]:
     out = [f"#### {n}. {md_text(it.id, 80)} — {LABELS[it.verdict]}", "", md_text(it.reason), ""]
     if it.pass_rate is not None and len(it.samples) > 1:
-        out += [f"Pass rate {it.passes}/{len(it.samples)}, 95% interval {it.pass_rate.fmt()}", ""]
+        band = "" if it.noise_band is None else f"; noise band {it.noise_band:.3f}"
+        out += [f"Pass rate {it.passes}/{len(it.samples)}, 95% interval {md_text(it.pass_rate.fmt())}{band}", ""]
     out += ["Answer to the original prompt, stored → new:", "",
             diff(it.response or "", it.new_response or "(no answer)"), ""]
     if it.contrast_prompt is not None:
