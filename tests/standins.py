@@ -242,3 +242,40 @@ class SystemWordsTarget(BaseTarget):
 
     def _generate_one(self, prompt: object) -> str:
         return "yes"
+
+
+#: First-token probabilities a verdict judge stand-in gives (plumbing: no claim about a model).
+VERDICT_YES = {"Yes": 0.7, " yes": 0.1, "No": 0.1, "The": 0.1}
+VERDICT_NO = {"No": 0.8, "Yes": 0.05, "Dep": 0.05, "I": 0.1}
+VERDICT_LOST = {"The": 0.6, "I": 0.3, "Yes": 0.05, "No": 0.05}
+
+
+def verdict_chat(logprobs: bool = True) -> ScriptedChat:
+    """A verdict judge stand-in: an answer starting "Sure" reads yes, "Never" reads no, anything
+    else reads as no verdict; first-token probabilities only when asked and ``logprobs``."""
+    from promptfoil.backends.chat import ChatReply
+
+    def reply(r):
+        text = r.messages[-1][1]
+        first, word = ((VERDICT_YES, "Yes") if "Answer: Sure" in text else
+                       (VERDICT_NO, "No") if "Answer: Never" in text else (VERDICT_LOST, "The question is hard"))
+        return ChatReply(word, first if (logprobs and r.top_logprobs) else None)
+
+    return ScriptedChat(reply)
+
+
+class LabelChat:
+    """A chat backend stand-in (``backend=standins:LabelChat``): every reply is ``model``'s
+    text (default "yes"). Plumbing for the chat-backend registry, not a model."""
+
+    def __init__(self, model: str | None = None) -> None:
+        self.label = model or "yes"
+
+    @property
+    def identity(self) -> str:
+        return f"label:{self.label}"
+
+    def chat(self, requests):
+        from promptfoil.backends.chat import ChatReply
+
+        return [ChatReply(self.label) for _ in requests]

@@ -22,7 +22,7 @@ from .registry import Registry
 from .scorers.base import Scorer, scorers
 from .search import searches
 from .search.priority import Prioritizer, PromptShift
-from .targets.base import Target, targets
+from .targets.base import Target, capabilities_of, targets
 from .targets.cache import ResponseCache
 from .targets.function import FunctionTarget
 
@@ -32,7 +32,7 @@ def _endpoint_base(cfg: Config) -> str | tuple[str, ...] | None:
     when the target itself is ``openai`` (a user with only a server runs everything on it)."""
     if cfg.endpoint.base_url:
         return cfg.endpoint.base_url
-    if cfg.target.name == "openai":
+    if capabilities_of(cfg.target.name).endpoint:
         return os.environ.get("OPENAI_BASE_URL") or None
     return None
 
@@ -56,7 +56,7 @@ def component_options(cfg: Config, kind: str) -> dict[str, Any]:
             base = _endpoint_base(cfg)
             if base:
                 kw.update(ep.shared(), base_url=base)
-                if not comp.model and cfg.target.model and cfg.target.name == "openai":
+                if not comp.model and cfg.target.model and capabilities_of(cfg.target.name).endpoint:
                     kw["model"] = cfg.target.model
     if kind == "target" and cfg.max_tokens is not None and isinstance(name, str) and registry.takes(name, "max_tokens"):
         kw["max_tokens"] = cfg.max_tokens

@@ -31,6 +31,9 @@ class Entry(Generic[T]):
     summary: str
     extra_options: tuple[str, ...] = ()
     source: str = "built-in"
+    #: What the kind's registry says about this entry before it is built (a target's
+    #: capabilities): given at registration, else the factory's own ``capabilities`` attribute.
+    traits: Any = None
 
     def options(self) -> tuple[str, ...] | None:
         """Every option the factory takes; ``None`` when it takes any keyword (unchecked)."""
@@ -74,12 +77,13 @@ class Registry(Generic[T]):
         return f"promptfoil.{self.kind}s"
 
     def register(
-        self, name: str, summary: str, options: Iterable[str] = ()
+        self, name: str, summary: str, options: Iterable[str] = (), traits: Any = None,
     ) -> Callable[[Callable[..., T]], Callable[..., T]]:
         def deco(factory: Callable[..., T]) -> Callable[..., T]:
             if name in self._entries:
                 raise ValueError(f"{self.kind} '{name}' registered twice")
-            self._entries[name] = Entry(name, factory, summary, tuple(options), source_kind=self.kind)
+            self._entries[name] = Entry(name, factory, summary, tuple(options), source_kind=self.kind,
+                                        traits=traits if traits is not None else getattr(factory, "capabilities", None))
             return factory
 
         return deco
@@ -118,6 +122,15 @@ class Registry(Generic[T]):
             f"unknown {self.kind} '{name}'; valid {self.kind}s: {', '.join(self.names())} "
             f"(or an import path package.module:Name)"
         )
+
+    def traits(self, name: str) -> Any:
+        """The traits of ``name``'s entry (None: unknown name, or none declared); an import
+        path ``package.module:Name`` is looked up, and its object's ``capabilities`` read."""
+        try:
+            entry = self.entry(name)
+        except ConfigError:
+            return None
+        return entry.traits if entry.traits is not None else getattr(entry.factory, "capabilities", None)
 
     def takes(self, name: str, option: str) -> bool:
         """Does the factory of ``name`` take ``option``? False for unknown names."""

@@ -16,7 +16,7 @@ Message = dict[str, str]
 
 #: The options a chat-backed component's factory passes on to :func:`chat_backend`
 #: (declared with ``Registry.register(..., options=BACKEND_OPTIONS)``).
-BACKEND_OPTIONS = ("model", "base_url", "api_key_env", "max_concurrency", "timeout", "rpm")
+BACKEND_OPTIONS = ("model", "base_url", "api_key_env", "max_concurrency", "timeout", "rpm", "backend")
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,34 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from ..errors import PromptfoilError, PromptTooLong, TargetError  # noqa: F401  (TargetError: the stage's error, defined low)
 from ..registry import Registry
 from ..types import Reply
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a target is, declared by the target itself (``capabilities`` on its class, or at
+    registration for a factory function), so that no other module recognises it by name:
+
+    ``in_process``: its model runs in this process, one request at a time (items in flight
+    would only queue for it); ``thread_safe``: it may be called from several threads at once;
+    ``endpoint``: it talks to an OpenAI-compatible server (``--base-url`` /
+    ``$OPENAI_BASE_URL``), which the chat components then share.
+    """
+
+    in_process: bool = False
+    thread_safe: bool = False
+    endpoint: bool = False
+
+
+def capabilities_of(target: Any) -> Capabilities:
+    """The capabilities of a target object or of a registered name (an unknown target: none)."""
+    caps = targets.traits(target) if isinstance(target, str) else getattr(target, "capabilities", None)
+    return caps if isinstance(caps, Capabilities) else Capabilities()
 
 
 @runtime_checkable
@@ -61,6 +84,7 @@ class BaseTarget:
 
     name = "target"
     max_concurrency = 1
+    capabilities = Capabilities()  # a subclass says what it is (see Capabilities)
 
     @property
     def batch_size(self) -> int:

@@ -31,13 +31,14 @@ from ..backends.hf_chat import encode_chat, encode_plain
 from ..prompt.conversation import Conversation
 from ..errors import ConfigError, PromptfoilError
 from ..types import Reply
-from .base import BaseTarget, targets
+from .base import BaseTarget, Capabilities, targets
 
 
 class HFTarget(BaseTarget):
     """``transformers`` generation for the model named by ``model`` (hub name or folder)."""
 
     batch_size = 8  # prompts per generate call (a plain attribute: no thread pool here)
+    capabilities = Capabilities(in_process=True)
     accepts_conversations = True  # through the chat template (checked when the model loads)
     min_prefix = 16  # shared prompt tokens worth a separate prefix pass (causal models only)
 

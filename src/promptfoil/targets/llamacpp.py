@@ -14,7 +14,7 @@ from typing import Any
 from ..backends.llamacpp import LocalChat
 from ..errors import ConfigError, whole
 from ..types import Reply
-from .base import targets
+from .base import Capabilities, targets
 from .chat import ChatTarget
 
 
@@ -28,6 +28,8 @@ class LlamaCppTarget(ChatTarget):
     ``batch_size`` prompts are handed over at once by the search; greedy ones decode
     together, sampled ones one at a time.
     """
+
+    capabilities = Capabilities(in_process=True)
 
     def __init__(
         self,
@@ -72,7 +74,8 @@ class LlamaCppTarget(ChatTarget):
         return [self.reply(r) for r in self.llm.batch(requests)]
 
 
-@targets.register("smollm2", "embedded SmolLM2-135M-Instruct GGUF via llama.cpp (offline default)")
+@targets.register("smollm2", "embedded SmolLM2-135M-Instruct GGUF via llama.cpp (offline default)",
+                  traits=LlamaCppTarget.capabilities)
 def _make_smollm2(
     model: str | None = None, max_tokens: int = 64, temperature: float = 0.0, seed: int | None = 0,
     system: str | None = None, n_ctx: int = 2048, batch_size: int = DEFAULT_BATCH,
@@ -86,7 +89,7 @@ def _make_smollm2(
 
 
 @targets.register("gguf", "any local GGUF chat model via llama.cpp (--target-model PATH, or qwen-0.5b etc.: "
-                  "see `promptfoil models`)")
+                  "see `promptfoil models`)", traits=LlamaCppTarget.capabilities)
 def _make_gguf(
     model: str | None = None, max_tokens: int = 64, temperature: float = 0.0, seed: int | None = 0,
     system: str | None = None, n_ctx: int = 2048, batch_size: int = DEFAULT_BATCH,

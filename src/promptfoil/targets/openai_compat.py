@@ -18,7 +18,7 @@ from ..backends.openai import DEFAULT_RETRIES, DEFAULT_TIMEOUT, MAX_RETRIES, End
 from ..prompt.conversation import Conversation
 from ..errors import ConfigError, whole
 from ..types import Reply
-from .base import targets
+from .base import Capabilities, targets
 from .chat import ChatTarget
 
 # Generation settings passed through to the server as they are (and part of the cache key).
@@ -27,6 +27,8 @@ PASSTHROUGH = ("top_p", "stop", "presence_penalty", "frequency_penalty", "logit_
 
 class OpenAITarget(ChatTarget):
     """Chat completions (default) or legacy completions (``completions=True``)."""
+
+    capabilities = Capabilities(thread_safe=True, endpoint=True)
 
     def __init__(
         self,

@@ -23,6 +23,7 @@ from typing import Any
 
 from ...config import Config
 from ...errors import ConfigError, MissingDependency, PromptfoilError
+from ...targets.base import capabilities_of
 from ..items import RunItem
 from ..records import result_record, settings_of
 from .worker import ExplainWorker, Outcome
@@ -77,7 +78,7 @@ def portable(config: Config) -> Config:
     """``config`` with what only this machine knows written in: ``$OPENAI_BASE_URL`` (which the
     ``openai`` target falls back to) is not set on the cluster's nodes."""
     env_url = os.environ.get("OPENAI_BASE_URL")
-    if config.target.name == "openai" and not config.endpoint.base_url and env_url:
+    if capabilities_of(config.target.name).endpoint and not config.endpoint.base_url and env_url:
         return replace(config, endpoint=replace(config.endpoint, base_url=env_url))
     return config
 

@@ -20,9 +20,8 @@ from typing import Any
 from ...backends.fleet import Fleet
 from ...backends.openai import EndpointClient
 from ...errors import ConfigError
+from ...targets.base import capabilities_of
 
-#: Registered targets whose model runs in this process, one request at a time.
-IN_PROCESS_TARGETS = frozenset({"smollm2", "gguf", "hf"})
 #: The explainer's parts a guard may put behind the lock (the target is never guarded).
 GUARDED_PARTS = ("infiller", "scorer", "constraints")
 
@@ -31,9 +30,10 @@ def check_target(config: Any, parallel: int) -> None:
     """One line refusing ``parallel`` > 1 with a target whose model runs in this process
     (``config``: the explainer's :class:`~promptfoil.config.Config`, or None)."""
     name = getattr(getattr(config, "target", None), "name", None)
-    if parallel > 1 and isinstance(name, str) and name in IN_PROCESS_TARGETS:
+    if parallel > 1 and name is not None and capabilities_of(name).in_process:
+        label = name if isinstance(name, str) else getattr(name, "name", type(name).__name__)
         raise ConfigError(
-            f"--parallel {parallel} keeps items in flight against a server, but target '{name}' runs its "
+            f"--parallel {parallel} keeps items in flight against a server, but target '{label}' runs its "
             "model in this process, one request at a time (items would only queue for it): use --parallel 1, "
             "a served target (--target openai --base-url URL), or --engine ray for processes of their own"
         )
@@ -41,8 +41,9 @@ def check_target(config: Any, parallel: int) -> None:
 
 def served(component: Any) -> bool:
     """True for a component that says it may be called from several threads at once
-    (``thread_safe = True``), or that talks to an OpenAI-compatible server or fleet."""
-    if getattr(component, "thread_safe", False) is True:
+    (``thread_safe = True``, or a target's ``Capabilities.thread_safe``), or that talks to an
+    OpenAI-compatible server or fleet."""
+    if getattr(component, "thread_safe", False) is True or capabilities_of(component).thread_safe:
         return True
     try:
         values = vars(component).values()
