@@ -178,6 +178,7 @@ def test_the_noise_band_keeps_sampling_noise_from_reading_as_drift(records):
     item = by_id(report)["1"]
     assert [s.drift for s in item.samples] == pytest.approx([1 / 3] * 3)  # each sample alone reaches δ 0.3
     assert item.noise_band == pytest.approx(0.5) and item.verdict == "holds" and report.summary.passed
+    assert "noise band 0.5 is as wide as δ" in item.reason  # the reader learns what cannot be seen
     changed = by_id(gate(records, Mumbler(changed=True), LostWordsScorer(), repeats=3))
     assert changed["1"].verdict == "drifted" and changed["1"].noise_band is None  # one answer: no noise to allow
 

@@ -348,6 +348,9 @@ def decide(case: Case, samples: Sequence[Sample], min_pass_rate: float = DEFAULT
         head = (f"{passes} of {len(samples)} samples hold (95% interval {rate.fmt()} {below} "
                 f"min pass rate {min_pass_rate:g}){'; ' + counts if counts else ''}")
         reason = f"{head}: {reason}" if reason else head
+    if band is not None and 0 < g.objective(g.threshold) <= band:  # δ measured from "no change" at 0
+        reason += (f"; noise band {band:.3g} is as wide as δ: a lost contrast, or a drift under "
+                   f"δ + band, cannot be told from sampling noise here")
     return ItemResult(
         case.id, verdict, reason, prompt=case.prompt, contrast_prompt=case.contrast_prompt,
         response=case.response, contrast_response=case.contrast_response, new_response=first.new_response,
