@@ -190,11 +190,13 @@ class Search:
     min_fluency: float | None = setting(DEFAULT_MIN_FLUENCY, Number(0.0, none=True), "skip, before querying, a candidate whose mean token log-likelihood (embedded SmolLM2, or the lm infiller's model) is more than MARGIN below the original prompt's: broken English never reaches the target (default: %(default)s; 'none' turns it off)", flag="--min-fluency", metavar="MARGIN|none")
     min_prompt_similarity: float | None = setting(None, Number(-1.0, 1.0, none=True), "keep only candidates whose prompt stays within cosine similarity TAU of the original (MiniLM): the same question asked slightly differently, not a different question (default: off)", flag="--min-prompt-similarity", metavar="TAU")
     min_edit_similarity: float | None = setting(None, Number(-1.0, 1.0, none=True), "keep only candidates whose every replaced word (run of words) stays within cosine similarity TAU of the word it replaced (MiniLM): no key word swapped for an unrelated one (default: off)", flag="--min-edit-similarity", metavar="TAU")
+    keep_key_words: bool = setting(False, Flag(), "never edit a yes/no question's key words, the judgement and the act it asks about ('Is it *wrong* to *lie* ...', 'Should I *quit* ...'): edits go to the details (who, how much, when, the modal verb), so a contrast asks the same question (default: off)", flag="--keep-key-words", recorded="changed")
     # Plumbing: a red-team retry of the questions whose judge failed its check may trust it.
     judge_check: bool = setting(True, Flag(), "trust an LLM judge scorer without its self-check on the original response", flag="--no-judge-check", cli="off", recorded="plumbing")
     minimize: bool = setting(True, Flag(), "after a contrast is found, undo the edits it does not need (one at a time, then smaller subsets), paid from the same budget (default: on)", flag="--minimize")
     confirm: int = setting(0, Whole(0), "for a stochastic target (temperature > 0): re-ask the original and each contrast K times; found only when the contrast holds in a majority of re-samples and beyond the noise band; costs nothing with a greedy target (default: off)", flag="--confirm", metavar="K")
     contrasts: int = setting(1, Whole(1), "return up to N contrasts that edit disjoint units, ranked by edits then score (default: %(default)s)", flag="--contrasts", metavar="N")
+    log_base: float = setting(2.0, Number(1.0, above=True), "cell-budget: base of the logarithm in q = floor(B / log B), the candidates asked per outer round; a larger base asks more per round and runs fewer rounds (default: %(default)s)", flag="--log-base", recorded="changed", metavar="BASE")
 
     def __post_init__(self) -> None:
         check_fields(self)

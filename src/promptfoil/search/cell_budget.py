@@ -51,6 +51,7 @@ Deviations from the pseudocode, each on purpose:
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -224,11 +225,18 @@ def check_give_up(give_up: object) -> tuple[float, float] | None:
 
 def cell_budget(
     ctx: SearchContext, alpha: float = 0.5, max_iters: int = 100, log: Log = LOG, unit_order: str = "content-first",
-    give_up: tuple[float, float] | None = None,
+    give_up: tuple[float, float] | None = None, log_base: float = 2.0,
 ) -> SearchResult:
-    """Needs a call budget ``B`` (``ctx.queries.call_budget``): ``q`` is derived from it."""
+    """Needs a call budget ``B`` (``ctx.queries.call_budget``): ``q`` is derived from it.
+    ``log_base`` is the base of the logarithm in ``q = floor(B / log B)`` and in the rounds
+    per seed set (2: the default ``log``); a larger base asks more candidates per outer round
+    and so runs fewer rounds."""
     budget = require_call_budget(ctx.queries.call_budget)
     give_up = check_give_up(give_up)
+    if log is LOG and log_base != 2.0:
+        if isinstance(log_base, bool) or not isinstance(log_base, (int, float)) or not 1 < log_base < math.inf:
+            raise ConfigError(f"log_base must be a finite number above 1 (got {log_base!r})")
+        log = functools.partial(lambda x, base: math.log(x, base), base=float(log_base))
     if unit_order not in UNIT_ORDERS:
         raise ConfigError(f"unit_order must be one of {', '.join(UNIT_ORDERS)} (got {unit_order!r})")
     q = q_of(budget, log)
