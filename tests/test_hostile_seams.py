@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -180,64 +178,41 @@ def test_two_runs_through_a_symlink_or_hard_link_take_one_lock(tmp_path):
 
 # -- smaller seams: keys, progress lines, red-team judges ------------------------------------------
 
-class _Words(BaseHTTPRequestHandler):
-    """An OpenAI-compatible server whose every answer is ordinary words plus the key it got."""
-
-    def log_message(self, *a: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self._json({"object": "list", "data": [{"id": "m", "object": "model"}]})
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("content-length", 0)))
-        key = self.headers.get("authorization", "").removeprefix("Bearer ")
-        text = f"That is generally a fine plan, noted: {key}"
-        self._json({"id": "x", "object": "chat.completion", "model": "m", "choices": [
-            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
-            "usage": {"prompt_tokens": 3, "completion_tokens": 9, "total_tokens": 12}})
-
-    def _json(self, body: dict) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
 @pytest.fixture()
-def words_server():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Words)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{srv.server_port}/v1"
-    srv.shutdown()
+def echo_server():
+    from openai_fakes import FakeOpenAIServer
+
+    with FakeOpenAIServer() as srv:  # answers "echo: <prompt>" (plumbing, not a model)
+        yield srv.base_url
 
 
 @pytest.mark.parametrize("key", ["a", "EMPTY", "none", "sk-no-key-required"])
-def test_a_short_or_placeholder_key_masks_no_words(words_server, monkeypatch, key):
+def test_a_short_or_placeholder_key_masks_no_words(echo_server, monkeypatch, key):
     from promptfoil.targets.base import targets
 
     monkeypatch.setenv("OPENAI_API_KEY", key)
-    t = targets.create("openai", model="m", base_url=words_server, retries=0)
-    [reply] = t.generate(["hello"])
-    assert reply.text == f"That is generally a fine plan, noted: {key}" and "***" not in reply.text
+    t = targets.create("openai", model="m", base_url=echo_server, retries=0)
+    prompt = f"That is generally a fine plan, none EMPTY: {key}"
+    [reply] = t.generate([prompt])
+    assert reply.text == f"echo: {prompt}" and "***" not in reply.text
 
 
-def test_a_masked_answer_is_never_cached_nor_served_to_another_key(words_server, monkeypatch, tmp_path):
+def test_a_masked_answer_is_never_cached_nor_served_to_another_key(echo_server, monkeypatch, tmp_path):
     from promptfoil.targets.base import targets
     from promptfoil.targets.query import QueryStage
 
     cache = promptfoil.ResponseCache(tmp_path / "c.sqlite")
+    first, second = "sk-first-Zq8vR2mN5kL1", "sk-second-Hw3tY6uP9aB2"
+    prompt = f"say {first} and {second}"  # the server echoes both keys back
     answers = []
-    for key in ("sk-first-Zq8vR2mN5kL1", "sk-second-Hw3tY6uP9aB2"):
+    for key in (first, second):
         monkeypatch.setenv("OPENAI_API_KEY", key)
-        stage = QueryStage(targets.create("openai", model="m", base_url=words_server, retries=0), cache)
-        reply = stage.original("hello")
+        stage = QueryStage(targets.create("openai", model="m", base_url=echo_server, retries=0), cache)
+        reply = stage.original(prompt)
         assert key not in reply.text and "***" in reply.text and stage.original_paid == 1  # asked, not cached
         answers.append(reply.text)
     stored = [row[0] for row in cache._db.execute("SELECT response FROM responses")]
-    assert stored == [] and all("Zq8vR2mN" not in a for a in answers)
+    assert stored == [] and first not in answers[0] and second in answers[0] and second not in answers[1]
 
 
 def test_progress_lines_escape_control_characters_in_ids(tmp_path, capsys):
