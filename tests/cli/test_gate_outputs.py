@@ -178,3 +178,11 @@ def test_the_before_after_page_in_headless_chromium(results, tmp_path, capsys):
         assert b.evaluate(f"{lost}.querySelector('.new-contrast ins') !== null") is True  # the new edit marked
         assert "still flips the new model: no" in b.evaluate(f"{lost}.textContent")
         b.screenshot(tmp_path / "gate.png")
+
+
+def test_help_states_the_decision_rule(capsys):
+    with pytest.raises(SystemExit):
+        main(["gate", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Decision rule: each item is asked --repeats K times" in text and "95% Wilson interval" in text
+    assert "wholly below --min-pass-rate" in text and "noise band" in text and "never change the exit code" in text

@@ -14,11 +14,12 @@ import pytest
 from gate_results import old_model, write_results
 from standins import LostWordsScorer, SuffixInfiller
 
-from promptfoil import FunctionTarget
+from promptfoil import Conversation, FunctionTarget
 from promptfoil.config import Component, Config
 from promptfoil.errors import ConfigError
 from promptfoil.explainer import Explainer
-from promptfoil.runs import read_results
+from promptfoil.runs import LocalEngine, RunItem, read_results, run
+from promptfoil.targets.base import BaseTarget
 from promptfoil.targets.cache import ResponseCache
 from promptfoil.uses.gate import Reexplanation, cases_from_records, check_cases
 from promptfoil.uses.gate_explain import explain_regressions, search_config
@@ -117,3 +118,43 @@ def test_edit_size_change_reads_as_closer_or_further():
     closer = Reexplanation(True, 10, contrast_prompt="x", edit_distance=0.1, old_edit_distance=0.3)
     assert closer.edit_distance_change == pytest.approx(-0.2) and closer.boundary.startswith("closer")
     assert Reexplanation(True, 10, contrast_prompt="x", edit_distance=0.2).boundary.startswith("a new contrast")
+
+
+CHAT = [{"role": "system", "content": "Be kind."}, {"role": "user", "content": "hello"},
+        {"role": "assistant", "content": "hi"}, {"role": "user", "content": "may I borrow your car"}]
+
+
+class ChatWords(BaseTarget):
+    """A chat stand-in: the sorted words of the last user turn, less the words in ``drop``."""
+
+    name = "chat-words"
+    identity = None
+    accepts_conversations = True
+
+    def __init__(self, drop: tuple[str, ...] = ()) -> None:
+        self.drop = set(drop)
+        self.seen: list[object] = []
+
+    def _generate_one(self, prompt: object) -> str:
+        self.seen.append(prompt)
+        last = prompt.to_list()[-1]["content"] if hasattr(prompt, "to_list") else str(prompt)
+        return " ".join(w for w in sorted(set(last.lower().split())) if w not in self.drop)
+
+
+def test_a_conversation_is_searched_again_in_its_edited_turn_only(tmp_path):
+    ex = Explainer(target=ChatWords(), infiller=SuffixInfiller(), scorer=LostWordsScorer(), threshold=0.3,
+                   budget=6, cache=False, min_fluency=None, fills_per_mask=2)
+    run([RunItem("c1", "", conversation=Conversation.of(CHAT), edit=("user:-1",))], LocalEngine(ex),
+        tmp_path / "chat.jsonl")
+    cases = cases_from_records(read_results(tmp_path / "chat.jsonl"))
+    target = ChatWords(drop=("car", "may"))  # 2 of the 5 answer words gone: drifted
+    report = check_cases(cases, target, LostWordsScorer())
+    base = Config(target=Component(target), scorer=Component(LostWordsScorer()), cache=False)
+    out = explain_regressions(report, cases, lambda c: Explainer(search_config(c, base, 8, Component(SuffixInfiller()))),
+                              1, 8)
+    [item] = out.items
+    assert item.verdict == "drifted" and item.explanation is not None and item.explanation.found
+    asked = [p.to_list() for p in target.seen if hasattr(p, "to_list")]
+    assert asked and all(m[:3] == CHAT[:3] for m in asked)  # system and earlier turns byte-identical
+    assert any(m[3]["content"] != CHAT[3]["content"] for m in asked)  # the last user turn was edited
+    assert item.explanation.contrast_prompt.startswith("system: Be kind.")
