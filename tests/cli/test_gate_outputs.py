@@ -185,4 +185,4 @@ def test_help_states_the_decision_rule(capsys):
         main(["gate", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "Decision rule: each item is asked --repeats K times" in text and "95% Wilson interval" in text
-    assert "wholly below --min-pass-rate" in text and "noise band" in text and "never change the exit code" in text
+    assert "whole interval lies below --min-pass-rate" in text and "noise band" in text and "never change the exit code" in text
