@@ -19,6 +19,7 @@ from .search import searches
 from .search.cell_budget import UNIT_ORDERS, check_give_up
 from .search.priority import PRIORITIZERS
 from .settings.declare import Recorded, check_fields, setting
+from .settings.defaults import DEFAULT_MAX_TOKENS
 from .settings.rules import OFF_WORDS, Choice, Custom, Flag, Number, Rule, Whole
 from .targets.budget import Budget
 from .types import DIRECTIONS, Direction
@@ -29,7 +30,6 @@ DEFAULT_SCORER = "semantic"
 DEFAULT_ALGORITHM = "cell-budget"
 DEFAULT_BUDGET = 40
 DEFAULT_SPLIT_K = 1
-DEFAULT_MAX_TOKENS = 64
 #: Fluency margin (nats per token below the original prompt's mean log-likelihood), chosen
 #: on a labelled set of candidates (benchmarks/results/fluency_cut.md).
 DEFAULT_MIN_FLUENCY = 0.55

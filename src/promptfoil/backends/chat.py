@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..settings.defaults import DEFAULT_MAX_TOKENS
+
 Message = dict[str, str]
 
 #: The options a chat-backed component's factory passes on to :func:`chat_backend`
@@ -25,7 +27,7 @@ class ChatRequest:
     alternatives (servers that cannot give them return none, and callers fall back)."""
 
     messages: tuple[tuple[str, str], ...]
-    max_tokens: int = 64
+    max_tokens: int = DEFAULT_MAX_TOKENS
     temperature: float = 0.0
     seed: int | None = 0
     top_logprobs: int = 0

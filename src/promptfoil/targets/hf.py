@@ -32,6 +32,7 @@ from ..prompt.conversation import Conversation
 from ..errors import ConfigError, PromptfoilError
 from ..types import Reply
 from .base import BaseTarget, Capabilities, targets
+from ..settings.defaults import DEFAULT_MAX_TOKENS
 
 
 class HFTarget(BaseTarget):
@@ -45,7 +46,7 @@ class HFTarget(BaseTarget):
     def __init__(
         self,
         model: str | None = None,
-        max_tokens: int = 64,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
         temperature: float = 0.0,
         top_p: float = 1.0,
         seed: int | None = 0,

@@ -16,6 +16,7 @@ from ..errors import ConfigError, whole
 from ..types import Reply
 from .base import Capabilities, targets
 from .chat import ChatTarget
+from ..settings.defaults import DEFAULT_MAX_TOKENS
 
 
 #: Prompts per batch, chosen from prompts/second measured at batch 1-16 (benchmarks/batch_target.py).
@@ -34,7 +35,7 @@ class LlamaCppTarget(ChatTarget):
     def __init__(
         self,
         model_path: str | Path | None = None,
-        max_tokens: int = 64,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
         temperature: float = 0.0,
         seed: int | None = 0,
         system: str | None = None,
@@ -77,7 +78,7 @@ class LlamaCppTarget(ChatTarget):
 @targets.register("smollm2", "embedded SmolLM2-135M-Instruct GGUF via llama.cpp (offline default)",
                   traits=LlamaCppTarget.capabilities)
 def _make_smollm2(
-    model: str | None = None, max_tokens: int = 64, temperature: float = 0.0, seed: int | None = 0,
+    model: str | None = None, max_tokens: int = DEFAULT_MAX_TOKENS, temperature: float = 0.0, seed: int | None = 0,
     system: str | None = None, n_ctx: int = 2048, batch_size: int = DEFAULT_BATCH,
 ) -> LlamaCppTarget:
     if model:
@@ -91,7 +92,7 @@ def _make_smollm2(
 @targets.register("gguf", "any local GGUF chat model via llama.cpp (--target-model PATH, or qwen-0.5b etc.: "
                   "see `promptfoil models`)", traits=LlamaCppTarget.capabilities)
 def _make_gguf(
-    model: str | None = None, max_tokens: int = 64, temperature: float = 0.0, seed: int | None = 0,
+    model: str | None = None, max_tokens: int = DEFAULT_MAX_TOKENS, temperature: float = 0.0, seed: int | None = 0,
     system: str | None = None, n_ctx: int = 2048, batch_size: int = DEFAULT_BATCH,
 ) -> LlamaCppTarget:
     if not model:

@@ -20,6 +20,7 @@ from ..errors import ConfigError, whole
 from ..types import Reply
 from .base import Capabilities, targets
 from .chat import ChatTarget
+from ..settings.defaults import DEFAULT_MAX_TOKENS
 
 # Generation settings passed through to the server as they are (and part of the cache key).
 PASSTHROUGH = ("top_p", "stop", "presence_penalty", "frequency_penalty", "logit_bias")
@@ -35,7 +36,7 @@ class OpenAITarget(ChatTarget):
         model: str | None = None,
         base_url: str | Sequence[str] | None = None,
         api_key_env: str | None = None,
-        max_tokens: int = 64,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
         temperature: float = 0.0,
         seed: int | None = 0,
         system: str | None = None,
