@@ -186,3 +186,13 @@ def test_help_states_the_decision_rule(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert "Decision rule: each item is asked --repeats K times" in text and "95% Wilson interval" in text
     assert "whole interval lies below --min-pass-rate" in text and "noise band" in text and "never change the exit code" in text
+
+
+def test_the_summary_replaces_an_earlier_summary_but_not_your_notes(results, tmp_path, capsys):
+    md = tmp_path / "NOTES.md"
+    md.write_text("# my notes\n")
+    code, _, err = cli(capsys, str(results), *words_target(), *SCORER, "--markdown", str(md))
+    assert code == 2 and "is not a gate-summary file" in err and md.read_text() == "# my notes\n"
+    assert cli(capsys, str(results), *words_target(), *SCORER, "--markdown", str(md), "--force")[0] == 0
+    assert cli(capsys, str(results), *words_target(), *SCORER, "--markdown", str(md))[0] == 0  # its own: replaced
+    assert md.read_text().startswith("<!-- promptfoil gate summary -->")

@@ -242,7 +242,7 @@ def _explainers(cfg: Config, target: Any, cache: Any, scorer_of: Any, infiller: 
 
 def _check_outputs(args: argparse.Namespace, cache: Any) -> list[tuple[str, str, str]]:
     """(option, path, kind) of each output asked for, once each is safe to write (before any call)."""
-    given = [(o, p, k) for o, p, k in (("--junit", args.junit, "junit"), ("--markdown", args.markdown, "md"),
+    given = [(o, p, k) for o, p, k in (("--junit", args.junit, "junit"), ("--markdown", args.markdown, "gate-summary"),
                                         ("--html", args.html, "html")) if p]
     for option, path, kind in given:
         others = [q for o, q, _ in given if o != option]
@@ -263,7 +263,7 @@ def _write(report: GateReport, args: argparse.Namespace, outputs: list[tuple[str
     for option, path, kind in outputs:
         if kind == "junit":
             text = junit_text(report, name=f"promptfoil gate: {name}")
-        elif kind == "md":
+        elif kind == "gate-summary":
             text = render_markdown(report, name, html_link=link)
         else:
             text = render_gate_html(report, title=f"promptfoil gate: {name}", source=str(args.results))

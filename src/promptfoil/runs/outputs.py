@@ -86,6 +86,8 @@ KINDS: dict[str, Callable[[str], bool]] = {
     "junit": lambda head: head.startswith("<?xml") and "<testsuite" in head,
     "jsonl": _jsonl,
     "md": lambda head: True,
+    # the gate's pull-request summary (report/gate_markdown.MARKER): only an earlier one is replaced
+    "gate-summary": lambda head: head.startswith("<!-- promptfoil gate summary -->"),
     "csv": lambda head: True,
     "png": lambda head: head.startswith("\ufffdPNG") or head.startswith("PNG"),
 }
