@@ -132,15 +132,22 @@ class Endpoint:
     then hold per server."""
 
     #: Which server answers changes the answers: recorded (when given) and checked on resume.
-    base_url: str | tuple[str, ...] | None = setting(None, Custom(_urls, text="a URL or a list of URLs"),
-                                                     "server URL(s)", recorded="changed")
-    api_key_env: str | None = setting(None, Custom(_text_or_none, text="a variable name"),
-                                      "NAME of the variable holding the API key", recorded="plumbing")
-    max_concurrency: int | None = setting(None, Whole(1, none=True), "requests in flight per server",
-                                          recorded="plumbing")
-    rpm: float | None = setting(None, Number(0.0, above=True, none=True), "most requests per minute per server",
+    base_url: str | tuple[str, ...] | None = setting(
+        None, Custom(_urls, text="a URL or a list of URLs"),
+        "server URL, e.g. http://localhost:8000/v1 (default: $OPENAI_BASE_URL); repeat it for a fleet of servers "
+        "of the same model: each request goes to the least busy one, a failing server's requests are retried on "
+        "another", flag="--base-url", cli="append", metavar="URL", recorded="changed")
+    api_key_env: str | None = setting(
+        None, Custom(_text_or_none, text="a variable name"),
+        "NAME of the environment variable holding the API key (default: OPENAI_API_KEY)",
+        flag="--api-key-env", metavar="VAR", recorded="plumbing")
+    max_concurrency: int | None = setting(None, Whole(1, none=True), "requests in flight at once, per server (default: 4)",
+                                          flag="--max-concurrency", metavar="N", recorded="plumbing")
+    rpm: float | None = setting(None, Number(0.0, above=True, none=True),
+                                "most requests per minute, per server (default: no limit)", flag="--rpm",
                                 recorded="plumbing")
-    completions: bool = setting(False, Flag(), "the legacy completions API for the target", recorded="changed")
+    completions: bool = setting(False, Flag(), "use the legacy completions API instead of chat for the target",
+                                flag="--completions", cli="switch", recorded="changed")
 
     def __post_init__(self) -> None:
         check_fields(self)

@@ -56,8 +56,9 @@ def parse_give_up(value: str) -> tuple[float, float] | None:
 
 
 def parse_margin(value: str) -> float | None:
-    """A non-negative number, or 'none' (the check is off): the declared parser of ``min_fluency``."""
-    return fields_of(Search)["min_fluency"].rule.parse(value)
+    """A non-negative number, or 'none' (the check is off): the declared rule of ``min_fluency``."""
+    rule = fields_of(Search)["min_fluency"].rule
+    return rule.check("min_fluency", rule.parse(value))
 
 
 def _finite(value: str, above_zero: bool, what: str) -> float:
@@ -117,14 +118,7 @@ def add_endpoint_arguments(p: argparse.ArgumentParser) -> None:
         "Change with --target-option timeout=SECONDS / retries=N. An answer larger than 64 KiB + 1 KiB per "
         "--max-tokens token is refused.",
     )
-    g.add_argument("--base-url", action="append", metavar="URL",
-                   help="server URL, e.g. http://localhost:8000/v1 (default: $OPENAI_BASE_URL); repeat it for a "
-                   "fleet of servers of the same model: each request goes to the least busy one, a failing "
-                   "server's requests are retried on another")
-    g.add_argument("--api-key-env", default=None, metavar="VAR", help="NAME of the environment variable holding the API key (default: OPENAI_API_KEY)")
-    g.add_argument("--max-concurrency", type=int, default=None, metavar="N", help="requests in flight at once, per server (default: 4)")
-    g.add_argument("--rpm", type=float, default=None, help="most requests per minute, per server (default: no limit)")
-    g.add_argument("--completions", action="store_true", help="use the legacy completions API instead of chat for the target")
+    add_arguments(g, Endpoint)  # every declared endpoint setting (promptfoil.config.Endpoint)
 
 
 def add_component_options(
@@ -221,10 +215,7 @@ def engine_from_args(args: argparse.Namespace, config: Config) -> Engine:
 
 def endpoint_from_args(args: argparse.Namespace) -> Endpoint:
     """The :class:`Endpoint` the endpoint options describe."""
-    return Endpoint(
-        base_url=args.base_url, api_key_env=args.api_key_env, max_concurrency=args.max_concurrency,
-        rpm=args.rpm, completions=args.completions,
-    )
+    return Endpoint(**from_args(args, Endpoint))
 
 
 def cache_from_args(args: argparse.Namespace) -> Any:

@@ -25,20 +25,21 @@ Recorded = Literal["always", "changed", "plumbing"]
 class Setting:
     """One setting: its rule, help, CLI flag (None: Python API only), how it is recorded,
     and how the CLI takes it (``cli``: "value", "toggle" for ``--x/--no-x``, "off" for a
-    ``--no-x`` switch of a setting on by default)."""
+    ``--no-x`` switch of a setting on by default, "switch" for a ``--x`` switch of a setting
+    off by default, "append" for a repeatable value)."""
 
     rule: Rule
     help: str
     flag: str | None = None
     recorded: Recorded = "always"
     metavar: str | None = None
-    cli: Literal["value", "toggle", "off"] = "value"
+    cli: Literal["value", "toggle", "off", "switch", "append"] = "value"
     #: The names the CLI offers, read when the parser is built (a registry's current names).
     choices: Callable[[], Sequence[str]] | None = None
 
 
 def setting(default: Any, rule: Rule, help: str, *, flag: str | None = None, recorded: Recorded = "always",
-            metavar: str | None = None, cli: Literal["value", "toggle", "off"] = "value",
+            metavar: str | None = None, cli: Literal["value", "toggle", "off", "switch", "append"] = "value",
             choices: Callable[[], Sequence[str]] | None = None) -> Any:
     """A dataclass field holding ``default`` and its :class:`Setting` declaration."""
     return dataclasses.field(default=default,
@@ -73,6 +74,11 @@ def add_arguments(group: Any, cls: Any) -> None:
             continue
         if s.cli == "off":
             group.add_argument(s.flag, dest=f.name, action="store_false", help=s.help)
+        elif s.cli == "switch":
+            group.add_argument(s.flag, dest=f.name, action="store_true", help=s.help)
+        elif s.cli == "append":
+            group.add_argument(s.flag, dest=f.name, action="append", type=s.rule.parse, default=f.default,
+                               metavar=s.metavar, help=s.help)
         elif s.cli == "toggle" or isinstance(s.rule, Flag):
             group.add_argument(s.flag, dest=f.name, action=argparse.BooleanOptionalAction, default=f.default,
                                help=s.help)

@@ -19,7 +19,8 @@ OFF_WORDS = ("none", "off")
 
 class Rule:
     """What a setting's value must be. ``check`` returns the value (normalised) or raises a
-    ConfigError naming the setting; ``parse`` reads it from command-line text."""
+    ConfigError naming the setting; ``parse`` reads it from command-line text (its type only:
+    the check runs when the configuration is built, so a bad value is one error line)."""
 
     what = "a value"
 
@@ -103,8 +104,8 @@ class Number(Rule):
         if self.none and text.lower() in OFF_WORDS:
             return None
         try:
-            return self.check("value", float(text))
-        except (ValueError, ConfigError):
+            return float(text)  # the range is checked with the rest of the configuration: one line, exit 2
+        except ValueError:
             raise argparse.ArgumentTypeError(f"expected {self.what}, got {text!r}") from None
 
 
