@@ -26,7 +26,7 @@ from .types import DIRECTIONS, Direction
 
 DEFAULT_TARGET = "smollm2"
 DEFAULT_INFILLER = "lm"
-DEFAULT_SCORER = "semantic"
+DEFAULT_SCORER = "auto"  # verdict for yes/no questions when a verdict judge is installed, else semantic
 DEFAULT_ALGORITHM = "cell-budget"
 DEFAULT_BUDGET = 40
 DEFAULT_SPLIT_K = 1

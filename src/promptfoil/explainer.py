@@ -28,6 +28,7 @@ from .search.refine import Passes, Refined, refine
 from .search.space import PromptSpace
 from .search.turns import ConversationSpace
 from .prompt.conversation import Conversation
+from .prompt.kind import key_spans
 from .prompt.prepare import prepare_conversation, prepare_text
 from .prompt.segment import edit_distance
 from .scorers.sentences import scored_text
@@ -168,6 +169,8 @@ class Explainer:
         if isinstance(prompt, str):
             if edit is not None:
                 raise ConfigError("edit selectors apply to conversations only; this prompt is a text")
+            if self.config.search.keep_key_words:
+                protected = [*protected, *key_spans(prompt)]
             space: PromptSpace = PromptSpace(*prepare_text(prompt, protected, self.split_k, protect_text, edit_only_text))
         else:
             lay, segments = prepare_conversation(prompt, protected, edit, self.split_k, protect_text, edit_only_text)

@@ -29,7 +29,7 @@ def run_cli(capsys, *args):
         (["explain", "?!"], "no editable words"),
         (["explain", "Hello", "--split-k", "3"], "split_k=3 needs at least 3"),
         (["explain", "Hello there", "--budget", "0"], "budget must be"),
-        (["explain", "Hello there", "--threshold", "7"], "outside the range of scorer 'semantic'"),
+        (["explain", "Hello there", "--threshold", "7"], "outside the range of scorer 'auto'"),
         (["explain", "Hello there", "--scorer", "bleu", "--threshold", "-0.1"], "outside the range of scorer 'bleu'"),
         (["explain", "Hello there", "--scorer-option", "nope=1"], "has no option 'nope'"),
         (["explain", "Hello there", "--infiller-option", "pool=abc"], "pool must be a whole number"),

@@ -38,3 +38,17 @@ def test_the_last_question_sentence_decides():
     assert question_sentence(text) == "Should I pay her back now?"
     assert question_kind(text).kind == "verdict"
     assert question_kind("Should I pay her back? Why does it matter?").kind == "open"
+
+
+@pytest.mark.parametrize("prompt, keys", [
+    ("Is it wrong to lie to your friend about her boyfriend?", ["wrong", "lie"]),
+    ("Is it okay for kids to drink coffee?", ["okay", "drink"]),
+    ("Should I tell my boss that a coworker is stealing?", ["tell"]),
+    ("My car is old. Can I sell it to my neighbour?", ["sell"]),
+    ("Why do people lie?", []),
+    ("Should my son walk to school?", []),  # no pronoun subject: nothing is guessed
+])
+def test_key_spans_are_the_judgement_and_the_act(prompt, keys):
+    from promptfoil.prompt.kind import key_spans
+
+    assert [prompt[a:b] for a, b in key_spans(prompt)] == keys

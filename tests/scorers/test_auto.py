@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import requires_models
-from scripted_chat import ScriptedChat, by_answer
+from standins import verdict_chat
 
 from promptfoil.scorers.auto import FETCH_HINT, AutoScorer
 from promptfoil.scorers.verdict import VerdictScorer
@@ -27,7 +27,7 @@ def test_without_a_judge_a_verdict_question_is_explained_by_meaning_and_says_how
 
 def _with_judge() -> AutoScorer:
     auto = AutoScorer(model="stand-in")  # a named judge counts as available
-    auto._verdict = VerdictScorer(ChatVerdictReader(ScriptedChat(by_answer)))
+    auto._verdict = VerdictScorer(ChatVerdictReader(verdict_chat()))
     return auto
 
 

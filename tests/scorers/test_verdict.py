@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import requires_models
-from scripted_chat import ScriptedChat, by_answer
+from standins import verdict_chat
 
 from promptfoil.errors import ConfigError
 from promptfoil.scorers.base import ScoreItem
@@ -20,7 +20,7 @@ def test_first_tokens_and_short_replies_map_to_verdicts():
 
 
 def test_score_is_the_total_variation_between_the_two_verdicts():
-    scorer = VerdictScorer(ChatVerdictReader(ScriptedChat(by_answer)))
+    scorer = VerdictScorer(ChatVerdictReader(verdict_chat()))
     items = [ScoreItem("Can I?", "Sure, go ahead.", "Can I now?", "Never do that."),
              ScoreItem("Can I?", "Sure, go ahead.", "Can I then?", "Sure, fine.")]
     flip, same = scorer.score(items)
@@ -32,7 +32,7 @@ def test_score_is_the_total_variation_between_the_two_verdicts():
 
 
 def test_each_answer_is_read_once_however_often_it_is_scored():
-    chat = ScriptedChat(by_answer)
+    chat = verdict_chat()
     scorer = VerdictScorer(ChatVerdictReader(chat))
     assert scorer.self_check("Can I?", "Sure, go ahead.") is None
     scorer.score([ScoreItem("Can I?", "Sure, go ahead.", "Can I now?", "Never.")] * 3)
@@ -41,7 +41,7 @@ def test_each_answer_is_read_once_however_often_it_is_scored():
 
 
 def test_a_reader_that_cannot_read_the_original_refuses_instead_of_guessing():
-    scorer = VerdictScorer(ChatVerdictReader(ScriptedChat(by_answer), min_mass=0.5))
+    scorer = VerdictScorer(ChatVerdictReader(verdict_chat(), min_mass=0.5))
     problem = scorer.self_check("Can I?", "Well, the weather is nice.")
     assert problem and "could not read" in problem
     # candidates whose verdict cannot be read are unscored (None), never a made-up number
@@ -49,7 +49,7 @@ def test_a_reader_that_cannot_read_the_original_refuses_instead_of_guessing():
 
 
 def test_without_logprobs_sampled_votes_are_counted():
-    chat = ScriptedChat(by_answer, logprobs=False)
+    chat = verdict_chat(logprobs=False)
     reader = ChatVerdictReader(chat, samples=4)
     (read,) = reader.read([("Can I?", "Never, it is dangerous.")])
     assert read is not None and read.label == "no" and read.method == "votes"
@@ -61,9 +61,9 @@ def test_without_logprobs_sampled_votes_are_counted():
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True])
 def test_bad_reader_settings_are_one_line_errors(bad):
     with pytest.raises(ConfigError):
-        ChatVerdictReader(ScriptedChat(by_answer), min_mass=bad)
+        ChatVerdictReader(verdict_chat(), min_mass=bad)
     with pytest.raises(ConfigError):
-        ChatVerdictReader(ScriptedChat(by_answer), samples=bad if not isinstance(bad, float) else 0)
+        ChatVerdictReader(verdict_chat(), samples=bad if not isinstance(bad, float) else 0)
 
 
 # -- real models --------------------------------------------------------------------------------

@@ -49,3 +49,34 @@ def question_kind(text: str) -> QuestionKind:
     if _CHOICE.search(q):
         return QuestionKind("open", "a choice between options, not a yes/no question")
     return QuestionKind("verdict", f"a yes/no question (\"{words[0].capitalize()} …?\")")
+
+
+# "Is it <judgement> (for someone) to <act> …?": the judgement and the act are what is asked.
+_IS_IT = re.compile(r"\b(?:is|isn't|was|would it be|are)\s+(?:it|this|that)\s+(?:(?:really|ever|always|very|a)\s+)?"
+                    r"(?P<judgement>[A-Za-z'-]+)(?:\s+for\s+[A-Za-z' ]{1,30}?)?\s+(?:to|if|that)\s+"
+                    r"(?P<act>[A-Za-z'-]+)", re.I)
+# "Should / Can / Do I <act> …?": the act (after a pronoun subject) is what is asked.
+_MODAL_I = re.compile(r"^\W*(?:should|shall|can|could|may|might|must|would|will|do|does|did)\s+"
+                      r"(?:i|we|you|he|she|they|one|people)\s+(?:(?:not|still|really|ever|just|also)\s+)?"
+                      r"(?P<act>[A-Za-z'-]+)", re.I)
+
+
+def key_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of a yes/no question's key words, the judgement and the act it asks
+    about ("Is it *wrong* to *lie* …", "Should I *quit* …"). Swapping one of them for its
+    opposite or an unrelated word asks another question; the details around them (who, how
+    much, when, the modal verb) are what a same-question contrast may change. Empty when the
+    question has no such shape."""
+    q = question_sentence(text)
+    if not q or question_kind(q).kind != "verdict":
+        return []
+    base = text.rfind(q)
+    spans: list[tuple[int, int]] = []
+    m = _IS_IT.search(q)
+    if m:
+        spans += [m.span("judgement"), m.span("act")]
+    else:
+        m = _MODAL_I.search(q)
+        if m:
+            spans.append(m.span("act"))
+    return [(base + a, base + b) for a, b in spans]
