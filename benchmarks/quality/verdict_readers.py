@@ -26,9 +26,11 @@ RES = HERE / "results"
 
 
 def make(spec: str, min_mass: float) -> VerdictReader:
-    kind, _, model = spec.partition(":")
+    kind, _, rest = spec.partition(":")
+    model, _, prompt = rest.partition("@")  # judge:qwen-0.5b@rules
     if kind == "judge":
-        return ChatVerdictReader(chat_backend(model=None if model in ("", "smollm2") else model), min_mass=min_mass)
+        return ChatVerdictReader(chat_backend(model=None if model in ("", "smollm2") else model), min_mass=min_mass,
+                                 prompt=prompt or "plain")
     if kind == "anchors":
         return AnchorReader()
     raise SystemExit(f"unknown reader {spec}")
@@ -39,11 +41,13 @@ def main() -> None:
     ap.add_argument("--readers", nargs="+", default=["judge:qwen-0.5b", "judge:smollm2", "anchors"])
     ap.add_argument("--min-mass", type=float, default=0.5)
     ap.add_argument("--out", default="verdict_readers")
+    ap.add_argument("--split", choices=["tune", "held", "both"], default="both",
+                    help="read only one half (prompt tuning uses 'tune' only)")
     args = ap.parse_args()
     answers = [json.loads(x) for x in (RES / "verdict_answers.jsonl").read_text().splitlines() if x.strip()]
     labels = {(r["model"], r["id"]): r["label"]
               for r in map(json.loads, (RES / "verdict_labels.jsonl").read_text().splitlines()) if r}
-    rows = [a for a in answers if (a["model"], a["id"]) in labels]
+    rows = [a for a in answers if (a["model"], a["id"]) in labels and args.split in ("both", a["split"])]
     report: dict[str, Any] = {"pairs": len(rows), "readers": {}}
     for spec in args.readers:
         reader = make(spec, args.min_mass)

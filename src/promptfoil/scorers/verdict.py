@@ -77,8 +77,8 @@ class VerdictScorer:
         return out
 
 
-def make_reader(reader: str = "judge", min_mass: float = 0.5, samples: int = 5, anchors_model: str | None = None,
-                **backend: Any) -> VerdictReader:
+def make_reader(reader: str = "judge", min_mass: float = 0.5, samples: int = 5, prompt: str = "plain",
+                anchors_model: str | None = None, **backend: Any) -> VerdictReader:
     """A reader by name: ``judge`` (a chat model; default the fetched ``qwen-0.5b`` when no
     model or server is named) or ``anchors`` (MiniLM, no model call)."""
     if reader == "judge":
@@ -86,7 +86,7 @@ def make_reader(reader: str = "judge", min_mass: float = 0.5, samples: int = 5, 
 
         if not backend.get("model") and not backend.get("base_url"):
             backend["model"] = "qwen-0.5b"
-        return ChatVerdictReader(chat_backend(**backend), min_mass=min_mass, samples=samples)
+        return ChatVerdictReader(chat_backend(**backend), min_mass=min_mass, samples=samples, prompt=prompt)
     if reader == "anchors":
         return AnchorReader(anchors_model, min_margin=0.0)
     raise ConfigError(f"unknown verdict reader '{reader}'; valid: judge, anchors")
@@ -96,8 +96,9 @@ def make_reader(reader: str = "judge", min_mass: float = 0.5, samples: int = 5, 
     "verdict", "did the model's yes / no / depends verdict on its own question change? (a chat model reads it)",
     options=BACKEND_OPTIONS,
 )
-def _make_verdict(reader: str = "judge", min_mass: float = 0.5, samples: int = 5, **backend: Any) -> VerdictScorer:
-    return VerdictScorer(make_reader(reader, min_mass, samples, **backend))
+def _make_verdict(reader: str = "judge", min_mass: float = 0.5, samples: int = 5, prompt: str = "plain",
+                  **backend: Any) -> VerdictScorer:
+    return VerdictScorer(make_reader(reader, min_mass, samples, prompt, **backend))
 
 
 def verdict_summary(scorer: VerdictScorer, question0: str, y0: str, contrast: tuple[str, str] | None,

@@ -23,6 +23,15 @@ VERDICTS = ("yes", "no", "depends")
 
 SYSTEM = ("You read an answer to a question and report the verdict the answer gives. "
           "Reply with exactly one word: Yes, No, or Depends.")
+#: The ``rules`` prompt spells out leaning answers and the question's polarity ("Is it wrong
+#: to X?" answered "X is wrong" is a Yes), which small judges otherwise read as sentiment.
+RULES = ("You read an answer to a yes/no question and report the verdict it gives to that question, "
+         "as asked. Yes: the answer says yes or leans yes. No: the answer says no or leans no "
+         "(\"generally not recommended\" is No). Depends: the answer weighs both sides without "
+         "leaning, or gives no verdict. Mind the question's wording: if the question is \"Is it wrong "
+         "to X?\" and the answer says X is wrong, the verdict is Yes. Reply with exactly one word: "
+         "Yes, No, or Depends.")
+PROMPTS = {"plain": SYSTEM, "rules": RULES}
 
 
 @dataclass(frozen=True)
@@ -84,10 +93,10 @@ def _check_unit(name: str, value: float) -> float:
     return float(value)
 
 
-def reader_prompt(question: str, answer: str) -> list[dict[str, str]]:
-    """The messages that ask for one verdict word."""
+def reader_prompt(question: str, answer: str, prompt: str = "plain") -> list[dict[str, str]]:
+    """The messages that ask for one verdict word (``prompt``: a key of :data:`PROMPTS`)."""
     return [
-        {"role": "system", "content": SYSTEM},
+        {"role": "system", "content": PROMPTS[prompt]},
         {"role": "user", "content": f"Question: {question}\n\nAnswer: {answer}\n\n"
                                     "What verdict does the answer give to the question: Yes, No, or Depends?"},
     ]
@@ -96,9 +105,13 @@ def reader_prompt(question: str, answer: str) -> list[dict[str, str]]:
 class ChatVerdictReader:
     """A chat model reads each answer's verdict in one token (or by ``samples`` votes)."""
 
-    def __init__(self, backend: ChatBackend, min_mass: float = 0.5, samples: int = 5, top_logprobs: int = 20) -> None:
+    def __init__(self, backend: ChatBackend, min_mass: float = 0.5, samples: int = 5, top_logprobs: int = 20,
+                 prompt: str = "plain") -> None:
         if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
             raise ConfigError(f"samples must be a whole number of at least 1 (got {samples!r})")
+        if prompt not in PROMPTS:
+            raise ConfigError(f"unknown verdict prompt '{prompt}'; valid: {', '.join(PROMPTS)}")
+        self.prompt = prompt
         self.backend = backend
         self.min_mass = _check_unit("min_mass", min_mass)
         self.samples = samples
@@ -109,7 +122,7 @@ class ChatVerdictReader:
         if not pairs:
             return []
         out: list[VerdictRead | None] = [None] * len(pairs)
-        replies = self.backend.chat([ChatRequest.of(reader_prompt(q, a), max_tokens=1, temperature=0.0, seed=0,
+        replies = self.backend.chat([ChatRequest.of(reader_prompt(q, a, self.prompt), max_tokens=1, temperature=0.0, seed=0,
                                                     top_logprobs=self.top_logprobs) for q, a in pairs])
         no_logprobs: list[int] = []
         for i, rep in enumerate(replies):
@@ -131,7 +144,7 @@ class ChatVerdictReader:
     def _vote(self, pairs: Sequence[tuple[str, str]], todo: list[int], out: list[VerdictRead | None]) -> None:
         """Sampled one-word answers, counted; readable when at least half the votes name a verdict."""
         temperature = 1.0 if self.samples > 1 else 0.0
-        replies = self.backend.chat([ChatRequest.of(reader_prompt(*pairs[i]), max_tokens=4, temperature=temperature,
+        replies = self.backend.chat([ChatRequest.of(reader_prompt(*pairs[i], self.prompt), max_tokens=4, temperature=temperature,
                                                     seed=k) for i in todo for k in range(self.samples)])
         for j, i in enumerate(todo):
             votes = [verdict_of_text(r.text) for r in replies[j * self.samples:(j + 1) * self.samples]]
