@@ -51,8 +51,10 @@ def test_quick_promptfoil_commands_run_as_written(cmd, tmp_path):
     env = dict(os.environ, PROMPTFOIL_CACHE_DIR=str(tmp_path))
     env.pop("OPENAI_BASE_URL", None)
     proc = subprocess.run([PROMPTFOIL, *shlex.split(cmd)[1:]], capture_output=True, text=True, timeout=120, env=env)
-    assert proc.returncode == 0, f"{cmd}: {proc.stderr[-2000:]}"
-    assert "Traceback" not in proc.stderr
+    # doctor exits 1 (its documented "something is missing") where the optional models are not installed
+    allowed = {0, 1} if cmd.startswith("promptfoil doctor") else {0}
+    assert proc.returncode in allowed, f"{cmd}: {proc.stderr[-2000:]}"
+    assert "Traceback" not in proc.stderr and proc.stdout.strip()
 
 
 @pytest.mark.parametrize("cmd", [c for c in COMMANDS if c.startswith(HEAVY)])
