@@ -381,9 +381,10 @@ class Results:
 
     def explanations(self) -> list[Explanation]:
         """The records that hold an explanation (failures left out), typed."""
-        lines = self.lines or tuple(range(1, len(self.records) + 1))
         where = self.source or "results"
-        return [Explanation.from_dict(r, f"{where} line {n}") for n, r in zip(lines, self.records) if "error" not in r]
+        places = ([f"{where} line {n}" for n in self.lines] if self.lines
+                  else [f"{where} record {i}" for i in range(1, len(self.records) + 1)])
+        return [Explanation.from_dict(r, at) for at, r in zip(places, self.records) if "error" not in r]
 
     def to_frame(self, trace: bool = False) -> Any:
         """One row per record (pandas); nested fields stay objects, the trace is left out
