@@ -227,14 +227,11 @@ class SystemWordsTarget(BaseTarget):
     chat targets do, goes first only into a conversation without a system prompt; answers "yes"."""
 
     name = "system-words"
+    identity = "standin:system-words"
     accepts_conversations = True
 
     def __init__(self, system: str | None = None) -> None:
         self.system = system
-
-    @property
-    def identity(self) -> str:
-        return "standin:system-words"
 
     @property
     def settings(self) -> dict[str, object]:
