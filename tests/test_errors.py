@@ -16,7 +16,7 @@ from promptfoil.targets.hf import HFTarget
 
 
 def test_unknown_names_list_the_valid_ones():
-    with pytest.raises(ConfigError, match="valid scorers: bleu.*semantic"):
+    with pytest.raises(ConfigError, match="valid scorers: auto, bleu.*semantic, verdict"):
         promptfoil.explain("Hello there", scorer="nli-magic")
     with pytest.raises(ConfigError, match="valid infillers: .*lm"):
         promptfoil.explain("Hello there", infiller="nope")
@@ -24,7 +24,7 @@ def test_unknown_names_list_the_valid_ones():
         promptfoil.explain("Hello there", target="gpt-17")
     with pytest.raises(ConfigError, match="valid algorithms: cell, cell-budget"):
         promptfoil.explain("Hello there", algorithm="beam")
-    with pytest.raises(ConfigError, match="valid directions"):
+    with pytest.raises(ConfigError, match="direction must be one of increase, decrease, absolute"):
         promptfoil.explain("Hello there", direction="sideways")
 
 
