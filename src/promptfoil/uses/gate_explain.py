@@ -23,10 +23,9 @@ from ..targets.budget import Budget
 from ..types import Explanation
 from .gate import Case, GateReport, Reexplanation, Skip
 
-#: Recorded search settings a new search takes over (the goal comes from the record itself;
-#: contrasts, confirm and minimize are the gate's: one minimal contrast, no re-sampling).
-CARRIED = ("algorithm", "split_k", "seed", "fills_per_mask", "alpha", "max_iters", "unit_order", "min_fluency",
-           "min_prompt_similarity", "min_edit_similarity", "reuse_fills", "meaning_weight", "give_up", "order")
+#: Search settings the gate sets itself: the goal comes from the record, and one minimal
+#: contrast is wanted, without re-sampling. Every other recorded search setting is taken over.
+OWN = frozenset({"threshold", "direction", "contrasts", "confirm", "minimize"})
 EXPLAINABLE = ("drifted", "lost")
 
 
@@ -48,9 +47,8 @@ def search_config(case: Case, base: Config, budget: int, infiller: Component | N
     the given (else the recorded) infiller, the recorded search settings and the record's goal."""
     chosen = infiller or recorded_infiller(case)
     s = case.settings or {}
-    carried: dict[str, Any] = {k: s[k] for k in CARRIED if k in s and k in SEARCH_KEYS}
-    if isinstance(carried.get("give_up"), list):
-        carried["give_up"] = tuple(carried["give_up"])
+    carried: dict[str, Any] = {k: tuple(s[k]) if isinstance(s[k], list) else s[k]
+                               for k in SEARCH_KEYS if k in s and k not in OWN}
     if carried.get("order") not in (None, "none", "prompt-shift"):
         carried.pop("order")
     search = replace(base.search, **carried, threshold=case.goal.threshold, direction=case.goal.direction,
