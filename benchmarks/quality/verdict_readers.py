@@ -8,6 +8,8 @@ none, written by a rater who never saw a reader's output). Half the questions (`
 ``results/verdict_readers.md`` and ``.json``.
 
     .venv/bin/python benchmarks/quality/verdict_readers.py --readers judge:qwen-0.5b judge:smollm2 anchors
+    .venv/bin/python benchmarks/quality/verdict_readers.py --readers judge:qwen-1.5b --out verdict_readers_15b
+    .venv/bin/python benchmarks/quality/verdict_readers.py --merge verdict_readers verdict_readers_15b --out verdict_readers_all
 """
 
 from __future__ import annotations
@@ -43,7 +45,15 @@ def main() -> None:
     ap.add_argument("--out", default="verdict_readers")
     ap.add_argument("--split", choices=["tune", "held", "both"], default="both",
                     help="read only one half (prompt tuning uses 'tune' only)")
+    ap.add_argument("--merge", nargs="+", metavar="NAME",
+                    help="no reading: one table (--out) from result files already written (e.g. verdict_readers verdict_readers_15b)")
     args = ap.parse_args()
+    if args.merge:
+        merged: dict[str, Any] = {"readers": {}}
+        for name in args.merge:
+            merged["readers"].update(json.loads((RES / f"{name}.json").read_text())["readers"])
+        write_table(merged, RES / f"{args.out}.md")
+        return
     answers = [json.loads(x) for x in (RES / "verdict_answers.jsonl").read_text().splitlines() if x.strip()]
     labels = {(r["model"], r["id"]): r["label"]
               for r in map(json.loads, (RES / "verdict_labels.jsonl").read_text().splitlines()) if r}
@@ -69,13 +79,34 @@ def main() -> None:
         report["readers"][spec] = stats
         print(spec, stats["by_split"], f"{per:.2f} s/answer", flush=True)
     (RES / f"{args.out}.json").write_text(json.dumps(report, indent=1) + "\n")
-    lines = ["| reader | tune accuracy | held-out accuracy | unreadable (tune/held) | seconds per answer |",
-             "|---|---|---|---|---|"]
+    write_table(report, RES / f"{args.out}.md")
+
+
+def clear_verdicts(items: list[dict[str, Any]], splits: dict[tuple[str, str], str], model: str) -> str:
+    """Correct reads of the answers a rater labelled plain yes or no, for one answering model."""
+    mine = [i for i in items if i["model"] == model and i["label"] in ("yes", "no")]
+    parts = []
+    for split in ("tune", "held"):
+        its = [i for i in mine if splits[(i["model"], i["id"])] == split]
+        parts.append(f"{sum(i['read'] == i['label'] for i in its)}/{len(its)}")
+    return " · ".join(parts)
+
+
+def write_table(report: dict[str, Any], path: Path) -> None:
+    """The Markdown table: accuracy over all four labels (yes / no / depends / none) per half,
+    then on the answers labelled a plain yes or no, per answering model (tune · held)."""
+    answers = [json.loads(x) for x in (RES / "verdict_answers.jsonl").read_text().splitlines() if x.strip()]
+    splits = {(a["model"], a["id"]): a["split"] for a in answers}
+    models = sorted({a["model"] for a in answers})
+    lines = ["| reader | tune accuracy | held-out accuracy | " + " | ".join(
+                 f"plain yes/no of {m} (tune · held)" for m in models) + " | unreadable (tune/held) | seconds per answer |",
+             "|---|---|---|" + "---|" * len(models) + "---|---|"]
     for spec, st in report["readers"].items():
         t, h = st["by_split"]["tune"], st["by_split"]["held"]
+        per = " | ".join(clear_verdicts(st["items"], splits, m) for m in models)
         lines.append(f"| {spec} | {t['correct']}/{t['n']} ({t['accuracy']:.0%}) | {h['correct']}/{h['n']} "
-                     f"({h['accuracy']:.0%}) | {t['unreadable']}/{h['unreadable']} | {st['seconds_per_answer']} |")
-    (RES / f"{args.out}.md").write_text("\n".join(lines) + "\n")
+                     f"({h['accuracy']:.0%}) | {per} | {t['unreadable']}/{h['unreadable']} | {st['seconds_per_answer']} |")
+    path.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
