@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -16,6 +17,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "testkit"))
+
+#: The user's own cache folder, where fetched models live. Tests never use it unless they name
+#: it: a session-scoped fixture would otherwise see a fetched qwen-0.5b there and the default
+#: ``auto`` scorer would read verdicts with it (minutes per explanation on two cores).
+USER_CACHE = Path(os.environ.get("PROMPTFOIL_CACHE_DIR") or Path.home() / ".cache" / "promptfoil")
+os.environ["PROMPTFOIL_CACHE_DIR"] = tempfile.mkdtemp(prefix="promptfoil-tests-")
 
 
 @pytest.fixture(autouse=True)

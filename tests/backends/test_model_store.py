@@ -5,11 +5,11 @@ files fetched through a stand-in downloader (no network) are kept with their sha
 from __future__ import annotations
 
 import hashlib
-import os
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import USER_CACHE
 
 from promptfoil.backends import model_hub
 from promptfoil.backends.model_hub import HubFile, fetch_hub, parse_hub
@@ -159,7 +159,7 @@ def test_without_huggingface_hub_the_error_says_what_to_install(monkeypatch, tmp
 # -- the real file, when this machine has fetched it ----------------------------------------
 
 #: Read before the autouse fixture points the cache at a test folder.
-REAL_05B = Path(os.environ.get("PROMPTFOIL_CACHE_DIR") or Path.home() / ".cache" / "promptfoil") / "models" / "qwen-0.5b.gguf"
+REAL_05B = USER_CACHE / "models" / "qwen-0.5b.gguf"
 
 
 @pytest.mark.slow

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import pytest
-from conftest import requires_models
+from conftest import USER_CACHE, requires_models
 from standins import verdict_chat
 
 from promptfoil.scorers.auto import FETCH_HINT, AutoScorer
 from promptfoil.scorers.verdict import VerdictScorer
 from promptfoil.scorers.verdict_readers import ChatVerdictReader
 
-HOME_MODELS = Path.home() / ".cache" / "promptfoil" / "models"
+HOME_MODELS = USER_CACHE / "models"
 
 
 def test_without_a_judge_a_verdict_question_is_explained_by_meaning_and_says_how_to_get_one():
