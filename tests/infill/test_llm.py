@@ -30,3 +30,24 @@ def test_llm_infiller_cleans_and_retries_thin_answers():
     assert fills == [["party", "dinner", "game", "trip"]]  # no-ops and duplicates dropped
     assert len(chat.requests) == 2 and chat.requests[1].temperature > 0  # one sampled retry
     assert "[BLANK]" in chat.requests[0].messages[-1][1] and "wedding?" not in chat.requests[0].messages[-1][1]
+
+
+def test_same_kind_mode_asks_for_details_of_one_kind_and_drops_negations_and_glued_words():
+    import pytest
+
+    from promptfoil.errors import ConfigError
+    from promptfoil.infill.llm import same_kind
+
+    answer = "1. Shouldn't\n2. Can\n3. not Should\n4. Should really\n5. Must\n6. Would"
+    chat = ScriptedChat(lambda r: ChatReply(answer))
+    req = InfillRequest("Should I quit my job?", 0, 6, 3)
+    assert LLMInfiller(chat, alternatives="same-kind").infill([req]) == [["Can", "Must", "Would"]]
+    system = chat.requests[0].messages[0][1]
+    assert "same kind" in system and "opposite" in system
+    assert "brother" in chat.requests[0].messages[1][1]  # the worked example swaps a person
+    # the default mode keeps what the model said (negations included)
+    assert "Shouldn't" in LLMInfiller(ScriptedChat(lambda r: ChatReply(answer))).infill([req])[0]
+    assert [same_kind("fair", w) for w in ("unfair", "just", "not fair", "fair enough")] == [False, True, False, False]
+    assert same_kind("friend", "boss") and same_kind("small loan", "large loan")
+    with pytest.raises(ConfigError, match="alternatives"):
+        LLMInfiller(chat, alternatives="antonyms")

@@ -83,6 +83,27 @@ def parse_fills(answer: str, req: InfillRequest, max_words: int) -> list[str]:
     return out
 
 
+_NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non", "non-")
+
+
+def same_kind(old: str, new: str) -> bool:
+    """Whether ``new`` can stand for ``old`` as another detail of the same kind: not its
+    negation ("Should" → "Shouldn't", "fair" → "unfair", "okay" → "not okay") and not the old
+    words with others glued on ("a" → "a hotel", "tell" → "tell her"), which adds a detail
+    instead of swapping one. Chat models give both even when asked not to."""
+    o, n = old.strip().lower(), new.strip().lower()
+    if not o or not n:
+        return False
+    if n in (o + "n't", o + " not", "not " + o, "no " + o) or o in (n + "n't", "not " + n):
+        return False
+    if any(n == p + o or o == p + n for p in _NEGATING_PREFIXES):
+        return False
+    words_o, words_n = o.split(), n.split()
+    if len(words_n) > len(words_o) and (words_n[: len(words_o)] == words_o or words_n[-len(words_o):] == words_o):
+        return False
+    return True
+
+
 def _cased(fill: str, old: str) -> str:
     return fill[:1].upper() + fill[1:] if old[:1].isupper() and fill[:1].islower() else fill
 
@@ -118,13 +139,18 @@ class LLMInfiller:
             for r in reqs
         ]
 
+    def _kept(self, old: str, fills: list[str]) -> list[str]:
+        """The fills in ``old``'s case; in same-kind mode only those :func:`same_kind` keeps."""
+        cased = [_cased(f, old) for f in fills]
+        return [f for f in cased if same_kind(old, f)] if self.alternatives == "same-kind" else cased
+
     def infill(self, requests: Sequence[InfillRequest]) -> list[list[str]]:
         if not requests:
             return []
         limits = [max(1, count_words(r.old)) * 2 + 2 for r in requests]
         replies = self.backend.chat(self._requests(requests, self.temperature, self.seed))
         fills = [
-            clean_fills(r.old, [_cased(f, r.old) for f in parse_fills(rep.text, r, lim)], r.n)
+            clean_fills(r.old, self._kept(r.old, parse_fills(rep.text, r, lim)), r.n)
             for r, rep, lim in zip(requests, replies, limits)
         ]
         short = [i for i, (r, f) in enumerate(zip(requests, fills)) if len(f) < r.n]
@@ -132,7 +158,7 @@ class LLMInfiller:
             again = self.backend.chat(self._requests([requests[i] for i in short], 0.8, self.seed + 1))
             for i, rep in zip(short, again):
                 r = requests[i]
-                more = [_cased(f, r.old) for f in parse_fills(rep.text, r, limits[i])]
+                more = self._kept(r.old, parse_fills(rep.text, r, limits[i]))
                 fills[i] = clean_fills(r.old, fills[i] + more, r.n)
         return fills
 
