@@ -8,18 +8,17 @@ Nothing here loads a model; :mod:`promptfoil.build` turns a config into componen
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, whole
+from .errors import ConfigError
 from .search import searches
 from .search.cell_budget import UNIT_ORDERS, check_give_up
 from .search.priority import PRIORITIZERS
-from .settings.declare import Recorded, check_fields, setting
-from .settings.defaults import DEFAULT_MAX_TOKENS
+from .settings.declare import Recorded, check_fields, declared, dest_of, setting
+from .settings.defaults import DEFAULT_BUDGET, DEFAULT_MAX_TOKENS
 from .settings.rules import OFF_WORDS, Choice, Custom, Flag, Number, Rule, Whole
 from .targets.budget import Budget
 from .types import DIRECTIONS, Direction
@@ -28,7 +27,6 @@ DEFAULT_TARGET = "smollm2"
 DEFAULT_INFILLER = "lm"
 DEFAULT_SCORER = "auto"  # verdict for yes/no questions when a verdict judge is installed, else semantic
 DEFAULT_ALGORITHM = "cell-budget"
-DEFAULT_BUDGET = 40
 DEFAULT_SPLIT_K = 1
 #: Fluency margin (nats per token below the original prompt's mean log-likelihood), chosen
 #: on a labelled set of candidates (benchmarks/results/fluency_cut.md).
@@ -57,6 +55,13 @@ def _order(value: object) -> object:
     """A prioritizer's name, or a ready prioritizer object (checked when it is built)."""
     if isinstance(value, str) and value not in PRIORITIZERS:
         raise ConfigError(f"unknown query order '{value}'; valid: {', '.join(PRIORITIZERS)}")
+    return value
+
+
+def _cache(value: object) -> object:
+    """True (the default file), False/None (off), a path, or a ready ResponseCache."""
+    if not (isinstance(value, (bool, str, Path)) or value is None or hasattr(value, "get_many")):
+        raise ConfigError(f"cache must be True, False, a file path or a ResponseCache (got {type(value).__name__})")
     return value
 
 
@@ -218,19 +223,20 @@ class Config:
     scorer: Component = field(default_factory=lambda: Component(DEFAULT_SCORER))
     search: Search = field(default_factory=Search)
     budget: Budget = field(default_factory=lambda: Budget(calls=DEFAULT_BUDGET))
-    max_tokens: int | None = DEFAULT_MAX_TOKENS  # the target's response length (when it takes one)
+    #: The target's response length (when it takes one): changes answers, so results record it.
+    max_tokens: int | None = setting(DEFAULT_MAX_TOKENS, Whole(1, none=True, off=()),
+                                     "response length of the target (default: %(default)s)", flag="--max-tokens")
     endpoint: Endpoint = field(default_factory=Endpoint)
-    cache: Any = True  # True (default file), False/None (off), a path, or a ResponseCache
+    #: Where answers are kept between runs: plumbing (never what they say), so never recorded.
+    cache: Any = setting(True, Custom(_cache, text="True, False, a file path or a ResponseCache"),
+                         "response cache file (default: $PROMPTFOIL_CACHE_DIR or ~/.cache/promptfoil)",
+                         flag="--cache", cli="value+off", metavar="PATH", recorded="plumbing",
+                         off_help="do not read or write the response cache")
 
     def __post_init__(self) -> None:
-        if self.max_tokens is not None:
-            whole("max_tokens", self.max_tokens, 1)
+        check_fields(self)  # max_tokens and cache, by their declarations
         for kind in ("target", "infiller", "scorer"):
             check_component_options(kind, getattr(self, kind).options)
-        if not (isinstance(self.cache, (bool, str, Path)) or self.cache is None or hasattr(self.cache, "get_many")):
-            raise ConfigError(
-                f"cache must be True, False, a file path or a ResponseCache (got {type(self.cache).__name__})"
-            )
 
     def with_options(self, **flat: Any) -> Config:
         """A copy with flat keyword settings applied (the API's ``explain(prompt, budget=20, ...)``).
@@ -264,14 +270,17 @@ class Config:
         limits = {new: flat[old] for old, new in BUDGET_KEYS.items() if old in flat}
         if limits:
             cfg = replace(cfg, budget=replace(cfg.budget, **limits))
-        rest = {k: flat[k] for k in ("max_tokens", "cache") if k in flat}
+        rest = {k: flat[k] for k in CONFIG_KEYS if k in flat}
         return replace(cfg, **rest) if rest else cfg
 
 
 SEARCH_KEYS = tuple(f.name for f in fields(Search))
 ENDPOINT_KEYS = tuple(f.name for f in fields(Endpoint))
-BUDGET_KEYS = {"budget": "calls", "token_budget": "tokens", "time_budget": "seconds"}
+#: Config's own declared settings (max_tokens, cache).
+CONFIG_KEYS = tuple(f.name for f, _ in declared(Config))
+#: The flat (and CLI) name of each budget limit -> its field: budget -> calls, token_budget -> tokens, ...
+BUDGET_KEYS = {dest_of(f, s): f.name for f, s in declared(Budget)}
 FLAT_KEYS = frozenset(
     [f"{k}{s}" for k in ("target", "infiller", "scorer") for s in ("", "_model", "_options")]
-    + list(SEARCH_KEYS) + list(ENDPOINT_KEYS) + list(BUDGET_KEYS) + ["max_tokens", "cache"]
+    + list(SEARCH_KEYS) + list(ENDPOINT_KEYS) + list(BUDGET_KEYS) + list(CONFIG_KEYS)
 )

@@ -9,9 +9,7 @@ from typing import Any
 
 from ..backends.openai import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from ..config import (
-    DEFAULT_BUDGET,
     DEFAULT_INFILLER,
-    DEFAULT_MAX_TOKENS,
     DEFAULT_SCORER,
     DEFAULT_TARGET,
     Component,
@@ -42,12 +40,8 @@ def parse_option(value: str) -> tuple[str, object]:
 
 
 def parse_budget(value: str) -> int | None:
-    if value.lower() in ("none", "unlimited"):
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"budget must be a whole number or 'none', got {value!r}") from None
+    """A whole number of calls, or 'none'/'unlimited': the declared parser of ``Budget.calls``."""
+    return fields_of(Budget)["calls"].rule.parse(value)
 
 
 def parse_give_up(value: str) -> tuple[float, float] | None:
@@ -129,7 +123,7 @@ def add_component_options(
     g = p.add_argument_group("components (see `promptfoil list`; a plugin's import path package.module:Name works too)")
     g.add_argument("--target", default=DEFAULT_TARGET, type=component_name("target", targets.names()), metavar="TARGET", help=f"the LLM to explain: {', '.join(targets.names())} (default: %(default)s)")
     g.add_argument("--target-model", help="model file or name for the target (e.g. a .gguf path for 'gguf')")
-    g.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS, help="response length of the target (default: %(default)s)")
+    add_arguments(g, Config, names=("max_tokens",))  # declared on promptfoil.config.Config
     if infiller:
         g.add_argument("--infiller", default=DEFAULT_INFILLER, type=component_name("infiller", infillers.names()), metavar="INFILLER", help=f"proposes replacements for masked words: {', '.join(infillers.names())} (default: %(default)s)")
         g.add_argument("--infiller-model", help="model for the infiller")
@@ -143,9 +137,7 @@ def add_component_options(
 
 
 def add_cache_options(p: argparse.ArgumentParser) -> None:
-    c = p.add_argument_group("cache")
-    c.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
-    c.add_argument("--cache", metavar="PATH", help="response cache file (default: $PROMPTFOIL_CACHE_DIR or ~/.cache/promptfoil)")
+    add_arguments(p.add_argument_group("cache"), Config, names=("cache",))  # --no-cache and --cache PATH, declared on Config
 
 
 def add_explainer_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup:
@@ -158,9 +150,7 @@ def add_explainer_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup
     s = p.add_argument_group("search")
     add_arguments(s, Search)  # every declared search setting with a flag (promptfoil.config.Search)
     b = p.add_argument_group("budget (every limit is per explanation)")
-    b.add_argument("--budget", type=parse_budget, default=DEFAULT_BUDGET, help="most target queries of perturbed prompts; cache hits are free; 'none' = unlimited for cell (default: %(default)s)")
-    b.add_argument("--token-budget", type=int, default=None, metavar="TOKENS", help="stop once the target has used this many tokens (as the backend reports them)")
-    b.add_argument("--time-budget", type=float, default=None, metavar="SECONDS", help="stop the search after this many seconds of wall time")
+    add_arguments(b, Budget)  # --budget, --token-budget, --time-budget (promptfoil.targets.budget.Budget)
     add_cache_options(p)
     return s
 
@@ -220,7 +210,7 @@ def endpoint_from_args(args: argparse.Namespace) -> Endpoint:
 
 def cache_from_args(args: argparse.Namespace) -> Any:
     """``Config.cache`` from the cache options: False, a path, or True (the default file)."""
-    return False if args.no_cache else (args.cache or True)
+    return from_args(args, Config, names=("cache",))["cache"]
 
 
 def add_conversation_options(p: Any) -> None:
@@ -237,8 +227,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         infiller=Component(args.infiller, args.infiller_model, dict(args.infiller_option)),
         scorer=Component(args.scorer, args.scorer_model, dict(args.scorer_option)),
         search=Search(**from_args(args, Search)),
-        budget=Budget(calls=args.budget, tokens=args.token_budget, seconds=args.time_budget),
-        max_tokens=args.max_tokens,
+        budget=Budget(**from_args(args, Budget)),
         endpoint=endpoint_from_args(args),
-        cache=cache_from_args(args),
+        **from_args(args, Config),  # max_tokens and cache
     )

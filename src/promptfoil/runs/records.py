@@ -79,8 +79,9 @@ def settings_of(config: Config, job: str = "run", **extra: Any) -> dict[str, Any
     answer or a verdict. Written into each record; a resume with other settings is refused.
 
     Generated from the declarations (:mod:`promptfoil.settings`): each search and endpoint
-    setting as it is declared to be recorded, each component's options but the plumbing
-    ones (:data:`~promptfoil.config.PLUMBING_OPTIONS`), and the ``max_tokens`` the target is
+    setting (and the budget and ``max_tokens``) as it is declared to be recorded, each
+    component's options but the plumbing ones (:data:`~promptfoil.config.PLUMBING_OPTIONS`),
+    and the ``max_tokens`` the target is
     actually built with (a ``--target-option max_tokens=N`` wins over ``--max-tokens``).
     """
 
@@ -93,10 +94,12 @@ def settings_of(config: Config, job: str = "run", **extra: Any) -> dict[str, Any
         "target": component(config.target),
         "infiller": component(config.infiller),
         "scorer": component(config.scorer),
-        "max_tokens": dict(config.target.options).get("max_tokens", config.max_tokens),
-        "budget": {"calls": config.budget.calls, "tokens": config.budget.tokens, "seconds": config.budget.seconds},
+        **recorded(config, _plain),  # max_tokens (the cache is plumbing)
+        "budget": recorded(config.budget, _plain),
         **recorded(config.search, _plain),
     }
+    if "max_tokens" in dict(config.target.options):  # what the target is built with
+        out["max_tokens"] = dict(config.target.options)["max_tokens"]
     endpoint = recorded(config.endpoint, _plain)  # only what differs from the default: older files still resume
     if "base_url" in endpoint:  # the server, never its user-info or query string (keys travel there)
         urls = endpoint["base_url"]

@@ -6,3 +6,6 @@ from __future__ import annotations
 
 #: The target's response length in tokens (``--max-tokens``, ``Config.max_tokens``).
 DEFAULT_MAX_TOKENS = 64
+
+#: Target queries of perturbed prompts per explanation (``--budget``, ``Budget.calls``).
+DEFAULT_BUDGET = 40

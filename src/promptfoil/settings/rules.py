@@ -44,6 +44,11 @@ def _span(least: float | None, most: float | None, above: bool) -> str:
     return ""
 
 
+def _typed(what: str, off: tuple[str, ...]) -> str:
+    """``what`` as the command line takes it: 'or none' only when a word there means None."""
+    return what if off else what.removesuffix(" or none")
+
+
 @dataclass(frozen=True)
 class Whole(Rule):
     """A whole number (a whole float such as ``3.0`` too; never a bool, NaN or infinity)."""
@@ -52,6 +57,7 @@ class Whole(Rule):
     most: int | None = None
     none: bool = False  # None is allowed (the setting is off)
     floats: bool = False  # a whole float (3.0, as JSON gives it) is taken too
+    off: tuple[str, ...] = OFF_WORDS  # the command-line words that mean None (when ``none``)
 
     @property
     def what(self) -> str:  # type: ignore[override]
@@ -68,12 +74,12 @@ class Whole(Rule):
         return int(value)
 
     def parse(self, text: str) -> Any:
-        if self.none and text.lower() in OFF_WORDS:
+        if self.none and text.lower() in self.off:
             return None
         try:
             return int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {self.what}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"expected {_typed(self.what, self.off)}, got {text!r}") from None
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,7 @@ class Number(Rule):
     most: float | None = None
     above: bool = False  # the least value itself is not allowed
     none: bool = False
+    off: tuple[str, ...] = OFF_WORDS  # the command-line words that mean None (when ``none``)
 
     @property
     def what(self) -> str:  # type: ignore[override]
@@ -101,12 +108,12 @@ class Number(Rule):
         return value
 
     def parse(self, text: str) -> Any:
-        if self.none and text.lower() in OFF_WORDS:
+        if self.none and text.lower() in self.off:
             return None
         try:
             return float(text)  # the range is checked with the rest of the configuration: one line, exit 2
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {self.what}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"expected {_typed(self.what, self.off)}, got {text!r}") from None
 
 
 @dataclass(frozen=True)

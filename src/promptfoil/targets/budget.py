@@ -10,39 +10,34 @@ by at most its own cost.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..errors import ConfigError, whole
-
-
-def _positive(name: str, value: object, whole_number: bool) -> None:
-    if value is None:
-        return
-    if whole_number:
-        try:
-            whole(name, value, 1)
-        except ConfigError:
-            raise ConfigError(f"{name} must be a whole number of at least 1 or None (got {value!r})") from None
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise ConfigError(f"{name} must be a positive number of seconds or None (got {value!r})")
+from ..settings.declare import check_fields, setting
+from ..settings.defaults import DEFAULT_BUDGET
+from ..settings.rules import Number, Whole
 
 
 @dataclass(frozen=True)
 class Budget:
-    """Limits; ``None`` means no limit of that kind."""
+    """Limits; ``None`` means no limit of that kind. Each limit is a setting declared once
+    (:mod:`promptfoil.settings`): its rule, CLI flag (``--budget``, ``--token-budget``,
+    ``--time-budget``) and help; results record all three and a resume checks them."""
 
-    calls: int | None = 40
-    tokens: int | None = None
-    seconds: float | None = None
+    calls: int | None = setting(
+        DEFAULT_BUDGET, Whole(1, none=True, off=("none", "unlimited")),
+        "most target queries of perturbed prompts; cache hits are free; 'none' = unlimited for cell "
+        "(default: %(default)s)", flag="--budget", dest="budget")
+    tokens: int | None = setting(
+        None, Whole(1, none=True, off=()), "stop once the target has used this many tokens (as the backend reports them)",
+        flag="--token-budget", dest="token_budget", metavar="TOKENS")
+    seconds: float | None = setting(
+        None, Number(0.0, above=True, none=True, off=()), "stop the search after this many seconds of wall time",
+        flag="--time-budget", dest="time_budget", metavar="SECONDS")
 
     def __post_init__(self) -> None:
-        _positive("budget", self.calls, whole_number=True)
-        _positive("token budget", self.tokens, whole_number=True)
-        _positive("time budget", self.seconds, whole_number=False)
+        check_fields(self)
 
     def start(self, clock: Callable[[], float] = time.monotonic) -> Meter:
         return Meter(self, clock)
