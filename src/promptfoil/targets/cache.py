@@ -44,6 +44,9 @@ class ResponseCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
             self._check_file()
+            # One connection at a time creates or upgrades the table: workers opening a new file
+            # together would otherwise both add a missing column ("duplicate column name").
+            self._db.execute("BEGIN IMMEDIATE")
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, target TEXT, "
                 "settings TEXT, prompt TEXT, response TEXT, created REAL)"
