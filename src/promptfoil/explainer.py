@@ -115,12 +115,9 @@ class Explainer:
         self.config = cfg
         self.search = build_search(cfg)
         self.scorer = build_scorer(cfg)
-        self.direction: Direction = cfg.search.direction or self.scorer.direction
-        self.threshold = (
-            default_threshold(self.scorer, self.direction) if cfg.search.threshold is None else float(cfg.search.threshold)
-        )
-        Goal.check_threshold(self.threshold, self.direction, self.scorer.bounds, self.scorer.name)
-        self.goal = Goal(self.direction, self.threshold)
+        self.goal = self._goal(self.scorer)
+        self.direction: Direction = self.goal.direction
+        self.threshold = self.goal.threshold
         self.target = build_target(cfg)
         self.infiller = build_infiller(cfg)
         self.prioritizer = build_prioritizer(cfg)
@@ -262,11 +259,15 @@ class Explainer:
         if not callable(choose):
             return self.scorer, self.goal, ""
         pick = choose(text, y0, conv)
+        return pick.scorer, self._goal(pick.scorer), pick.reason
+
+    def _goal(self, scorer: Any) -> Goal:
+        """The user's direction and δ, or ``scorer``'s own where unset, checked against its range."""
         cfg = self.config.search
-        direction: Direction = cfg.direction or pick.scorer.direction
-        threshold = default_threshold(pick.scorer, direction) if cfg.threshold is None else float(cfg.threshold)
-        Goal.check_threshold(threshold, direction, pick.scorer.bounds, pick.scorer.name)
-        return pick.scorer, Goal(direction, threshold), pick.reason
+        direction: Direction = cfg.direction or scorer.direction
+        threshold = default_threshold(scorer, direction) if cfg.threshold is None else float(cfg.threshold)
+        Goal.check_threshold(threshold, direction, scorer.bounds, scorer.name)
+        return Goal(direction, threshold)
 
     @staticmethod
     def _verdict(scorer: Any, space: PromptSpace, y0: str, first: Contrast | None, trace: Sequence[TraceEntry],

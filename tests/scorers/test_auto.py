@@ -48,19 +48,17 @@ def test_a_judge_that_cannot_read_the_original_verdict_falls_back_to_meaning_and
 
 @pytest.mark.slow
 @requires_models
-def test_the_default_explanation_records_its_definition_on_the_embedded_stack(tmp_path):
-    from promptfoil.cli import main
-
-    out = tmp_path / "x.json"
+def test_the_default_explanation_records_its_definition_on_the_embedded_stack():
     import contextlib
     import io
+
+    from promptfoil.cli import main
 
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         code = main(["explain", "Is it okay to skip a family dinner to study?", "--budget", "2", "--json"])
     assert code == 0
     rec = json.loads(buf.getvalue())
-    out.write_text(buf.getvalue())
     assert rec["scorer"] == "semantic" and FETCH_HINT in rec["scorer_reason"]
     assert rec["verdict"] is None
 

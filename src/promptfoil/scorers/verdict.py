@@ -51,12 +51,18 @@ class VerdictScorer:
         #: The verdict read from the original answer at the self-check (for reports).
         self.original: VerdictRead | None = None
 
+    #: Reads kept (a dataset run explains many prompts with one scorer); the older half goes first.
+    MEMO = 4096
+
     def read(self, pairs: Sequence[tuple[str, str]]) -> list[VerdictRead | None]:
         """Verdicts of (question, answer) pairs; pairs already read are not asked again."""
         todo = [p for p in dict.fromkeys(pairs) if p not in self._memo]
         if todo:
             self._memo.update(zip(todo, self.reader.read(todo)))
-        return [self._memo[p] for p in pairs]
+        out = [self._memo[p] for p in pairs]
+        if len(self._memo) > self.MEMO:
+            self._memo = dict(list(self._memo.items())[-self.MEMO // 2:])
+        return out
 
     def self_check(self, x0: str, y0: str, conversation: Conversation | None = None) -> str | None:
         """The reader must read the original answer's verdict with enough confidence."""
