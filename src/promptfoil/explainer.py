@@ -28,7 +28,7 @@ from .search.refine import Passes, Refined, refine
 from .search.space import PromptSpace
 from .search.turns import ConversationSpace
 from .prompt.conversation import Conversation
-from .prompt.kind import key_spans
+from .prompt.kind import judgement_spans, key_spans
 from .prompt.prepare import prepare_conversation, prepare_text
 from .prompt.segment import edit_distance
 from .scorers.sentences import scored_text
@@ -182,6 +182,9 @@ class Explainer:
         conv = space.layout.conversation if isinstance(space, ConversationSpace) else None
         t1 = time.perf_counter()
         scorer, goal, reason = self._definition(text, scored_text(y0, original.truncated), conv)
+        kept = ()
+        if isinstance(prompt, str) and isinstance(scorer, VerdictScorer):
+            space, kept = self._keep_judgement(space, protected, protect_text, edit_only_text)
         if s.judge_check:
             run_self_check(scorer, text, scored_text(y0, original.truncated), conv)
         check_seconds = time.perf_counter() - t1
@@ -243,13 +246,33 @@ class Explainer:
             minimized_from=self._contrast(space, out.before, out) if out.before is not None else None,
             stability=out.stability.get(id(best)) if best is not None else None,
             noise_band=out.noise,
-            notes=tuple(out.notes),
+            notes=(*kept, *out.notes),
             submaxims=_submaxims(scorer),
             edit_scores=edit_scores(first.edits, ctx.trace) if first else (),
             best_try=None if out.found else tried,
             unit_effects=unit_effects(ctx.trace, goal.direction),
             **self._conversation_fields(space, first.prompt if first else None),
         )
+
+    def _keep_judgement(self, space: PromptSpace, protected: Iterable[Sequence[int]], protect_text: Any,
+                        edit_only_text: Any) -> tuple[PromptSpace, tuple[str, ...]]:
+        """The space with an "Is it <judgement> to …?" question's judgement protected, and a note
+        saying so: the verdict definition reads each answer against its own question, so a
+        changed judgement ("rude" → "legal") would compare answers to two questions. Unchanged
+        when there is no judgement, it is protected already, or nothing else could be edited."""
+        text = space.prompt
+        spans = [s for s in judgement_spans(text) if any(u.editable and u.start < s[1] and s[0] < u.end
+                                                          for u in space.segments)]
+        if not spans:
+            return space, ()
+        try:
+            kept = PromptSpace(*prepare_text(text, [*protected, *spans], self.split_k, protect_text, edit_only_text))
+        except ConfigError:
+            return space, ()
+        if not kept.n_units:
+            return space, ()
+        words = ", ".join(f"'{text[a:b]}'" for a, b in spans)
+        return kept, (f"the judgement {words} is never edited: a verdict on another judgement answers another question",)
 
     def _definition(self, text: str, y0: str, conv: Any) -> tuple[Any, Goal, str]:
         """The scorer, goal and reason for this prompt: the configured scorer as it is, or the

@@ -61,6 +61,22 @@ _MODAL_I = re.compile(r"^\W*(?:should|shall|can|could|may|might|must|would|will|
                       r"(?P<act>[A-Za-z'-]+)", re.I)
 
 
+def judgement_spans(text: str) -> list[tuple[int, int]]:
+    """The character span of an "Is it <judgement> to …?" question's judgement ("Is it *rude*
+    to …"), or none. A verdict is read against the question's own judgement, so an edit of it
+    ("rude" → "legal") makes the two verdicts answers to different questions: the ``verdict``
+    definition never edits it."""
+    q = question_sentence(text)
+    if not q or question_kind(q).kind != "verdict":
+        return []
+    m = _IS_IT.search(q)
+    if not m:
+        return []
+    base = text.rfind(q)
+    a, b = m.span("judgement")
+    return [(base + a, base + b)]
+
+
 def key_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of a yes/no question's key words, the judgement and the act it asks
     about ("Is it *wrong* to *lie* …", "Should I *quit* …"). Swapping one of them for its
