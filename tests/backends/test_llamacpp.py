@@ -68,6 +68,31 @@ def test_prefix_reuse_gives_identical_answers_and_reads_less():
     assert again == b[3:]
 
 
+def _reads(texts):
+    return [ChatRequest.turn(t, SYSTEM, max_tokens=1, temperature=0.0, top_logprobs=5) for t in texts]
+
+
+@pytest.mark.slow
+def test_first_token_reads_do_not_depend_on_the_batch_and_match_llama_cpp_logprobs(chat):
+    """A verdict judge's one-token reads go through the batch context (last logits row only):
+    a read is the same alone and among others, and llama-cpp-python's every-token-logits path
+    gives the same first token and (to batch arithmetic) the same probabilities."""
+    questions = [f"Is it okay to {act} on a weekday? Answer yes or no." for act in
+                 ("nap at work", "skip lunch", "work late", "call in sick", "leave early")]
+    requests = _reads(questions)
+    assert chat.first_token_batchable(requests) and not chat.batchable(requests)
+    together = chat.chat(requests)
+    alone = [chat.chat([r])[0] for r in reversed(requests)][::-1]
+    assert [(r.text, r.first_token) for r in together] == [(r.text, r.first_token) for r in alone]
+    for r, got in zip(requests, together):
+        ref = chat.one(r)  # create_completion(logprobs=...) on a logits_all model
+        assert got.text == ref.text and got.truncated == ref.truncated
+        assert len(got.first_token) == 5
+        for token, p in ref.first_token.items():
+            if p > 0.05:
+                assert abs(got.first_token.get(token, 0.0) - p) < 0.03, (token, p, got.first_token)
+
+
 def test_llamacpp_room_check_raises_the_skip_error():
     from promptfoil.backends.chat import ChatRequest
     from promptfoil.backends.llamacpp import LocalChat

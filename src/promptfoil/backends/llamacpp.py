@@ -196,7 +196,36 @@ class LocalChat:
                 self._batcher.close()
                 self._batcher = None
 
+    def first_token_batchable(self, requests: Sequence[ChatRequest]) -> bool:
+        """Greedy one-token requests with log-probabilities (a verdict judge's reads) on a model
+        whose chat format is its own template: read together, only each last row of logits."""
+        if not requests or any(r.max_tokens != 1 or r.temperature != 0 or not r.top_logprobs for r in requests):
+            return False
+        if self._template is None:
+            self._template = ChatTemplate.of(load_llama(str(self.path), self.n_ctx, False))
+        return self._template is not None
+
+    def first_tokens(self, requests: Sequence[ChatRequest]) -> list[ChatReply]:
+        """Answer :meth:`first_token_batchable` requests: the greedy token and the first token's
+        ``top_logprobs`` likeliest alternatives, without the every-token logits :meth:`one` needs."""
+        llm = load_llama(str(self.path), self.n_ctx, False)
+        assert self._template is not None
+        prompts = [self._template.render(r.as_messages()) for r in requests]
+        with self._batch_lock:
+            if self._batcher is None:
+                self._batcher = BatchGenerator(llm, self.n_ctx, self.max_batch)
+            try:
+                read = self._batcher.first_tokens(prompts, max(r.top_logprobs for r in requests))
+            except (ValueError, RuntimeError) as exc:
+                raise PromptfoilError(f"local chat model {self.path.name} failed: {exc}") from None
+        return [
+            ChatReply(a.text, dict(list(top.items())[: r.top_logprobs]), len(p.tokens) + len(a.tokens), a.truncated)
+            for r, p, (a, top) in zip(requests, prompts, read)
+        ]
+
     def chat(self, requests: Sequence[ChatRequest]) -> list[ChatReply]:
+        if self.first_token_batchable(requests):
+            return self.first_tokens(requests)
         if self.batchable(requests):
             return self.batch(requests)
         return [self.one(r) for r in requests]

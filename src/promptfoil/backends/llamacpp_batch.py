@@ -104,8 +104,42 @@ class BatchGenerator:
             out.append(max_tokens if max_tokens + len(p.tokens) < self.n_ctx else self.n_ctx - len(p.tokens))
         return out
 
+    def first_tokens(self, prompts: Sequence[ChatPrompt], top: int) -> list[tuple[Generated, dict[str, float]]]:
+        """The greedy first token of each prompt's answer and the ``top`` most likely first
+        tokens with their probabilities (a one-token answer with log-probabilities, as a verdict
+        judge asks for): only each prompt's last logits row is computed, the prompts share their
+        prefix as in :meth:`generate`."""
+        out: list[tuple[Generated, dict[str, float]]] = []
+        for i in range(0, len(prompts), self.max_batch):
+            part = list(prompts[i : i + self.max_batch])
+            _, rows = self._prefill(part, self._limits(part, 1))
+            for prompt, row in zip(part, rows):
+                out.append((self._first(prompt, row), self._top(row, top)))
+        return out
+
+    def _first(self, prompt: ChatPrompt, row: np.ndarray) -> Generated:
+        token = int(np.argmax(row))
+        done = self._step(prompt, [], token, 1)
+        return done if done is not None else self._answer(prompt, [token], True)
+
+    def _top(self, row: np.ndarray, top: int) -> dict[str, float]:
+        """The ``top`` likeliest tokens' texts and probabilities (the likelier spelling wins a tie of texts)."""
+        z = row.astype(np.float64) - float(np.max(row))
+        probs = np.exp(z) / float(np.sum(np.exp(z)))
+        best = np.argsort(-probs, kind="stable")[: max(1, top)]
+        out: dict[str, float] = {}
+        for i in best:
+            text = self.llama.detokenize([int(i)]).decode("utf-8", errors="ignore")
+            out.setdefault(text, float(probs[i]))
+        return out
+
     def _batch(self, prompts: list[ChatPrompt], max_tokens: int) -> list[Generated]:
         limits = self._limits(prompts, max_tokens)
+        seqs, rows = self._prefill(prompts, limits)
+        return self._greedy(seqs, prompts, limits, rows)
+
+    def _prefill(self, prompts: list[ChatPrompt], limits: list[int]) -> tuple[SeqContext, list[np.ndarray]]:
+        """Each prompt decoded into its sequence (sharing what it can); the last logits row of each."""
         toks = [p.tokens for p in prompts]
         seqs = self._context(max(len(t) + m for t, m in zip(toks, limits)), len(toks))
         if not self.reuse:  # every prompt read in full
@@ -128,7 +162,7 @@ class BatchGenerator:
             rows += seqs.decode_all([(tok, r + j, s, j == len(t) - r - 1) for j, tok in enumerate(t[r:])])
             self.decoded += len(t) - r
             self._held[s] = list(t)
-        return self._greedy(seqs, prompts, limits, rows)
+        return seqs, rows
 
     def _extend(self, seqs: SeqContext, seq: int, tokens: list[int]) -> None:
         """Make sequence ``seq`` hold exactly ``tokens``, decoding only what it lacks (and
