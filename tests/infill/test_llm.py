@@ -49,5 +49,7 @@ def test_same_kind_mode_asks_for_details_of_one_kind_and_drops_negations_and_glu
     assert "Shouldn't" in LLMInfiller(ScriptedChat(lambda r: ChatReply(answer))).infill([req])[0]
     assert [same_kind("fair", w) for w in ("unfair", "just", "not fair", "fair enough")] == [False, True, False, False]
     assert same_kind("friend", "boss") and same_kind("small loan", "large loan")
+    assert not same_kind("Should", "Shouldn't be") and not same_kind("quiet", "not really quiet")
+    assert same_kind("okay", "not bad at all") is False and same_kind("dog", "no dog") is False
     with pytest.raises(ConfigError, match="alternatives"):
         LLMInfiller(chat, alternatives="antonyms")

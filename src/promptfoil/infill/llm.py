@@ -90,11 +90,15 @@ def same_kind(old: str, new: str) -> bool:
     """Whether ``new`` can stand for ``old`` as another detail of the same kind: not its
     negation ("Should" → "Shouldn't", "fair" → "unfair", "okay" → "not okay") and not the old
     words with others glued on ("a" → "a hotel", "tell" → "tell her"), which adds a detail
-    instead of swapping one. Chat models give both even when asked not to."""
+    instead of swapping one, or both ("Should" → "Shouldn't be"). Chat models give them even when
+    asked not to."""
     o, n = old.strip().lower(), new.strip().lower()
     if not o or not n:
         return False
     if n in (o + "n't", o + " not", "not " + o, "no " + o) or o in (n + "n't", "not " + n):
+        return False
+    first = n.split()[0]
+    if first in (o.split()[0] + "n't", "not", "no", "never") and len(n.split()) > 1:  # "Shouldn't be", "not really"
         return False
     if any(n == p + o or o == p + n for p in _NEGATING_PREFIXES):
         return False
