@@ -235,9 +235,11 @@ def quote(text: str | None) -> str:
 
 def blind_markdown(rid: str, rows: list[dict[str, Any]], commits: list[str]) -> str:
     lines = [f"# Contrast explanations to rate: run {rid}", "",
-             f"Git commit(s): {', '.join(commits)}. {len(rows)} prompts. Score = how far the meaning of the "
-             "answer moved (1 − cosine of sentence embeddings of the two answers); a contrast had to reach the "
-             "threshold. A cut-off answer stopped at the length limit; only its complete sentences were scored.",
+             f"Git commit(s): {', '.join(commits)}. {len(rows)} prompts. Score = how far the answer moved: "
+             "either its meaning (1 − cosine of sentence embeddings of the two answers) or, for some yes/no "
+             "questions, its verdict as a judge model read it (0 = the same yes / no / depends, 1 = a sure "
+             "verdict became another); a contrast had to reach the threshold. A cut-off answer stopped at the "
+             "length limit; only its complete sentences were scored.",
              "", RUBRIC.read_text(encoding="utf-8").strip(), "", "---", ""]
     for row in rows:
         lines += [f"## {row['item']}", "", "**Prompt:** " + row["prompt"], "",
