@@ -96,3 +96,30 @@ def test_anchor_reader_on_real_embeddings_separates_plain_verdicts():
     flip, same = scorer.score([ScoreItem(QUESTION, no, QUESTION, yes), ScoreItem(QUESTION, no, QUESTION, no)])
     assert same == pytest.approx(0.0, abs=1e-6) and flip > 0.2
     assert [r.label for r in scorer.read([(QUESTION, no), (QUESTION, yes)])] == ["no", "yes"]
+
+
+# Openings of real answers: SmolLM2-135M to "Can I …?" edits of held-out questions (declines),
+# Qwen2.5-Coder-1.5B's hedges (a verdict of "depends", labelled so), and plain verdicts.
+DECLINED = ["I'm sorry for any inconvenience, but as a chatbot designed to assist with job applications, I'm not "
+            "equipped to provide job offers based on personal circumstances.",
+            "I\u2019m sorry to hear that. As a chatbot, I don't have the ability to access confidential info.",
+            "I'm unable to give medical advice.", "Sorry, I can't help with that."]
+ANSWERED = ["As an AI language model, I cannot provide a definitive answer to this question as it depends on "
+            "various factors such as your budget.",
+            "It's completely okay to take a baby to a fancy restaurant.", "I cannot help but agree: yes.",
+            "Yes, sorry to say, it is rude."]
+
+
+def test_an_answer_that_declines_has_no_verdict_and_is_never_sent_to_the_judge():
+    from promptfoil.scorers.verdict_readers import declines
+
+    assert all(declines(a) for a in DECLINED) and not any(declines(a) for a in ANSWERED)
+    chat = verdict_chat()
+    scorer = VerdictScorer(ChatVerdictReader(chat))
+    assert scorer.self_check("Should I accept the job?", "Sure, take it.") is None
+    flips = scorer.score([ScoreItem("Should I accept the job?", "Sure, take it.", "Can I accept the job?", a)
+                          for a in DECLINED])
+    assert flips == [None] * len(DECLINED)  # unscored: a refusal is not a flipped verdict
+    assert not any("I'm sorry" in r.messages[-1][1] or "unable" in r.messages[-1][1] for r in chat.requests)
+    problem = VerdictScorer(ChatVerdictReader(verdict_chat())).self_check("Can I?", DECLINED[0])
+    assert problem and "declines to answer" in problem

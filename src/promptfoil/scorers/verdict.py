@@ -23,7 +23,7 @@ from ..errors import ConfigError
 from ..prompt.conversation import Conversation
 from ..types import Direction
 from .base import ScoreItem, scorers
-from .verdict_readers import VERDICTS, AnchorReader, ChatVerdictReader, VerdictReader, VerdictRead
+from .verdict_readers import VERDICTS, AnchorReader, ChatVerdictReader, VerdictRead, VerdictReader, declines
 
 __all__ = ["VERDICTS", "VerdictScorer", "total_variation"]
 
@@ -68,6 +68,8 @@ class VerdictScorer:
         """The reader must read the original answer's verdict with enough confidence."""
         got = self.read([(_question(x0, conversation), y0)])[0]
         self.original = got
+        if got is None and declines(y0):
+            return "the original answer declines to answer, so it has no verdict to flip"
         if got is None:
             return (f"the verdict reader '{self.reader.name}' could not read a yes / no / depends verdict "
                     "from the original answer")

@@ -5,7 +5,8 @@ probabilities (summed over spellings: "Yes", " yes", "Dep", …); a backend that
 log-probabilities is asked ``samples`` times and the votes are counted. ``AnchorReader``
 compares the answer's MiniLM embedding with a few anchor sentences per verdict (no model
 call, measured weaker: see the verdict benchmark). A pair whose verdict cannot be read
-(too little probability on the three words, no readable vote) is ``None``.
+(too little probability on the three words, no readable vote, an answer that declines to
+answer: :func:`declines`) is ``None``.
 """
 
 from __future__ import annotations
@@ -47,6 +48,22 @@ class VerdictRead:
     def label(self) -> str:
         """The most likely verdict."""
         return max(VERDICTS, key=lambda v: self.probs.get(v, 0.0))
+
+
+#: An answer that opens by apologising or saying it cannot help declines the question: it gives
+#: no verdict, whatever a judge reads into it (SmolLM2 answers many a "Can I …?" with "I'm sorry
+#: …, as a chatbot I …"). Hedges ("I cannot provide a definitive answer; it depends …") are not
+#: caught: they are verdicts of "depends".
+_DECLINES = re.compile(
+    r"^\W*(?:i'm sorry|i am sorry|sorry,|i apologi[sz]e|i'm (?:not able|unable|not equipped|not qualified)|"
+    r"i am (?:not able|unable|not equipped|not qualified)|i (?:can't|cannot|can not) (?:help|assist)\b(?!\s+but))",
+    re.I,
+)
+
+
+def declines(answer: str) -> bool:
+    """Whether ``answer`` opens by declining to answer (an apology, "I'm unable / not equipped")."""
+    return bool(_DECLINES.match(answer.replace("\u2019", "'")))
 
 
 class VerdictReader(Protocol):
@@ -119,13 +136,14 @@ class ChatVerdictReader:
         self.name = f"judge:{getattr(backend, 'identity', 'chat')}"
 
     def read(self, pairs: Sequence[tuple[str, str]]) -> list[VerdictRead | None]:
-        if not pairs:
-            return []
         out: list[VerdictRead | None] = [None] * len(pairs)
-        replies = self.backend.chat([ChatRequest.of(reader_prompt(q, a, self.prompt), max_tokens=1, temperature=0.0, seed=0,
-                                                    top_logprobs=self.top_logprobs) for q, a in pairs])
+        asked = [i for i, (_, a) in enumerate(pairs) if not declines(a)]  # a declined answer has no verdict
+        if not asked:
+            return out
+        replies = self.backend.chat([ChatRequest.of(reader_prompt(*pairs[i], self.prompt), max_tokens=1, temperature=0.0,
+                                                    seed=0, top_logprobs=self.top_logprobs) for i in asked])
         no_logprobs: list[int] = []
-        for i, rep in enumerate(replies):
+        for i, rep in zip(asked, replies):
             if not rep.first_token:
                 no_logprobs.append(i)
                 continue
@@ -186,7 +204,10 @@ class AnchorReader:
         vb = self.embedder.encode([s for _, s in flat])
         sims = va @ vb.T
         out: list[VerdictRead | None] = []
-        for row in sims:
+        for (_, answer), row in zip(pairs, sims):
+            if declines(answer):
+                out.append(None)
+                continue
             best = {v: max(float(c) for (w, _), c in zip(flat, row) if w == v) for v in VERDICTS}
             top = max(best.values())
             exp = {v: math.exp((c - top) / self.temperature) for v, c in best.items()}
