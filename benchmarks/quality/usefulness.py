@@ -57,7 +57,8 @@ ARROW = "→"
 
 # -- inputs ------------------------------------------------------------------------------------
 def load_set(name: str) -> list[dict[str, Any]]:
-    """A shipped set by name (``demo``, ``mic-style``, ...) or a JSONL file of ``{id, prompt}``."""
+    """A shipped set by name (``demo``, ``mic-style``, ...) or a JSONL file of ``{id, prompt}``
+    (``question`` stands for ``prompt``, as in ``data/verdict_questions.jsonl``)."""
     path = Path(name)
     if path.suffix == ".jsonl" or path.exists():
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -67,6 +68,8 @@ def load_set(name: str) -> list[dict[str, Any]]:
         rows = shipped_set(name)
     for i, r in enumerate(rows):
         r.setdefault("id", f"item-{i + 1:02d}")
+        if "prompt" not in r and "question" in r:
+            r["prompt"] = r["question"]
     return rows
 
 
