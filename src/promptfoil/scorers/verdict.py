@@ -42,7 +42,10 @@ class VerdictScorer:
 
     direction: Direction = "increase"
     bounds = (0.0, 1.0)
-    default_threshold = 0.5
+    #: 40% of the verdict probability moved. Chosen on the verdict questions' tuning half
+    #: (``benchmarks/studies/verdict_threshold.py``): 16 of 22 found at 0.4 against 10 at 0.5,
+    #: and the judge's most likely verdict differs on 15 of those 16.
+    default_threshold = 0.4
 
     def __init__(self, reader: VerdictReader) -> None:
         self.reader = reader

@@ -1,0 +1,100 @@
+"""Which δ for the verdict definition? Replayed on a rating-loop run's traces, no rater needed.
+
+A search takes the same steps whatever δ is until a candidate reaches δ, so a run at the
+default δ 0.5 tells, for every lower δ, whether and after how many answered candidates a
+contrast would have been found. Whether such a contrast is a *flip* is read from the judge:
+the contrast's most likely verdict differs from the original's (the reads are made again on
+the same answers; the reader is deterministic). The δ to pick is the lowest at which found
+contrasts still flip the label, measured on the verdict questions' tuning half only.
+
+Also replays the give-up rule (``--give-up SHARE:MARGIN``) at δ 0.4 and 0.5 on the same traces.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import common  # noqa: E402
+
+from promptfoil.codec.jsonl import objects  # noqa: E402
+from promptfoil.scorers.sentences import scored_text  # noqa: E402
+from promptfoil.scorers.verdict import VerdictScorer, make_reader  # noqa: E402
+
+DELTAS = (0.3, 0.35, 0.4, 0.45, 0.5)
+GIVE_UP = ((0.25, 0.1), (0.25, 0.2), (0.5, 0.1), (0.5, 0.2))
+
+
+def first_hit(trace: list[dict], delta: float) -> tuple[int, dict] | None:
+    """(answered candidates up to and including the hit, the hit) of the search's own steps."""
+    n = 0
+    for t in trace:
+        if t["stage"].startswith("minimize") or t["status"] == "skipped":
+            continue
+        n += 1
+        if t.get("score") is not None and t["score"] >= delta:
+            return n, t
+    return None
+
+
+def paid_until(trace: list[dict], budget: int, share: float, margin: float, delta: float) -> tuple[bool, int]:
+    """Found, and budgeted calls paid, under the give-up rule (checked between steps, as
+    cell-budget checks it between its outer rounds: an approximation per candidate)."""
+    paid, best = 0, 0.0
+    for t in trace:
+        if t["stage"].startswith("minimize") or t["status"] == "skipped":
+            continue
+        if paid >= share * budget and best < delta - margin:
+            return False, paid
+        paid += t.get("paid_by") == "budget"
+        if t.get("score") is not None:
+            best = max(best, t["score"])
+            if t["score"] >= delta:
+                return True, paid
+    return False, paid
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("run", type=Path, help="a rating-loop raw file (benchmarks/quality/results/usefulness/raw/<id>.jsonl)")
+    ap.add_argument("--budget", type=int, default=40)
+    ap.add_argument("--out", type=Path, default=common.results("studies") / "verdict_threshold.md")
+    a = ap.parse_args()
+    items = [row for _, row in objects(a.run, "rating-loop run")]
+    verdict = [r for r in items if r["explanation"]["scorer"] == "verdict"]
+    scorer = VerdictScorer(make_reader())
+    lines = [f"# The verdict definition's δ, replayed on `{a.run.name}`", "",
+             f"`python benchmarks/studies/verdict_threshold.py {a.run}`: {len(items)} questions, {len(verdict)} "
+             "explained by the verdict definition (the others: `auto` chose `semantic`, not counted).", "",
+             "| δ | found | label flipped (of found) | answered candidates to the hit (mean) |", "|---|---|---|---|"]
+    for delta in DELTAS:
+        found = flipped = steps = 0
+        for r in verdict:
+            e = r["explanation"]
+            hit = first_hit(e["trace"], delta)
+            if hit is None:
+                continue
+            found += 1
+            steps += hit[0]
+            t = hit[1]
+            y0 = scored_text(e["response"], bool(e.get("truncated")))
+            yc = scored_text(t["response"], bool(t.get("truncated")))
+            a0, ac = scorer.read([(e["prompt"], y0), (t["prompt"], yc)])
+            flipped += bool(a0 and ac and a0.label != ac.label)
+        lines.append(f"| {delta:g} | {found}/{len(verdict)} | {flipped}/{found} | {steps / max(1, found):.1f} |")
+    lines += ["", "The give-up rule (budgeted calls, search steps only; checked before each candidate, where "
+              "cell-budget checks between rounds):", "",
+              "| δ | share:margin | found | calls paid (all questions) |", "|---|---|---|---|"]
+    for delta in (0.4, 0.5):
+        for share, margin in ((1.0, 9.0), *GIVE_UP):
+            got = [paid_until(r["explanation"]["trace"], a.budget, share, margin, delta) for r in verdict]
+            rule = "off" if share == 1.0 else f"{share:g}:{margin:g}"
+            lines.append(f"| {delta:g} | {rule} | {sum(f for f, _ in got)}/{len(verdict)} | {sum(p for _, p in got)} |")
+    a.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
