@@ -55,3 +55,11 @@ def test_a_question_without_a_judgement_is_searched_as_before():
 def test_other_definitions_still_edit_the_judgement():
     ex = standin_explainer(budget=40, threshold=0.99, minimize=False, min_fluency=None).explain(PROMPT)
     assert "wrong" in _edited_words(ex) and not any("judgement" in n for n in ex.notes)
+
+
+def test_spans_given_as_a_generator_stay_protected_when_the_judgement_is_kept():
+    start = PROMPT.index("friend")
+    ex = _verdict_explainer().explain(PROMPT, protected=(s for s in [(start, start + len("friend"))]),
+                                      protect_text=(t for t in ["money"]))
+    words = _edited_words(ex)
+    assert words and not {"wrong", "friend", "money"} & words

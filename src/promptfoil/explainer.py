@@ -166,8 +166,10 @@ class Explainer:
         if isinstance(prompt, str):
             if edit is not None:
                 raise ConfigError("edit selectors apply to conversations only; this prompt is a text")
-            if self.config.search.keep_key_words:
-                protected = [*protected, *key_spans(prompt)]
+            # lists: the verdict definition may lay the prompt out again with its judgement kept
+            protected = [*protected, *(key_spans(prompt) if self.config.search.keep_key_words else ())]
+            protect_text = protect_text if isinstance(protect_text, str) else list(protect_text)
+            edit_only_text = edit_only_text if isinstance(edit_only_text, str) else list(edit_only_text)
             space: PromptSpace = PromptSpace(*prepare_text(prompt, protected, self.split_k, protect_text, edit_only_text))
         else:
             lay, segments = prepare_conversation(prompt, protected, edit, self.split_k, protect_text, edit_only_text)
