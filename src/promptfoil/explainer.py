@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from .build import (
@@ -166,10 +166,10 @@ class Explainer:
         if isinstance(prompt, str):
             if edit is not None:
                 raise ConfigError("edit selectors apply to conversations only; this prompt is a text")
-            # lists: the verdict definition may lay the prompt out again with its judgement kept
-            protected = [*protected, *(key_spans(prompt) if self.config.search.keep_key_words else ())]
-            protect_text = protect_text if isinstance(protect_text, str) else list(protect_text)
-            edit_only_text = edit_only_text if isinstance(edit_only_text, str) else list(edit_only_text)
+            # iterators read once into lists: the verdict definition may lay the prompt out again
+            protected, protect_text, edit_only_text = (_once(protected), _once(protect_text), _once(edit_only_text))
+            if self.config.search.keep_key_words:
+                protected = [*protected, *key_spans(prompt)]
             space: PromptSpace = PromptSpace(*prepare_text(prompt, protected, self.split_k, protect_text, edit_only_text))
         else:
             lay, segments = prepare_conversation(prompt, protected, edit, self.split_k, protect_text, edit_only_text)
@@ -363,6 +363,12 @@ def explain(prompt: Prompt, **options: Any) -> Explanation:
     return Explainer(config, **options).explain(
         prompt, protected=protected, edit=edit, protect_text=protect_text, edit_only_text=edit_only_text
     )
+
+
+def _once(value: Any) -> Any:
+    """An iterator as a list (so it can be read twice); anything else as it is, for the checks
+    of :func:`prepare_text` to accept or refuse."""
+    return list(value) if isinstance(value, Iterator) else value
 
 
 def _with_cache_hits(progress: Callable[..., None] | None, queries: QueryStage) -> Callable[[int], None] | None:
