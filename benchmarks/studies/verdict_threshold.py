@@ -13,6 +13,7 @@ Also replays the give-up rule (``--give-up SHARE:MARGIN``) at δ 0.4 and 0.5 on 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -39,9 +40,10 @@ def first_hit(trace: list[dict], delta: float) -> tuple[int, dict] | None:
     return None
 
 
-def paid_until(trace: list[dict], budget: int, share: float, margin: float, delta: float) -> tuple[bool, int]:
-    """Found, and budgeted calls paid, under the give-up rule (checked between steps, as
-    cell-budget checks it between its outer rounds: an approximation per candidate)."""
+def paid_until(trace: list[dict], budget: int, give_up: tuple[float, float] | None, delta: float) -> tuple[bool, int]:
+    """Found, and budgeted calls paid, under the give-up rule (None: off; checked before each
+    candidate, where cell-budget checks between its outer rounds: an approximation)."""
+    share, margin = give_up or (math.inf, 0.0)
     paid, best = 0, 0.0
     for t in trace:
         if t["stage"].startswith("minimize") or t["status"] == "skipped":
@@ -88,10 +90,10 @@ def main() -> None:
               "cell-budget checks between rounds):", "",
               "| δ | share:margin | found | calls paid (all questions) |", "|---|---|---|---|"]
     for delta in (0.4, 0.5):
-        for share, margin in ((1.0, 9.0), *GIVE_UP):
-            got = [paid_until(r["explanation"]["trace"], a.budget, share, margin, delta) for r in verdict]
-            rule = "off" if share == 1.0 else f"{share:g}:{margin:g}"
-            lines.append(f"| {delta:g} | {rule} | {sum(f for f, _ in got)}/{len(verdict)} | {sum(p for _, p in got)} |")
+        for rule in (None, *GIVE_UP):
+            got = [paid_until(r["explanation"]["trace"], a.budget, rule, delta) for r in verdict]
+            name = "off" if rule is None else f"{rule[0]:g}:{rule[1]:g}"
+            lines.append(f"| {delta:g} | {name} | {sum(f for f, _ in got)}/{len(verdict)} | {sum(p for _, p in got)} |")
     a.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 

@@ -208,10 +208,10 @@ class LocalChat:
     def first_tokens(self, requests: Sequence[ChatRequest]) -> list[ChatReply]:
         """Answer :meth:`first_token_batchable` requests: the greedy token and the first token's
         ``top_logprobs`` likeliest alternatives, without the every-token logits :meth:`one` needs."""
-        llm = load_llama(str(self.path), self.n_ctx, False)
         if not self.first_token_batchable(requests):
             return [self.one(r) for r in requests]
         assert self._template is not None
+        llm = load_llama(str(self.path), self.n_ctx, False)
         prompts = [self._template.render(r.as_messages()) for r in requests]
         with self._batch_lock:
             if self._batcher is None:

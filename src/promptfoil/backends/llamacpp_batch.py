@@ -124,8 +124,8 @@ class BatchGenerator:
 
     def _top(self, row: np.ndarray, top: int) -> dict[str, float]:
         """The ``top`` likeliest tokens' texts and probabilities (the likelier spelling wins a tie of texts)."""
-        z = row.astype(np.float64) - float(np.max(row))
-        probs = np.exp(z) / float(np.sum(np.exp(z)))
+        e = np.exp(row.astype(np.float64) - float(np.max(row)))
+        probs = e / float(e.sum())
         best = np.argsort(-probs, kind="stable")[: max(1, top)]
         out: dict[str, float] = {}
         for i in best:
