@@ -63,3 +63,35 @@ def test_spans_given_as_a_generator_stay_protected_when_the_judgement_is_kept():
                                       protect_text=(t for t in ["money"]))
     words = _edited_words(ex)
     assert words and not {"wrong", "friend", "money"} & words
+
+
+class _GrammarInfiller:
+    """Stand-in (plumbing): fills each unit with a function word, then with a content word."""
+
+    name = "grammar-first"
+
+    def infill(self, requests):
+        return [["over", "then", "banana"][: r.n] for r in requests]
+
+    def mean_logprob(self, texts, reference=None):
+        return [0.0] * len(texts)
+
+
+def _asked_replacements(ex) -> set[tuple[str, str]]:
+    return {(e.old, e.new) for t in ex.trace if t.status != "skipped" for e in t.edits}
+
+
+def test_the_verdict_definition_never_asks_a_content_word_turned_into_grammar():
+    ex = _verdict_explainer(infiller=_GrammarInfiller(), fills_per_mask=3).explain(PROMPT)
+    asked = _asked_replacements(ex)
+    assert asked and all(new == "banana" or old.lower() in {"is", "it", "to", "my", "about", "the"}
+                         for old, new in asked)
+    skipped = [t for t in ex.trace if t.status == "skipped" and "content word" in t.reason]
+    assert skipped and ("lie", "over") in {(e.old, e.new) for t in skipped for e in t.edits}
+
+
+def test_other_definitions_still_ask_such_fills():
+    ex = standin_explainer(infiller=_GrammarInfiller(), fills_per_mask=3, budget=40, threshold=0.99, minimize=False,
+                           min_fluency=None).explain(PROMPT)
+    assert any(new in {"over", "then"} and old.lower() in {"lie", "friend", "money", "wrong"}
+               for old, new in _asked_replacements(ex))

@@ -23,6 +23,7 @@ from .infill.base import CheckedInfiller
 from .scorers.base import CheckedScorer, run_self_check
 from .search import Node, SearchContext
 from .search.effects import unit_effects
+from .search.constraints import Constraints, ContentKept
 from .search.goal import Goal
 from .search.refine import Passes, Refined, refine
 from .search.space import PromptSpace
@@ -184,9 +185,13 @@ class Explainer:
         conv = space.layout.conversation if isinstance(space, ConversationSpace) else None
         t1 = time.perf_counter()
         scorer, goal, reason = self._definition(text, scored_text(y0, original.truncated), conv)
-        kept = ()
-        if isinstance(prompt, str) and isinstance(scorer, VerdictScorer):
-            space, kept = self._keep_judgement(space, protected, protect_text, edit_only_text)
+        kept: tuple[str, ...] = ()
+        constraints = self.constraints
+        if isinstance(scorer, VerdictScorer):
+            # the same question, another detail: the judgement stays, no content word turns to grammar
+            if isinstance(prompt, str):
+                space, kept = self._keep_judgement(space, protected, protect_text, edit_only_text)
+            constraints = Constraints([*self.constraints.checks, ContentKept()])
         if s.judge_check:
             run_self_check(scorer, text, scored_text(y0, original.truncated), conv)
         check_seconds = time.perf_counter() - t1
@@ -196,7 +201,7 @@ class Explainer:
             space, text, y0, CheckedInfiller(self.infiller), queries, CheckedScorer(scorer), goal, s.seed,
             fills_per_mask=s.fills_per_mask, progress=_with_cache_hits(progress, queries), prioritizer=self.prioritizer,
             prefetch=s.prefetch, reuse_fills=s.reuse_fills, shift=self.shift, meaning_weight=s.meaning_weight,
-            constraints=self.constraints, y0_truncated=original.truncated,
+            constraints=constraints, y0_truncated=original.truncated,
         )
         result = self.search(ctx)
         queries.release()  # the search is done: calls kept for --confirm are free to use

@@ -15,7 +15,7 @@ from standins import RecordingChat, RecordingFunction, SuffixInfiller, standin_e
 
 from promptfoil import ConfigError, FunctionTarget
 from promptfoil.cli.options import parse_margin
-from promptfoil.search.constraints import Constraints, Fluency, PromptSimilarity
+from promptfoil.search.constraints import Constraints, ContentKept, Fluency, PromptSimilarity
 
 PROMPT = "Is it wrong to lie to my friend about her boyfriend?"
 CHAT = [
@@ -136,3 +136,29 @@ def test_prompt_similarity_compares_the_edited_turn():
     assert all(b and CHAT[3]["content"] not in b for _, b in seen)
     assert out.calls.target == 0 and not out.found
     assert any("cosine similarity" in t.reason for t in out.trace)
+
+
+# --- ContentKept: no content word turns into grammar ----------------------------------
+
+VOTING = "Is it wrong to skip voting if I do not like any candidate?"
+
+
+@pytest.mark.parametrize("candidate", [
+    "Is it wrong to skip over if I do not like any candidate?",  # 'voting' → 'over'
+    "Is it wrong to skip voting if I do not have any candidate?",  # 'like' → 'have'
+    "Is it wrong to skip voting if I do not like any of?",  # 'candidate' → 'of'
+])
+def test_a_content_word_replaced_by_function_words_only_is_refused(candidate):
+    (why,) = ContentKept().check(VOTING, [candidate])
+    assert why and "content word" in why
+
+
+@pytest.mark.parametrize("candidate", [
+    "Is it wrong to skip work if I do not like any candidate?",  # content for content
+    "Is it wrong to skip if I do not like any candidate?",  # a deletion
+    "Should it wrong to skip voting if I do not like any candidate?",  # grammar for grammar
+    "Is it wrong to skip voting if we do not like any candidate?",
+    VOTING,
+])
+def test_other_edits_pass(candidate):
+    assert ContentKept().check(VOTING, [candidate]) == [None]

@@ -13,6 +13,10 @@ recorded in the trace as skipped, with the check's reason, and never sent to the
   cosine similarity of the words it replaced, so that the question's key word is not swapped
   for an unrelated one (ruin → aid) while a rewording (Should → Can) passes. A whole-prompt
   cosine barely moves when one word of a sentence changes; this looks at the word itself.
+* :class:`ContentKept` (the verdict definition's, no model): a run of words holding a content
+  word may not be replaced by function words only. "skip *voting*" → "skip *over*", "stay
+  *home*" → "stay *out*" drop what the question asks about and leave broken English that the
+  fluency check passed; blind raters called each such contrast a key-word swap.
 
 Each check is given the original prompt and a batch of candidates and returns, per
 candidate, ``None`` (passes) or the reason it fails. Nothing here loads a model: the
@@ -24,6 +28,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
+
+from ..prompt.words import FUNCTION_WORDS, STANCE_WORDS
 
 
 @runtime_checkable
@@ -137,6 +143,31 @@ class EditSimilarity:
             out.append(None if worst is None or worst[0] >= self.minimum else
                        f"edit moved the word's meaning: {worst[1]!r} → {worst[2]!r} has cosine similarity "
                        f"{worst[0]:.2f}, below {self.minimum:g} (--min-edit-similarity)")
+        return out
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in (t.strip(_PUNCT).lower() for t in text.split()) if w]
+
+
+class ContentKept:
+    """No replaced run that holds a content word becomes function words only (deleting it,
+    or replacing it by other content words, passes)."""
+
+    name = "content-word"
+
+    def check(self, x0: str, prompts: Sequence[str]) -> list[str | None]:
+        grammar = FUNCTION_WORDS | STANCE_WORDS
+        out: list[str | None] = []
+        for p in prompts:
+            why = None
+            for old, new in replaced_runs(x0, p):
+                o, n = _words(old), _words(new)
+                if n and all(w in grammar for w in n) and any(w not in grammar and any(c.isalpha() for c in w) for w in o):
+                    why = (f"a content word became function words only: {old!r} → {new!r} drops what the "
+                           "question asks about")
+                    break
+            out.append(why)
         return out
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import PromptfoilError
 from ..runs.results_file import read_results
-from ..search.cell_budget import FUNCTION_WORDS
+from ..prompt.words import FUNCTION_WORDS
 from .findings import Findings, findings
 from .metrics import Stat, llm_calls
 
