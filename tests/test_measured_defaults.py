@@ -30,10 +30,19 @@ def test_similarity_floors_are_off_by_default_as_measured():
 
 def test_search_levers_are_off_by_default_as_measured():
     s = Search()
-    assert (s.reuse_fills, s.give_up, s.meaning_weight) == (False, None, 0.0)
+    assert (s.reuse_fills, s.give_up, s.meaning_weight) == (False, "scorer", 0.0)
     assert readme_default("--reuse-fills") == "off"
-    assert readme_default("--give-up") == "off"
+    assert readme_default("--give-up").startswith("scorer")
     assert readme_default("--meaning-weight").startswith("0")
+
+
+def test_only_the_verdict_definition_gives_up_by_default():
+    from promptfoil.scorers.semantic import SemanticScorer
+    from promptfoil.scorers.verdict import VerdictScorer
+
+    assert not hasattr(SemanticScorer, "default_give_up")
+    share, margin = VerdictScorer.default_give_up
+    assert readme_default("--give-up") == f"scorer (verdict: {share:g}:{margin:g}; others: off)"
 
 
 def test_response_length_and_fluency_margin_match_the_manual():

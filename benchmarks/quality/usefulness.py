@@ -74,7 +74,7 @@ def load_set(name: str) -> list[dict[str, Any]]:
 
 
 def parse_value(text: str) -> Any:
-    if text.strip().startswith("{"):  # component options: infiller_options={"alternatives": "same-kind"}
+    if text.strip()[:1] in ("{", "["):  # component options: infiller_options={"alternatives": "same-kind"}; give_up=[0.3, 0.1]
         return json.loads(text)
     low = text.strip().lower()
     if low in ("none", "null", "off"):

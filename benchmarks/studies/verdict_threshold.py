@@ -25,7 +25,7 @@ from promptfoil.scorers.sentences import scored_text  # noqa: E402
 from promptfoil.scorers.verdict import VerdictScorer, make_reader  # noqa: E402
 
 DELTAS = (0.3, 0.35, 0.4, 0.45, 0.5)
-GIVE_UP = ((0.25, 0.1), (0.25, 0.2), (0.5, 0.1), (0.5, 0.2))
+GIVE_UP = ((0.25, 0.1), (0.25, 0.2), (0.3, 0.1), (0.4, 0.1), (0.5, 0.1), (0.5, 0.2), (0.6, 0.05))
 
 
 def first_hit(trace: list[dict], delta: float) -> tuple[int, dict] | None:
@@ -41,15 +41,18 @@ def first_hit(trace: list[dict], delta: float) -> tuple[int, dict] | None:
 
 
 def paid_until(trace: list[dict], budget: int, give_up: tuple[float, float] | None, delta: float) -> tuple[bool, int]:
-    """Found, and budgeted calls paid, under the give-up rule (None: off; checked before each
-    candidate, where cell-budget checks between its outer rounds: an approximation)."""
+    """Found, and budgeted calls paid, under the give-up rule (None: off), checked where
+    cell-budget checks it: before each outer round (the ``tN`` of a stage ``budget:tN-jM``)."""
     share, margin = give_up or (math.inf, 0.0)
-    paid, best = 0, 0.0
+    paid, best, round_ = 0, 0.0, None
     for t in trace:
         if t["stage"].startswith("minimize") or t["status"] == "skipped":
             continue
-        if paid >= share * budget and best < delta - margin:
-            return False, paid
+        this = t["stage"].split("-")[0]
+        if this != round_:
+            round_ = this
+            if paid >= share * budget and best < delta - margin:
+                return False, paid
         paid += t.get("paid_by") == "budget"
         if t.get("score") is not None:
             best = max(best, t["score"])
@@ -86,8 +89,8 @@ def main() -> None:
             a0, ac = scorer.read([(e["prompt"], y0), (t["prompt"], yc)])
             flipped += bool(a0 and ac and a0.label != ac.label)
         lines.append(f"| {delta:g} | {found}/{len(verdict)} | {flipped}/{found} | {steps / max(1, found):.1f} |")
-    lines += ["", "The give-up rule (budgeted calls, search steps only; checked before each candidate, where "
-              "cell-budget checks between rounds):", "",
+    lines += ["", "The give-up rule (budgeted calls, search steps only; checked before each outer round, as "
+              "cell-budget does):", "",
               "| δ | share:margin | found | calls paid (all questions) |", "|---|---|---|---|"]
     for delta in (0.4, 0.5):
         for rule in (None, *GIVE_UP):

@@ -61,7 +61,35 @@ def test_give_up_keeps_searching_when_a_candidate_is_within_the_margin():
     assert "gave up" not in result.stop_reason
 
 
-@pytest.mark.parametrize("bad", [(0, 0.1), (1.5, 0.1), (0.5, -1), (0.5,), "0.5:0.1", (True, 0.1)])
+def _verdict(**kw):
+    """The verdict definition on stand-ins (plumbing): every answer reads "yes", so no verdict moves."""
+    from standins import verdict_chat
+
+    from promptfoil.scorers.verdict import VerdictScorer
+    from promptfoil.scorers.verdict_readers import ChatVerdictReader
+
+    return Explainer(target=lambda ps: ["Sure, " + p for p in ps], infiller=SuffixInfiller(),
+                     scorer=VerdictScorer(ChatVerdictReader(verdict_chat())), algorithm="cell-budget", budget=40,
+                     cache=False, min_fluency=None, minimize=False, **kw)
+
+
+def test_the_verdict_definition_gives_up_by_its_own_rule_unless_told_otherwise():
+    from promptfoil.scorers.verdict import VerdictScorer
+
+    share, margin = VerdictScorer.default_give_up
+    held = _verdict().explain("Should I lend my brother money for a car?")
+    assert not held.found and f"--give-up {share:g}:{margin:g}" in held.stop_reason
+    assert share * 40 <= held.calls.target < 40
+    full = _verdict(give_up=None).explain("Should I lend my brother money for a car?")
+    assert full.calls.target == 40 and "gave up" not in full.stop_reason
+
+
+def test_a_scorer_without_its_own_rule_never_gives_up_by_default():
+    result = make(threshold=1.0).explain(PROMPT)  # give_up left at "scorer"; lost-words declares none
+    assert result.calls.target == 40 and "gave up" not in result.stop_reason
+
+
+@pytest.mark.parametrize("bad", [(0, 0.1), (1.5, 0.1), (0.5, -1), (0.5,), "0.5:0.1", "verdict", (True, 0.1)])
 def test_give_up_is_checked(bad):
     with pytest.raises(ConfigError, match="give_up"):
         Search(give_up=bad)

@@ -18,5 +18,11 @@ should shall can could would will may might must ought need is are was were am d
 not no never cannot can't won't don't doesn't didn't isn't aren't wasn't weren't shouldn't
 wouldn't couldn't mustn't
 """.split())
+#: Words that say how much or how many: a detail of degree ("*any* candidate" → "*the*
+#: candidate", "*some* money" → "*all* money"), neither content nor plain grammar.
+QUANTIFIERS = frozenset("""
+any some all every each no none many much few fewer more most less least several both either
+neither enough
+""".split())
 
-__all__ = ["FUNCTION_WORDS", "STANCE_WORDS"]
+__all__ = ["FUNCTION_WORDS", "QUANTIFIERS", "STANCE_WORDS"]

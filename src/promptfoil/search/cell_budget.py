@@ -43,10 +43,12 @@ Deviations from the pseudocode, each on purpose:
   40, ``benchmarks/unit_order.py``): 12/12 found instead of 11/12, with 177 target calls
   instead of 193. ``"random"`` keeps the pseudocode's uniform draw. Prompts in other
   languages contain no listed words, so their order stays the random one.
-* ``give_up=(share, margin)`` (off by default): once ``share`` of the call budget is spent,
-  an outer iteration starts only if some candidate came within ``margin`` of δ (on the
-  scorer's scale, in the goal's direction); otherwise the search stops and says so. A run
-  that finds nothing then costs ``share`` of the budget instead of all of it.
+* ``give_up=(share, margin)``: once ``share`` of the call budget is spent, an outer
+  iteration starts only if some candidate came within ``margin`` of δ (on the scorer's
+  scale, in the goal's direction); otherwise the search stops and says so. A run that finds
+  nothing then costs ``share`` of the budget instead of all of it. The default,
+  ``"scorer"``, is the scorer's own ``default_give_up`` (off where it declares none: the
+  ``verdict`` definition declares one, measured where it is declared).
 """
 
 from __future__ import annotations
@@ -182,6 +184,17 @@ def require_call_budget(calls: int | None) -> int:
     return calls
 
 
+#: ``give_up="scorer"``: the rule the scorer declares (``default_give_up``), or none.
+SCORER = "scorer"
+
+
+def give_up_of(ctx: SearchContext, give_up: tuple[float, float] | str | None) -> tuple[float, float] | None:
+    """The give-up rule in force: ``give_up`` itself, or the scorer's declared one for "scorer"."""
+    if give_up == SCORER:
+        return check_give_up(getattr(ctx.scorer, "default_give_up", None))
+    return give_up  # type: ignore[return-value]
+
+
 def hopeless(ctx: SearchContext, budget: int, give_up: tuple[float, float] | None) -> str:
     """Why to stop now under the give-up rule (see the module docstring), or ""."""
     if give_up is None:
@@ -198,27 +211,27 @@ def hopeless(ctx: SearchContext, budget: int, give_up: tuple[float, float] | Non
     return f"gave up after {ctx.queries.paid} of {budget} calls: {near} (--give-up {share:g}:{margin:g})"
 
 
-def check_give_up(give_up: object) -> tuple[float, float] | None:
-    """``None`` or ``(share, margin)`` with ``share`` in (0, 1] and ``margin >= 0``."""
-    if give_up is None:
-        return None
+def check_give_up(give_up: object) -> tuple[float, float] | str | None:
+    """``None``, ``"scorer"`` or ``(share, margin)`` with ``share`` in (0, 1] and ``margin >= 0``."""
+    if give_up is None or give_up == SCORER:
+        return give_up  # type: ignore[return-value]
     ok = isinstance(give_up, (tuple, list)) and len(give_up) == 2 and all(
         isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in give_up)
     if not ok or not 0 < give_up[0] <= 1 or give_up[1] < 0:  # type: ignore[index,operator]
-        raise ConfigError(f"give_up must be (share of the budget in (0, 1], margin >= 0) or None (got {give_up!r})")
+        raise ConfigError(f"give_up must be (share of the budget in (0, 1], margin >= 0), 'scorer' or None (got {give_up!r})")
     return float(give_up[0]), float(give_up[1])  # type: ignore[index]
 
 
 def cell_budget(
     ctx: SearchContext, alpha: float = 0.5, max_iters: int = 100, log: Log = LOG, unit_order: str = "content-first",
-    give_up: tuple[float, float] | None = None, log_base: float = 2.0,
+    give_up: tuple[float, float] | str | None = SCORER, log_base: float = 2.0,
 ) -> SearchResult:
     """Needs a call budget ``B`` (``ctx.queries.call_budget``): ``q`` is derived from it.
     ``log_base`` is the base of the logarithm in ``q = floor(B / log B)`` and in the rounds
     per seed set (2: the default ``log``); a larger base asks more candidates per outer round
     and so runs fewer rounds."""
     budget = require_call_budget(ctx.queries.call_budget)
-    give_up = check_give_up(give_up)
+    give_up = give_up_of(ctx, check_give_up(give_up))
     if log is LOG and log_base != 2.0:
         if isinstance(log_base, bool) or not isinstance(log_base, (int, float)) or not 1 < log_base < math.inf:
             raise ConfigError(f"log_base must be a finite number above 1 (got {log_base!r})")

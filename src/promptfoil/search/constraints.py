@@ -29,7 +29,7 @@ import difflib
 from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
-from ..prompt.words import FUNCTION_WORDS, STANCE_WORDS
+from ..prompt.words import FUNCTION_WORDS, QUANTIFIERS, STANCE_WORDS
 
 
 @runtime_checkable
@@ -158,12 +158,14 @@ class ContentKept:
 
     def check(self, x0: str, prompts: Sequence[str]) -> list[str | None]:
         grammar = FUNCTION_WORDS | STANCE_WORDS
+        detail = grammar | QUANTIFIERS
         out: list[str | None] = []
         for p in prompts:
             why = None
             for old, new in replaced_runs(x0, p):
                 o, n = _words(old), _words(new)
-                if n and all(w in grammar for w in n) and any(w not in grammar and any(c.isalpha() for c in w) for w in o):
+                content = [w for w in o if w not in detail and any(c.isalpha() for c in w)]
+                if n and content and all(w in grammar for w in n):
                     why = (f"a content word became function words only: {old!r} → {new!r} drops what the "
                            "question asks about")
                     break
