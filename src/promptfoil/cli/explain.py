@@ -86,8 +86,10 @@ def add_parsers(sub: Any) -> None:
 
     demo = sub.add_parser(
         "demo", help="explain a few shipped prompts with the embedded default models",
-        description="Runs the default pipeline (SmolLM2 target, LM infiller, semantic scorer, "
-        "CELL-budget) on the first N prompts shipped with promptfoil.",
+        description="Runs the default pipeline (SmolLM2 target, LM infiller, the auto scorer, CELL-budget) "
+        "on the first N prompts shipped with promptfoil. The auto scorer reads a yes/no question's verdict "
+        "when the qwen-0.5b judge is fetched (promptfoil models fetch qwen-0.5b; make demo fetches it) and "
+        "measures how far the answer's meaning moved otherwise; each result says which and why.",
     )
     demo.add_argument("-n", type=int, default=3, help="how many shipped prompts (default: %(default)s)")
     demo.add_argument("--budget", type=parse_budget, default=DEFAULT_BUDGET, help="budget per explanation (default: %(default)s)")
