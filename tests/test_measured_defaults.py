@@ -41,8 +41,8 @@ def test_only_the_verdict_definition_gives_up_by_default():
     from promptfoil.scorers.verdict import VerdictScorer
 
     assert not hasattr(SemanticScorer, "default_give_up")
-    share, margin = VerdictScorer.default_give_up
-    assert readme_default("--give-up") == f"scorer (verdict: {share:g}:{margin:g}; others: off)"
+    rule = ":".join(f"{x:g}" for x in VerdictScorer.default_give_up)
+    assert readme_default("--give-up") == f"scorer (verdict: {rule}; others: off)"
 
 
 def test_response_length_and_fluency_margin_match_the_manual():

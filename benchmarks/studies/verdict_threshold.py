@@ -25,7 +25,8 @@ from promptfoil.scorers.sentences import scored_text  # noqa: E402
 from promptfoil.scorers.verdict import VerdictScorer, make_reader  # noqa: E402
 
 DELTAS = (0.3, 0.35, 0.4, 0.45, 0.5)
-GIVE_UP = ((0.25, 0.1), (0.25, 0.2), (0.3, 0.1), (0.4, 0.1), (0.5, 0.1), (0.5, 0.2), (0.6, 0.05))
+GIVE_UP = ((0.25, 0.1), (0.25, 0.2), (0.3, 0.1), (0.4, 0.1), (0.5, 0.1), (0.5, 0.2), (0.6, 0.05),
+           (0.3, 0.1, 0.25), (0.3, 0.1, 0.3), (0.3, 0.1, 0.35))
 
 
 def first_hit(trace: list[dict], delta: float) -> tuple[int, dict] | None:
@@ -40,22 +41,25 @@ def first_hit(trace: list[dict], delta: float) -> tuple[int, dict] | None:
     return None
 
 
-def paid_until(trace: list[dict], budget: int, give_up: tuple[float, float] | None, delta: float) -> tuple[bool, int]:
+def paid_until(trace: list[dict], budget: int, give_up: tuple[float, ...] | None, delta: float) -> tuple[bool, int]:
     """Found, and budgeted calls paid, under the give-up rule (None: off), checked where
-    cell-budget checks it: before each outer round (the ``tN`` of a stage ``budget:tN-jM``)."""
-    share, margin = give_up or (math.inf, 0.0)
-    paid, best, round_ = 0, 0.0, None
+    cell-budget checks it: before each outer round (the ``tN`` of a stage ``budget:tN-jM``);
+    the stall part counts candidates scored since the best."""
+    share, margin, stall = (*(give_up or (math.inf, 0.0)), math.inf)[:3]
+    paid, best, round_, scored, best_at = 0, 0.0, None, 0, 0
     for t in trace:
         if t["stage"].startswith("minimize") or t["status"] == "skipped":
             continue
         this = t["stage"].split("-")[0]
         if this != round_:
             round_ = this
-            if paid >= share * budget and best < delta - margin:
+            if paid >= share * budget and (best < delta - margin or scored - best_at >= stall * budget):
                 return False, paid
         paid += t.get("paid_by") == "budget"
         if t.get("score") is not None:
-            best = max(best, t["score"])
+            scored += 1
+            if t["score"] > best:
+                best, best_at = t["score"], scored
             if t["score"] >= delta:
                 return True, paid
     return False, paid
@@ -95,7 +99,7 @@ def main() -> None:
     for delta in (0.4, 0.5):
         for rule in (None, *GIVE_UP):
             got = [paid_until(r["explanation"]["trace"], a.budget, rule, delta) for r in verdict]
-            name = "off" if rule is None else f"{rule[0]:g}:{rule[1]:g}"
+            name = "off" if rule is None else ":".join(f"{x:g}" for x in rule)
             lines.append(f"| {delta:g} | {name} | {sum(f for f, _ in got)}/{len(verdict)} | {sum(p for _, p in got)} |")
     a.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))

@@ -163,9 +163,9 @@ class Endpoint:
                                   ("rpm", self.rpm)) if v is not None}
 
 
-def _give_up(text: str) -> tuple[float, float] | str | None:
-    """``SHARE:MARGIN`` (e.g. ``0.5:0.2``), 'scorer' (the scorer's own rule) or 'none' (the
-    rule is off), from the command line."""
+def _give_up(text: str) -> tuple[float, ...] | str | None:
+    """``SHARE:MARGIN[:STALL]`` (e.g. ``0.5:0.2``), 'scorer' (the scorer's own rule) or 'none'
+    (the rule is off), from the command line."""
     if text.lower() in OFF_WORDS:
         return None
     if text.lower() == SCORER:
@@ -174,7 +174,7 @@ def _give_up(text: str) -> tuple[float, float] | str | None:
         return check_give_up(tuple(float(x) for x in text.split(":")))
     except (ValueError, ConfigError):
         raise argparse.ArgumentTypeError(
-            f"expected SHARE:MARGIN (share of the budget in (0, 1], margin >= 0), 'scorer' or 'none', got {text!r}") from None
+            f"expected SHARE:MARGIN[:STALL] (shares of the budget in (0, 1], margin >= 0), 'scorer' or 'none', got {text!r}") from None
 
 
 @dataclass(frozen=True)
@@ -200,7 +200,7 @@ class Search:
     unit_order: str = setting("content-first", Choice(UNIT_ORDERS), "the order cell-budget's seeds take the prompt's units in: 'content-first' draws them at random (by --seed) but leaves units made only of English function words (the, to, my, is, ...) for last; 'stance-first' then moves units holding a modal, a question-opening auxiliary or a negation (should, can, is, do, not) to the front; 'random' is the paper's uniform draw (default: %(default)s)", flag="--unit-order")
     prefetch: bool = setting(True, Flag(), "infill the next target batch while the target answers this one", recorded="plumbing")
     reuse_fills: bool = setting(False, Flag(), "fill each unit once, in the original prompt's context, and reuse those fills when the unit is edited on top of other edits (the fluency check still judges each combination): fewer infiller calls (default: %(default)s)", flag="--reuse-fills", recorded="changed")
-    give_up: tuple[float, float] | str | None = setting(SCORER, Custom(check_give_up, _give_up, "(share in (0, 1], margin >= 0), 'scorer' or none"), "cell-budget: once SHARE of the budget is spent, go on only while some candidate came within MARGIN of the threshold; a prompt with nothing near costs SHARE of the budget, not all of it (default: %(default)s, the scorer's own rule: 0.3:0.1 for the verdict definition, none for the others)", flag="--give-up", recorded="changed", metavar="SHARE:MARGIN|scorer|none")
+    give_up: tuple[float, ...] | str | None = setting(SCORER, Custom(check_give_up, _give_up, "(share in (0, 1], margin >= 0[, stall in (0, 1]]), 'scorer' or none"), "cell-budget: once SHARE of the budget is spent, go on only while some candidate came within MARGIN of the threshold (and, with STALL, while the best score rose over the last STALL of the budget); a prompt with nothing near costs SHARE of the budget, not all of it (default: %(default)s, the scorer's own rule: 0.3:0.1:0.35 for the verdict definition, none for the others)", flag="--give-up", recorded="changed", metavar="SHARE:MARGIN[:STALL]|scorer|none")
     meaning_weight: float = setting(0.0, Number(0.0), "rank candidates by score minus W x how far the prompt moved in meaning (1 - MiniLM cosine), so that, of edits that move the answer alike, the one that keeps the question wins (default: %(default)s, off)", flag="--meaning-weight", recorded="changed", metavar="W")
     min_fluency: float | None = setting(DEFAULT_MIN_FLUENCY, Number(0.0, none=True), "skip, before querying, a candidate whose mean token log-likelihood (embedded SmolLM2, or the lm infiller's model) is more than MARGIN below the original prompt's: broken English never reaches the target (default: %(default)s; 'none' turns it off)", flag="--min-fluency", metavar="MARGIN|none")
     min_prompt_similarity: float | None = setting(None, Number(-1.0, 1.0, none=True), "keep only candidates whose prompt stays within cosine similarity TAU of the original (MiniLM): the same question asked slightly differently, not a different question (default: off)", flag="--min-prompt-similarity", metavar="TAU")

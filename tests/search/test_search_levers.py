@@ -76,10 +76,10 @@ def _verdict(**kw):
 def test_the_verdict_definition_gives_up_by_its_own_rule_unless_told_otherwise():
     from promptfoil.scorers.verdict import VerdictScorer
 
-    share, margin = VerdictScorer.default_give_up
+    rule = VerdictScorer.default_give_up
     held = _verdict().explain("Should I lend my brother money for a car?")
-    assert not held.found and f"--give-up {share:g}:{margin:g}" in held.stop_reason
-    assert share * 40 <= held.calls.target < 40
+    assert not held.found and "--give-up " + ":".join(f"{x:g}" for x in rule) in held.stop_reason
+    assert rule[0] * 40 <= held.calls.target < 40
     full = _verdict(give_up=None).explain("Should I lend my brother money for a car?")
     assert full.calls.target == 40 and "gave up" not in full.stop_reason
 
@@ -89,7 +89,19 @@ def test_a_scorer_without_its_own_rule_never_gives_up_by_default():
     assert result.calls.target == 40 and "gave up" not in result.stop_reason
 
 
-@pytest.mark.parametrize("bad", [(0, 0.1), (1.5, 0.1), (0.5, -1), (0.5,), "0.5:0.1", "verdict", (True, 0.1)])
+def test_a_stalled_near_miss_gives_up_too():
+    def steady(prompts):  # every answer alike: each candidate scores 0, within the margin, never rising
+        return ["Markets recover in time." for _ in prompts]
+
+    near = make(target=steady, threshold=1.0, give_up=(0.25, 1.0)).explain(PROMPT)
+    assert near.calls.target == 40 and "gave up" not in near.stop_reason
+    stalled = make(target=steady, threshold=1.0, give_up=(0.25, 1.0, 0.25)).explain(PROMPT)
+    assert "has not risen over the last" in stalled.stop_reason and "--give-up 0.25:1:0.25" in stalled.stop_reason
+    assert 10 <= stalled.calls.target < 40
+
+
+@pytest.mark.parametrize("bad", [(0, 0.1), (1.5, 0.1), (0.5, -1), (0.5,), (0.5, 0.1, 0), (0.5, 0.1, 2), (0.5, 0.1, 0.2, 0.1),
+                                 "0.5:0.1", "verdict", (True, 0.1)])
 def test_give_up_is_checked(bad):
     with pytest.raises(ConfigError, match="give_up"):
         Search(give_up=bad)

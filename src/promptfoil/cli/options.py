@@ -44,8 +44,8 @@ def parse_budget(value: str) -> int | None:
     return fields_of(Budget)["calls"].rule.parse(value)
 
 
-def parse_give_up(value: str) -> tuple[float, float] | str | None:
-    """``SHARE:MARGIN`` (e.g. ``0.5:0.2``), 'scorer' or 'none' (the rule is off): the declared parser."""
+def parse_give_up(value: str) -> tuple[float, ...] | str | None:
+    """``SHARE:MARGIN[:STALL]`` (e.g. ``0.5:0.2``), 'scorer' or 'none' (the rule is off): the declared parser."""
     return fields_of(Search)["give_up"].rule.parse(value)
 
 

@@ -46,9 +46,11 @@ Deviations from the pseudocode, each on purpose:
 * ``give_up=(share, margin)``: once ``share`` of the call budget is spent, an outer
   iteration starts only if some candidate came within ``margin`` of δ (on the scorer's
   scale, in the goal's direction); otherwise the search stops and says so. A run that finds
-  nothing then costs ``share`` of the budget instead of all of it. The default,
-  ``"scorer"``, is the scorer's own ``default_give_up`` (off where it declares none: the
-  ``verdict`` definition declares one, measured where it is declared).
+  nothing then costs ``share`` of the budget instead of all of it. A third value,
+  ``(share, margin, stall)``, also stops once the best score has not risen over the last
+  ``stall`` of the budget (candidates scored since the best): a near miss that has stopped
+  improving. The default, ``"scorer"``, is the scorer's own ``default_give_up`` (off where
+  it declares none: the ``verdict`` definition declares one, measured where it is declared).
 """
 
 from __future__ import annotations
@@ -186,45 +188,54 @@ def require_call_budget(calls: int | None) -> int:
 
 #: ``give_up="scorer"``: the rule the scorer declares (``default_give_up``), or none.
 SCORER = "scorer"
+#: ``(share, margin)`` or ``(share, margin, stall)``: see the module docstring.
+GiveUp = tuple[float, ...]
 
 
-def give_up_of(ctx: SearchContext, give_up: tuple[float, float] | str | None) -> tuple[float, float] | None:
+def give_up_of(ctx: SearchContext, give_up: GiveUp | str | None) -> GiveUp | None:
     """The give-up rule in force: ``give_up`` itself, or the scorer's declared one for "scorer"."""
-    if give_up == SCORER:
-        return check_give_up(getattr(ctx.scorer, "default_give_up", None))
-    return give_up  # type: ignore[return-value]
+    rule = check_give_up(getattr(ctx.scorer, "default_give_up", None)) if give_up == SCORER else give_up
+    return None if isinstance(rule, str) else rule
 
 
-def hopeless(ctx: SearchContext, budget: int, give_up: tuple[float, float] | None) -> str:
+def hopeless(ctx: SearchContext, budget: int, give_up: GiveUp | None) -> str:
     """Why to stop now under the give-up rule (see the module docstring), or ""."""
     if give_up is None:
         return ""
-    share, margin = give_up
+    share, margin = give_up[0], give_up[1]
     if ctx.queries.paid < share * budget:
         return ""
     best = ctx.best()
     goal = ctx.goal
     gap = goal.objective(goal.threshold) - (goal.objective(best.score) if best is not None and best.score is not None else -math.inf)
-    if gap <= margin:
-        return ""
-    near = "no candidate scored" if best is None else f"the best score {best.score:.3f} is {gap:.3f} short of δ"
-    return f"gave up after {ctx.queries.paid} of {budget} calls: {near} (--give-up {share:g}:{margin:g})"
+    rule = ":".join(f"{x:g}" for x in give_up)
+    if gap > margin:
+        near = "no candidate scored" if best is None else f"the best score {best.score:.3f} is {gap:.3f} short of δ"
+        return f"gave up after {ctx.queries.paid} of {budget} calls: {near} (--give-up {rule})"
+    if len(give_up) == 3 and best is not None:
+        since = len(ctx.scored) - 1 - max(i for i, n in enumerate(ctx.scored) if n is best)
+        if since >= give_up[2] * budget:
+            return (f"gave up after {ctx.queries.paid} of {budget} calls: the best score {best.score:.3f} "
+                    f"({gap:.3f} short of δ) has not risen over the last {since} candidates (--give-up {rule})")
+    return ""
 
 
-def check_give_up(give_up: object) -> tuple[float, float] | str | None:
-    """``None``, ``"scorer"`` or ``(share, margin)`` with ``share`` in (0, 1] and ``margin >= 0``."""
+def check_give_up(give_up: object) -> GiveUp | str | None:
+    """``None``, ``"scorer"``, or ``(share, margin)`` / ``(share, margin, stall)`` with ``share``
+    and ``stall`` in (0, 1] and ``margin >= 0``."""
     if give_up is None or give_up == SCORER:
         return give_up  # type: ignore[return-value]
-    ok = isinstance(give_up, (tuple, list)) and len(give_up) == 2 and all(
+    ok = isinstance(give_up, (tuple, list)) and len(give_up) in (2, 3) and all(
         isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in give_up)
-    if not ok or not 0 < give_up[0] <= 1 or give_up[1] < 0:  # type: ignore[index,operator]
-        raise ConfigError(f"give_up must be (share of the budget in (0, 1], margin >= 0), 'scorer' or None (got {give_up!r})")
-    return float(give_up[0]), float(give_up[1])  # type: ignore[index]
+    if not ok or not 0 < give_up[0] <= 1 or give_up[1] < 0 or (len(give_up) == 3 and not 0 < give_up[2] <= 1):  # type: ignore[index,operator,arg-type]
+        raise ConfigError("give_up must be (share of the budget in (0, 1], margin >= 0[, stall share in (0, 1]]), "
+                          f"'scorer' or None (got {give_up!r})")
+    return tuple(float(x) for x in give_up)  # type: ignore[union-attr,return-value]
 
 
 def cell_budget(
     ctx: SearchContext, alpha: float = 0.5, max_iters: int = 100, log: Log = LOG, unit_order: str = "content-first",
-    give_up: tuple[float, float] | str | None = SCORER, log_base: float = 2.0,
+    give_up: GiveUp | str | None = SCORER, log_base: float = 2.0,
 ) -> SearchResult:
     """Needs a call budget ``B`` (``ctx.queries.call_budget``): ``q`` is derived from it.
     ``log_base`` is the base of the logarithm in ``q = floor(B / log B)`` and in the rounds
