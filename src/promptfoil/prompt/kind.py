@@ -61,19 +61,26 @@ _MODAL_I = re.compile(r"^\W*(?:should|shall|can|could|may|might|must|would|will|
                       r"(?P<act>[A-Za-z'-]+)", re.I)
 
 
+def _key_words(text: str) -> tuple[int, re.Match[str] | None, re.Match[str] | None]:
+    """Where a yes/no question sentence starts in ``text``, and its "Is it <judgement> to
+    <act>" match or else its "Should I <act>" match (a base of -1 and no match when ``text``
+    asks no yes/no question)."""
+    q = question_sentence(text)
+    if not q or question_kind(q).kind != "verdict":
+        return -1, None, None
+    judged = _IS_IT.search(q)
+    return text.rfind(q), judged, None if judged else _MODAL_I.search(q)
+
+
 def judgement_spans(text: str) -> list[tuple[int, int]]:
     """The character span of an "Is it <judgement> to …?" question's judgement ("Is it *rude*
     to …"), or none. A verdict is read against the question's own judgement, so an edit of it
     ("rude" → "legal") makes the two verdicts answers to different questions: the ``verdict``
     definition never edits it."""
-    q = question_sentence(text)
-    if not q or question_kind(q).kind != "verdict":
+    base, judged, _ = _key_words(text)
+    if judged is None:
         return []
-    m = _IS_IT.search(q)
-    if not m:
-        return []
-    base = text.rfind(q)
-    a, b = m.span("judgement")
+    a, b = judged.span("judgement")
     return [(base + a, base + b)]
 
 
@@ -83,16 +90,11 @@ def key_spans(text: str) -> list[tuple[int, int]]:
     opposite or an unrelated word asks another question; the details around them (who, how
     much, when, the modal verb) are what a same-question contrast may change. Empty when the
     question has no such shape."""
-    q = question_sentence(text)
-    if not q or question_kind(q).kind != "verdict":
-        return []
-    base = text.rfind(q)
-    spans: list[tuple[int, int]] = []
-    m = _IS_IT.search(q)
-    if m:
-        spans += [m.span("judgement"), m.span("act")]
+    base, judged, modal = _key_words(text)
+    if judged is not None:
+        spans = [judged.span("judgement"), judged.span("act")]
+    elif modal is not None:
+        spans = [modal.span("act")]
     else:
-        m = _MODAL_I.search(q)
-        if m:
-            spans.append(m.span("act"))
+        spans = []
     return [(base + a, base + b) for a, b in spans]

@@ -46,8 +46,8 @@ class ScoreItem:
 class Scorer(Protocol):
     """``g(x0, y0, xc, yc)``. ``direction`` is the way that is "more contrastive" by default;
     ``bounds`` the range of a score; ``default_threshold`` the measured default δ. A scorer
-    may also declare ``default_give_up`` (share, margin): the search's give-up rule when the
-    user sets none (see :mod:`promptfoil.search.cell_budget`)."""
+    may also declare ``default_give_up`` (share, margin[, stall]): the search's give-up rule
+    when the user sets none (see :mod:`promptfoil.search.cell_budget`)."""
 
     name: str
     direction: Direction
